@@ -1,0 +1,179 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { NhiOwnership } from '@backstage-nhi/nhi-common';
+import { Knex } from 'knex';
+
+const migrationsDir = resolvePackagePath(
+  '@backstage-nhi/plugin-catalog-backend-module-nhi',
+  'migrations',
+);
+
+/** What the pipeline remembers of one emitted entity. */
+export interface EmittedEntity {
+  entityRef: string;
+  scope: string;
+  hash: string;
+  /** Owner and ownership without any claim: what a released claim falls back to. */
+  fallback?: { owner?: string; ownership: NhiOwnership };
+}
+
+/** The record of a source's last run. */
+export interface NhiSourceRun {
+  sourceKey: string;
+  status: 'running' | 'succeeded' | 'partial' | 'failed';
+  startedAt: string;
+  finishedAt?: string;
+  lastSuccessAt?: string;
+  counts: Record<string, number>;
+  errors: Array<{ message: string; scope?: string; location?: string }>;
+  stats?: Record<string, number>;
+}
+
+const CHUNK = 500;
+
+/**
+ * The pipeline's own state in the catalog database: the entities each source
+ * last emitted (for unchanged-run detection and scoped removal) and each
+ * source's last run.
+ */
+export class NhiPipelineStore {
+  static async create(database: DatabaseService): Promise<NhiPipelineStore> {
+    const knex = await database.getClient();
+    if (!database.migrations?.skip) {
+      await knex.migrate.latest({
+        directory: migrationsDir,
+        tableName: 'nhi_knex_migrations',
+      });
+    }
+    return new NhiPipelineStore(knex);
+  }
+
+  private constructor(private readonly knex: Knex) {}
+
+  async loadEmitted(sourceKey: string): Promise<Map<string, EmittedEntity>> {
+    const rows = await this.knex('nhi_emitted_entities')
+      .where({ source_key: sourceKey })
+      .select('entity_ref', 'scope', 'hash');
+    const result = new Map<string, EmittedEntity>();
+    for (const row of rows) {
+      result.set(row.entity_ref, {
+        entityRef: row.entity_ref,
+        scope: row.scope,
+        hash: row.hash,
+      });
+    }
+    return result;
+  }
+
+  async getEmitted(
+    entityRef: string,
+  ): Promise<(EmittedEntity & { sourceKey: string }) | undefined> {
+    const row = await this.knex('nhi_emitted_entities')
+      .where({ entity_ref: entityRef })
+      .first();
+    if (!row) return undefined;
+    return {
+      sourceKey: row.source_key,
+      entityRef: row.entity_ref,
+      scope: row.scope,
+      hash: row.hash,
+      fallback: row.fallback_ownership
+        ? JSON.parse(row.fallback_ownership)
+        : undefined,
+    };
+  }
+
+  async upsertEmitted(sourceKey: string, entities: EmittedEntity[]) {
+    for (let i = 0; i < entities.length; i += CHUNK) {
+      const rows = entities.slice(i, i + CHUNK).map(e => ({
+        source_key: sourceKey,
+        entity_ref: e.entityRef,
+        scope: e.scope,
+        hash: e.hash,
+        fallback_ownership: e.fallback ? JSON.stringify(e.fallback) : null,
+      }));
+      await this.knex('nhi_emitted_entities')
+        .insert(rows)
+        .onConflict(['source_key', 'entity_ref'])
+        .merge();
+    }
+  }
+
+  async updateHash(sourceKey: string, entityRef: string, hash: string) {
+    await this.knex('nhi_emitted_entities')
+      .where({ source_key: sourceKey, entity_ref: entityRef })
+      .update({ hash });
+  }
+
+  async deleteEmitted(sourceKey: string, entityRefs: string[]) {
+    for (let i = 0; i < entityRefs.length; i += CHUNK) {
+      await this.knex('nhi_emitted_entities')
+        .where({ source_key: sourceKey })
+        .whereIn('entity_ref', entityRefs.slice(i, i + CHUNK))
+        .delete();
+    }
+  }
+
+  async startRun(sourceKey: string, startedAt: Date) {
+    await this.knex('nhi_source_runs')
+      .insert({
+        source_key: sourceKey,
+        status: 'running',
+        started_at: startedAt,
+        finished_at: null,
+        counts: '{}',
+        errors: '[]',
+      })
+      .onConflict('source_key')
+      .merge(['status', 'started_at', 'finished_at']);
+  }
+
+  async finishRun(run: Omit<NhiSourceRun, 'lastSuccessAt'>) {
+    const complete = run.status === 'succeeded';
+    await this.knex('nhi_source_runs')
+      .where({ source_key: run.sourceKey })
+      .update({
+        status: run.status,
+        finished_at: run.finishedAt ? new Date(run.finishedAt) : new Date(),
+        counts: JSON.stringify(run.counts),
+        errors: JSON.stringify(run.errors),
+        stats: run.stats ? JSON.stringify(run.stats) : null,
+        ...(complete
+          ? {
+              last_success_at: run.finishedAt
+                ? new Date(run.finishedAt)
+                : new Date(),
+            }
+          : {}),
+      });
+  }
+
+  async listRuns(): Promise<NhiSourceRun[]> {
+    const rows = await this.knex('nhi_source_runs').select();
+    return rows.map(row => ({
+      sourceKey: row.source_key,
+      status: row.status,
+      startedAt: toIso(row.started_at)!,
+      finishedAt: toIso(row.finished_at),
+      lastSuccessAt: toIso(row.last_success_at),
+      counts: JSON.parse(row.counts),
+      errors: JSON.parse(row.errors),
+      stats: row.stats ? JSON.parse(row.stats) : undefined,
+    }));
+  }
+}
+
+function toIso(value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const date =
+    value instanceof Date
+      ? value
+      : new Date(
+          typeof value === 'number' || /^\d+$/.test(String(value))
+            ? Number(value)
+            : String(value),
+        );
+  return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
+}

@@ -1,0 +1,500 @@
+import {
+  AuthService,
+  LoggerService,
+  SchedulerService,
+  SchedulerServiceTaskScheduleDefinition,
+} from '@backstage/backend-plugin-api';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  CatalogService,
+  EntityProvider,
+  EntityProviderConnection,
+} from '@backstage/plugin-catalog-node';
+import {
+  ANNOTATION_NHI_SOURCE,
+  NHI_KIND,
+  nhiEntityName,
+  NhiApprovedClaim,
+  NonHumanIdentityEntity,
+} from '@backstage-nhi/nhi-common';
+import {
+  NhiIdentityRecord,
+  NhiIdentitySource,
+  nhiSourceKey,
+  NhiSourceError,
+  validateNhiRecord,
+} from '@backstage-nhi/nhi-node';
+import {
+  buildEntity,
+  BuiltIdentity,
+  EnrichmentContext,
+  hashEntity,
+  NhiEvaluator,
+  sourceLocation,
+} from '../lib/buildEntity';
+import { ContextStats } from '../lib/loadContext';
+import { claimedOwnership } from '../lib/ownership';
+import {
+  EmittedEntity,
+  NhiPipelineStore,
+  NhiSourceRun,
+} from '../database/NhiPipelineStore';
+
+/** Counts of one run, recorded with it. */
+export interface NhiRunCounts {
+  read: number;
+  invalid: number;
+  duplicate: number;
+  changed: number;
+  unchanged: number;
+  removed: number;
+  entities: number;
+}
+
+const MAX_RECORDED_ERRORS = 100;
+
+/** The task id under which a source's runs are scheduled. */
+export function nhiSourceTaskId(sourceKey: string) {
+  return `nhi-source:${sourceKey}`;
+}
+
+/**
+ * Runs the pipeline for one source: read → normalize (the source) →
+ * enrich in bulk → evaluate → emit. One provider per source, so that a failed
+ * or partial read of one source never touches the entities of another.
+ *
+ * Emission is incremental: each entity is hashed and only new or changed
+ * ones are sent to the catalog, in delta batches; an unchanged run writes
+ * nothing. Identities that disappeared are removed only when the read was
+ * complete for their scope (e.g. their AWS account).
+ *
+ * @public
+ */
+export class NhiEntityProvider implements EntityProvider {
+  private connection?: EntityProviderConnection;
+  private resyncDone = false;
+  /** Ownership events received since the claims feed was last read. */
+  private readonly recentClaims = new Map<
+    string,
+    { claim: NhiApprovedClaim | null; at: number }
+  >();
+
+  constructor(
+    private readonly options: {
+      source: NhiIdentitySource;
+      store: NhiPipelineStore;
+      logger: LoggerService;
+      catalog: CatalogService;
+      auth: AuthService;
+      scheduler?: SchedulerService;
+      schedule: SchedulerServiceTaskScheduleDefinition;
+      batchSize: number;
+      evaluate: NhiEvaluator;
+      loadContext(): Promise<{
+        context: EnrichmentContext;
+        stats: ContextStats;
+      }>;
+    },
+  ) {}
+
+  get sourceKey(): string {
+    return nhiSourceKey(this.options.source);
+  }
+
+  getProviderName(): string {
+    return `nhi:${this.sourceKey}`;
+  }
+
+  async connect(connection: EntityProviderConnection): Promise<void> {
+    this.connection = connection;
+    const { scheduler, schedule } = this.options;
+    if (scheduler) {
+      await scheduler.scheduleTask({
+        id: nhiSourceTaskId(this.sourceKey),
+        ...schedule,
+        fn: async signal => {
+          await this.run(signal);
+        },
+      });
+    }
+  }
+
+  /**
+   * One run of the pipeline for this source. Never throws: the outcome is
+   * logged and recorded for the UI.
+   */
+  async run(signal?: AbortSignal): Promise<NhiSourceRun> {
+    const {
+      source,
+      store,
+      logger: rootLogger,
+      batchSize,
+      evaluate,
+    } = this.options;
+    const key = this.sourceKey;
+    const logger = rootLogger.child({ source: key });
+    const connection = this.connection;
+    const startedAt = new Date();
+    const counts: NhiRunCounts = {
+      read: 0,
+      invalid: 0,
+      duplicate: 0,
+      changed: 0,
+      unchanged: 0,
+      removed: 0,
+      entities: 0,
+    };
+    const errors: NhiSourceError[] = [];
+    const addError = (error: NhiSourceError) => {
+      if (errors.length < MAX_RECORDED_ERRORS) errors.push(error);
+    };
+    const finish = async (
+      status: NhiSourceRun['status'],
+      stats?: Record<string, number>,
+    ): Promise<NhiSourceRun> => {
+      const run: NhiSourceRun = {
+        sourceKey: key,
+        status,
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        counts: { ...counts },
+        errors,
+        stats,
+      };
+      await store.finishRun(run);
+      const secs = ((Date.now() - startedAt.getTime()) / 1000).toFixed(1);
+      const line = `NHI source ${key} ${status} in ${secs}s: read ${counts.read}, changed ${counts.changed}, unchanged ${counts.unchanged}, removed ${counts.removed}, invalid ${counts.invalid}, errors ${errors.length}`;
+      if (status === 'succeeded') logger.info(line);
+      else {
+        logger.warn(line);
+        for (const e of errors.slice(0, 5)) {
+          logger.warn(
+            `NHI source ${key}: ${[e.location, e.scope]
+              .filter(Boolean)
+              .join(' ')}${e.location || e.scope ? ': ' : ''}${e.message}`,
+          );
+        }
+      }
+      return run;
+    };
+
+    await store.startRun(key, startedAt);
+    if (!connection) {
+      addError({ message: 'the catalog has not connected this provider yet' });
+      return finish('failed');
+    }
+
+    const abort = signal ?? new AbortController().signal;
+    let context: EnrichmentContext;
+    let contextStats: ContextStats;
+    const contextLoadedAt = Date.now();
+    try {
+      ({ context, stats: contextStats } = await this.options.loadContext());
+    } catch (e) {
+      addError({
+        message: `enrichment data could not be read, nothing was changed: ${errorMessage(
+          e,
+        )}`,
+      });
+      return finish('failed');
+    }
+    // Ownership events from before the feed was read are in the feed.
+    for (const [ref, entry] of this.recentClaims) {
+      if (entry.at < contextLoadedAt) this.recentClaims.delete(ref);
+    }
+    const claims = context.claims;
+    const enrichment: EnrichmentContext = {
+      ...context,
+      claims: {
+        get: (ref: string) => {
+          const recent = this.recentClaims.get(ref);
+          return recent ? recent.claim ?? undefined : claims.get(ref);
+        },
+      },
+    };
+
+    const previous = await store.loadEmitted(key);
+    const resync = !this.resyncDone;
+    const { locationKey } = sourceLocation(key);
+    const seen = new Set<string>();
+    // Invalid records whose entity we can still name keep their old entity.
+    const kept = new Set<string>();
+    const incompleteScopes = new Set<string>();
+    let unscopedInvalid = false;
+    let pending: BuiltIdentity[] = [];
+
+    const flush = async () => {
+      if (!pending.length) return;
+      const batch = pending;
+      pending = [];
+      await connection.applyMutation({
+        type: 'delta',
+        added: batch.map(b => ({ entity: b.entity, locationKey })),
+        removed: [],
+      });
+      await store.upsertEmitted(
+        key,
+        batch.map(
+          (b): EmittedEntity => ({
+            entityRef: b.entityRef,
+            scope: b.scope,
+            hash: b.hash,
+            fallback: b.fallback,
+          }),
+        ),
+      );
+      for (const b of batch) {
+        const before = previous.get(b.entityRef);
+        if (before && before.hash === b.hash) counts.unchanged++;
+        else counts.changed++;
+      }
+    };
+
+    const handle = (record: NhiIdentityRecord) => {
+      counts.read++;
+      const problem = validateNhiRecord(record);
+      if (problem) {
+        counts.invalid++;
+        const scope = record?.scope ?? record?.account;
+        addError({
+          message: `${
+            record?.externalId ?? 'an identity without externalId'
+          }: ${problem}`,
+          scope,
+        });
+        const ref = safeEntityRef(record);
+        if (ref) kept.add(ref);
+        else if (scope !== undefined) incompleteScopes.add(scope);
+        else unscopedInvalid = true;
+        return;
+      }
+      let built: BuiltIdentity;
+      try {
+        built = buildEntity(record, key, enrichment, evaluate);
+      } catch (e) {
+        counts.invalid++;
+        addError({
+          message: `${
+            record.externalId
+          }: could not be processed: ${errorMessage(e)}`,
+          scope: record.scope ?? record.account,
+        });
+        const ref = safeEntityRef(record);
+        if (ref) kept.add(ref);
+        return;
+      }
+      if (seen.has(built.entityRef)) {
+        counts.duplicate++;
+        addError({
+          message: `${record.externalId}: listed twice; the first one was kept`,
+          scope: built.scope,
+        });
+        return;
+      }
+      seen.add(built.entityRef);
+      const before = previous.get(built.entityRef);
+      if (
+        !resync &&
+        before &&
+        before.hash === built.hash &&
+        before.scope === built.scope
+      ) {
+        counts.unchanged++;
+        return;
+      }
+      pending.push(built);
+    };
+
+    let summary;
+    try {
+      summary = await source.read({
+        logger,
+        signal: abort,
+        emit: async records => {
+          if (abort.aborted) {
+            throw new Error('the run was aborted');
+          }
+          for (const record of records) {
+            handle(record);
+            if (pending.length >= batchSize) await flush();
+          }
+        },
+      });
+      await flush();
+    } catch (e) {
+      try {
+        await flush();
+      } catch {
+        // the run failed already; what was not written is written next run
+      }
+      addError({
+        message: `the read failed, nothing was removed: ${errorMessage(e)}`,
+      });
+      return finish('failed');
+    }
+    for (const e of summary.errors) addError(e);
+
+    // Removal, only where the read was complete.
+    const allComplete =
+      summary.complete && !unscopedInvalid && incompleteScopes.size === 0;
+    const completeScopes = new Set(
+      summary.complete ? [] : summary.completeScopes ?? [],
+    );
+    for (const s of incompleteScopes) completeScopes.delete(s);
+    const removable = (ref: string, scope: string) =>
+      !seen.has(ref) &&
+      !kept.has(ref) &&
+      !unscopedInvalid &&
+      (allComplete || completeScopes.has(scope));
+    const toRemove = [...previous.values()]
+      .filter(e => removable(e.entityRef, e.scope))
+      .map(e => e.entityRef);
+
+    let removedKnown = 0;
+    try {
+      if (allComplete && resync) {
+        // Once per process: also remove what the catalog has from this
+        // source but the pipeline's own state does not know (e.g. after the
+        // state was reset).
+        for (const ref of await this.catalogRefsOfSource()) {
+          if (!seen.has(ref) && !kept.has(ref) && !previous.has(ref)) {
+            toRemove.push(ref);
+          }
+        }
+      }
+      for (let i = 0; i < toRemove.length; i += batchSize) {
+        const chunk = toRemove.slice(i, i + batchSize);
+        await connection.applyMutation({
+          type: 'delta',
+          added: [],
+          removed: chunk.map(entityRef => ({ entityRef, locationKey })),
+        });
+        await store.deleteEmitted(key, chunk);
+        counts.removed += chunk.length;
+        removedKnown += chunk.filter(ref => previous.has(ref)).length;
+      }
+    } catch (e) {
+      addError({ message: `removing identities failed: ${errorMessage(e)}` });
+      return finish('partial', summary.stats);
+    }
+    if (allComplete) this.resyncDone = true;
+
+    let added = 0;
+    for (const ref of seen) if (!previous.has(ref)) added++;
+    counts.entities = previous.size + added - removedKnown;
+    logger.debug(
+      `NHI source ${key}: enrichment read ${contextStats.directoryEntities} groups and users, ${contextStats.declarations} declaring entities, ${contextStats.agents} agents, ${contextStats.claims} claims`,
+    );
+    return finish(
+      allComplete && errors.length === 0 ? 'succeeded' : 'partial',
+      summary.stats,
+    );
+  }
+
+  /**
+   * Applies an ownership change (an approved or released claim) to one
+   * identity now, as a delta mutation, without waiting for the next run.
+   */
+  async applyOwnershipChange(
+    entityRef: string,
+    claim: NhiApprovedClaim | null,
+    emitted: EmittedEntity,
+  ): Promise<boolean> {
+    const { catalog, auth, logger, store, evaluate } = this.options;
+    this.recentClaims.set(entityRef, { claim, at: Date.now() });
+    const connection = this.connection;
+    if (!connection) return false;
+    const current = await catalog.getEntityByRef(entityRef, {
+      credentials: await auth.getOwnServiceCredentials(),
+    });
+    if (!current) {
+      logger.info(
+        `NHI ownership change for ${entityRef} will apply on the next run of ${this.sourceKey}: the entity is not in the catalog yet`,
+      );
+      return false;
+    }
+    const {
+      relations: _r,
+      status: _s,
+      ...rest
+    } = current as typeof current & { status?: unknown };
+    const {
+      uid: _u,
+      etag: _e,
+      generation: _g,
+      ...metadata
+    } = rest.metadata as typeof rest.metadata & { generation?: number };
+    const resolved = claim
+      ? claimedOwnership(claim)
+      : emitted.fallback ?? {
+          ownership: {
+            status: 'unowned' as const,
+            provenance: 'none' as const,
+          },
+        };
+    const spec = { ...(rest.spec as NonHumanIdentityEntity['spec']) };
+    delete spec.owner;
+    if (resolved.owner) spec.owner = resolved.owner;
+    spec.ownership = resolved.ownership;
+    const entity = evaluate({
+      ...(rest as NonHumanIdentityEntity),
+      metadata,
+      spec,
+    });
+    await connection.applyMutation({
+      type: 'delta',
+      added: [
+        { entity, locationKey: sourceLocation(this.sourceKey).locationKey },
+      ],
+      removed: [],
+    });
+    await store.updateHash(this.sourceKey, entityRef, hashEntity(entity));
+    logger.info(
+      `NHI ownership of ${entityRef} is now ${resolved.owner ?? 'none'} (${
+        resolved.ownership.provenance
+      })`,
+    );
+    return true;
+  }
+
+  private async catalogRefsOfSource(): Promise<string[]> {
+    const { catalog, auth } = this.options;
+    const refs: string[] = [];
+    for await (const page of catalog.streamEntities(
+      {
+        filter: {
+          kind: NHI_KIND,
+          [`metadata.annotations.${ANNOTATION_NHI_SOURCE}`]: this.sourceKey,
+        },
+        fields: ['kind', 'metadata.name', 'metadata.namespace'],
+        pageSize: 1000,
+      },
+      { credentials: await auth.getOwnServiceCredentials() },
+    )) {
+      for (const e of page) refs.push(stringifyEntityRef(e));
+    }
+    return refs;
+  }
+}
+
+function safeEntityRef(record: NhiIdentityRecord): string | undefined {
+  if (
+    typeof record?.provider === 'string' &&
+    typeof record?.name === 'string' &&
+    typeof record?.externalId === 'string' &&
+    record.provider &&
+    record.name.trim() &&
+    record.externalId
+  ) {
+    return stringifyEntityRef({
+      kind: NHI_KIND,
+      namespace: 'default',
+      name: nhiEntityName(record.provider, record.name, record.externalId),
+    });
+  }
+  return undefined;
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

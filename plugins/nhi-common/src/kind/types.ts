@@ -1,0 +1,289 @@
+import { Entity } from '@backstage/catalog-model';
+import { NhiCategory, NhiCredentialKind } from '../taxonomy';
+
+/**
+ * Where an identity's owner comes from, in order of precedence:
+ *
+ * - `claimed`: an approved ownership claim (the claims backend);
+ * - `tagged`: the source named the owner (an `owner`/`team` tag, an owner
+ *   field in an inventory file);
+ * - `inferred`: a component that declares the identity (annotation
+ *   `backstage-nhi.io/identities`) has this owner;
+ * - `declared`: the entity was written by hand with `spec.owner`;
+ * - `none`: nobody owns it.
+ *
+ * @public
+ */
+export type NhiOwnershipProvenance =
+  | 'claimed'
+  | 'tagged'
+  | 'inferred'
+  | 'declared'
+  | 'none';
+
+/**
+ * Ownership of an identity, always present so that unowned identities are
+ * explicit and filterable (`filter=spec.ownership.status=unowned`).
+ *
+ * @public
+ */
+export type NhiOwnership = {
+  /** `owned` when `spec.owner` is set, `unowned` otherwise. */
+  status: 'owned' | 'unowned';
+  /** Where the owner came from. */
+  provenance: NhiOwnershipProvenance;
+  /** For `claimed`: who claimed it, who approved, when. */
+  claim?: {
+    claimedBy: string;
+    approvedBy: string;
+    approvedAt: string;
+    claimId?: string;
+  };
+  /** For `tagged`: the source field or tag that named the owner, e.g. `tag:team`. */
+  taggedBy?: string;
+  /** For `inferred`: the components whose declaration matched. */
+  inferredFrom?: string[];
+  /**
+   * Owner candidates for an unowned identity (from declaring components that
+   * disagree, or the creator's teams), best first.
+   */
+  suggestedOwners?: string[];
+  /** An owner the source named that is not a Group or User in the catalog. */
+  unresolvedOwner?: string;
+};
+
+/**
+ * Who or what created an identity.
+ *
+ * @public
+ */
+export type NhiCreation = {
+  /** A person, a pipeline, an AI agent, or not known. */
+  type: 'person' | 'pipeline' | 'agent' | 'unknown';
+  /**
+   * Entity ref of the creator when it is in the catalog: a User, a Component
+   * (pipeline) or a NonHumanIdentity (agent).
+   */
+  ref?: string;
+  /** The creator's name as the source reported it. */
+  name?: string;
+  /** When the identity was created. */
+  at?: string;
+  /**
+   * For identities an AI agent created: the agent's id, the human it acted
+   * for, the reason and the expiry it gave (the seed's tagging policy).
+   */
+  agent?: {
+    id: string;
+    ref?: string;
+    onBehalfOf?: string;
+    reason?: string;
+    expiresAt?: string;
+  };
+};
+
+/**
+ * For identities of category `ai-agent`: the human accountable for the agent,
+ * why it exists and when it must stop.
+ *
+ * @public
+ */
+export type NhiAgentDelegation = {
+  /** User entity ref of the accountable human. */
+  onBehalfOf?: string;
+  /** What the agent is for. */
+  reason?: string;
+  /** When the agent's identity must expire. */
+  expiresAt?: string;
+};
+
+/**
+ * Last use of an identity or credential: when, and where if known. `never`
+ * records a source that knows it was never used (distinct from unknown,
+ * which is an absent field).
+ *
+ * @public
+ */
+export type NhiLastUse = {
+  at?: string;
+  never?: boolean;
+  service?: string;
+  region?: string;
+};
+
+/**
+ * Rotation status of one credential against the policy for its kind.
+ *
+ * @public
+ */
+export type NhiRotationStatus =
+  | 'ok'
+  | 'due-soon'
+  | 'overdue'
+  | 'expired'
+  | 'never-rotated'
+  | 'no-expiry'
+  | 'inactive';
+
+/**
+ * One credential of an identity: metadata only, never a secret value.
+ *
+ * @public
+ */
+export type NhiCredential = {
+  /** The credential's id: access key id, token id, certificate serial or fingerprint. */
+  id: string;
+  kind: NhiCredentialKind;
+  status: 'active' | 'inactive' | 'expired' | 'revoked';
+  createdAt?: string;
+  lastRotatedAt?: string;
+  lastUsed?: NhiLastUse;
+  expiresAt?: string;
+  /** Filled by evaluation: status against the rotation policy. */
+  rotation?: {
+    status: NhiRotationStatus;
+    /** The policy applied, e.g. `api-key:90d`. */
+    policy?: string;
+    /** When rotation is or was due. */
+    dueAt?: string;
+  };
+};
+
+/**
+ * Trust of a role-like identity: who can assume or impersonate it.
+ *
+ * @public
+ */
+export type NhiTrust = {
+  /** Anyone (`Principal: "*"` without a restricting condition). */
+  public?: boolean;
+  /** AWS services (or equivalent) that can assume it. */
+  services?: string[];
+  /** Other accounts that can assume it. */
+  externalAccounts?: string[];
+  /** Those of `externalAccounts` trusted without an external id condition. */
+  externalAccountsWithoutExternalId?: string[];
+  /** Web-identity / OIDC providers, and whether the subject is restricted. */
+  oidc?: Array<{ provider: string; subjectRestricted: boolean }>;
+};
+
+/**
+ * What an identity can do, summarised for people and rules.
+ *
+ * @public
+ */
+export type NhiPermissionSummary = {
+  /** Full administrative access (e.g. `*:*`). */
+  admin?: boolean;
+  /** Named privilege-escalation paths, e.g. `iam:PassRole+lambda:CreateFunction`. */
+  escalation?: string[];
+  /** Service-wide wildcards granted, e.g. `s3:*`. */
+  serviceWildcards?: string[];
+  /** Data-exfiltration capable actions, e.g. `s3:GetObject on *`. */
+  dataExfiltration?: string[];
+  /** Scopes of a token (e.g. `repo`, `admin:org`). */
+  scopes?: string[];
+  /** Who can assume it. */
+  trust?: NhiTrust;
+  /** One-line human summary. */
+  summary?: string;
+};
+
+/**
+ * Severity / level scale of risks.
+ *
+ * @public
+ */
+export type NhiRiskLevel = 'critical' | 'high' | 'medium' | 'low' | 'none';
+
+/**
+ * One risk finding: a rule that fired, with its evidence.
+ *
+ * @public
+ */
+export type NhiFinding = {
+  /** Rule id from the rule catalog, e.g. `NHI-DORMANT`. */
+  ruleId: string;
+  severity: Exclude<NhiRiskLevel, 'none'>;
+  /** OWASP Non-Human Identities Top 10 (2025) risk, e.g. `NHI1`. */
+  owasp: string;
+  /** What was found: which key, which policy, which date. */
+  evidence: string;
+  /** Set when an approved exception accepts the finding until `until`. */
+  accepted?: { until: string; by: string };
+};
+
+/**
+ * The risk of an identity: score, level and the findings behind it.
+ *
+ * @public
+ */
+export type NhiRisk = {
+  /** 0–100. */
+  score: number;
+  level: NhiRiskLevel;
+  /** Ids of the rules that fired, for `filter=spec.risk.rules=…`. */
+  rules: string[];
+  findings: NhiFinding[];
+};
+
+/**
+ * The identity-level rotation summary: the worst status among its active
+ * credentials, for filtering and counting.
+ *
+ * @public
+ */
+export type NhiRotationSummary = {
+  status: NhiRotationStatus | 'not-applicable';
+};
+
+/**
+ * `spec` of a NonHumanIdentity entity.
+ *
+ * @public
+ */
+export type NonHumanIdentitySpec = {
+  /** Kind of identity, e.g. `iam-user`, `iam-role`, `api-key`, `tls-certificate`. */
+  type: string;
+  category: NhiCategory;
+  /** System it lives in, e.g. `aws`, `github`, `vault`, `datadog`, `kubernetes`. */
+  provider: string;
+  /** Account or scope within the provider: AWS account id, GitHub org, cluster/namespace. */
+  account?: string;
+  /** Stable id in the provider: an ARN, a key id, a certificate fingerprint. */
+  externalId: string;
+  /** Entity ref of the owning Group or User; absent when unowned. */
+  owner?: string;
+  ownership: NhiOwnership;
+  /** Components and Resources that use the identity. */
+  usedBy?: string[];
+  /** Environments it is used in, e.g. `production`, `staging`. */
+  environments?: string[];
+  createdBy?: NhiCreation;
+  /** For `ai-agent` identities: accountable human, reason, expiry. */
+  agent?: NhiAgentDelegation;
+  /** When the identity itself expires, if it does. */
+  expiresAt?: string;
+  lastUsed?: NhiLastUse;
+  /** Console or interactive access (a password, a login profile). */
+  interactiveLogin?: boolean;
+  /** Multi-factor authentication on interactive access. */
+  mfa?: boolean;
+  credentials?: NhiCredential[];
+  permissions?: NhiPermissionSummary;
+  /** Filled by evaluation. */
+  risk?: NhiRisk;
+  /** Filled by evaluation. */
+  rotation?: NhiRotationSummary;
+};
+
+/**
+ * A NonHumanIdentity catalog entity.
+ *
+ * @public
+ */
+export interface NonHumanIdentityEntity extends Entity {
+  apiVersion: 'backstage-nhi.io/v1alpha1';
+  kind: 'NonHumanIdentity';
+  spec: NonHumanIdentitySpec;
+}

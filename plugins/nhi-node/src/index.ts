@@ -1,0 +1,10 @@
+/**
+ * Node library of Backstage NHI: the identity-source contract and the
+ * extension point through which source modules register.
+ *
+ * @packageDocumentation
+ */
+
+export * from './source';
+export * from './extensions';
+export * from './validateRecord';

@@ -1,0 +1,8 @@
+/**
+ * Test utilities for identity sources.
+ *
+ * @packageDocumentation
+ */
+
+export * from './readSource';
+export * from './mockRecord';
