@@ -26,8 +26,12 @@ if [ ! -x "$CHROMIUM_PATH" ]; then
 fi
 export CHROMIUM_PATH
 
-# The local PostgreSQL that the database tests use, started if it is not.
-export NHI_TEST_POSTGRES="${NHI_TEST_POSTGRES:-postgresql://postgres@127.0.0.1:5432/test}"
+# The local PostgreSQL that the database tests use (TestDatabases creates a
+# fresh logical database per test on it), started if it is not running.
+# NHI_REQUIRE_POSTGRES makes a database test fail rather than skip PostgreSQL.
+export BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING="${BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING:-postgresql://postgres@127.0.0.1:5432}"
+export BACKSTAGE_TEST_DISABLE_DOCKER=1
+export NHI_REQUIRE_POSTGRES=1
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   if command -v pg_ctlcluster >/dev/null && [ "$(id -u)" = 0 ]; then
     echo "test: starting PostgreSQL" >&2

@@ -36,9 +36,7 @@ exports.up = async function up(knex) {
       .comment(
         'JSON of the ownership the identity has without a claim (tagged, inferred or none), applied when a claim is released',
       );
-    table.primary(['source_key', 'entity_ref'], {
-      constraintName: 'nhi_emitted_entities_pk',
-    });
+    table.primary(['source_key', 'entity_ref'], 'nhi_emitted_entities_pk');
     table.index(['source_key', 'scope'], 'nhi_emitted_entities_scope_idx');
     table.index(['entity_ref'], 'nhi_emitted_entities_ref_idx');
   });
@@ -49,7 +47,7 @@ exports.up = async function up(knex) {
     );
     table
       .string('source_key', 255)
-      .primary({ constraintName: 'nhi_source_runs_pk' })
+      .primary('nhi_source_runs_pk')
       .comment('The source, as <type>:<id>');
     table
       .string('status', 32)

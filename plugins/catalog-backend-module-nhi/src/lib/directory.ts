@@ -112,17 +112,18 @@ export class CatalogDirectory {
     const v = value.trim();
     const ofKind = (ref: string) =>
       kinds.includes(ref.slice(0, ref.indexOf(':')));
-    if (/^[a-z]+:/i.test(v) && !v.includes('@')) {
+    if (/^(group|user):/i.test(v)) {
+      // An explicit entity ref means exactly that entity, or nobody.
       try {
         const ref = stringifyEntityRef(
           parseEntityRef(v, {
             defaultKind: kinds[0],
             defaultNamespace: 'default',
           }),
-        ).toLowerCase();
-        if (this.refs.has(ref) && ofKind(ref)) return ref;
+        );
+        return this.refs.has(ref) && ofKind(ref) ? ref : undefined;
       } catch {
-        // not an entity ref: fall through to names
+        return undefined;
       }
     }
     if (v.includes('@')) {

@@ -123,13 +123,14 @@ export class NonHumanIdentityProcessor implements CatalogProcessor {
     for (const user of spec.usedBy ?? []) {
       relate(user, 'component', RELATION_DEPENDENCY_OF, RELATION_DEPENDS_ON);
     }
-    if (spec.createdBy?.ref) {
+    const creator = spec.createdBy?.ref ?? spec.createdBy?.agent?.ref;
+    if (spec.createdBy && creator) {
       const creatorKinds: Record<string, string> = {
         pipeline: 'component',
         agent: 'nonhumanidentity',
       };
       relate(
-        spec.createdBy.ref,
+        creator,
         creatorKinds[spec.createdBy.type] ?? 'user',
         RELATION_CREATED_BY,
         RELATION_CREATOR_OF,

@@ -1,0 +1,177 @@
+import { mockNhiRecord } from '@backstage-nhi/nhi-node/testUtils';
+import { explainNonHumanIdentityError } from '@backstage-nhi/nhi-common';
+import { buildEntity, EnrichmentContext } from './buildEntity';
+import { DeclarationIndex } from './declarations';
+import { CatalogDirectory } from './directory';
+
+const context: EnrichmentContext = {
+  directory: new CatalogDirectory(
+    [
+      { kind: 'Group', namespace: 'default', name: 'platform' },
+      { kind: 'Group', namespace: 'default', name: 'payments' },
+      {
+        kind: 'User',
+        namespace: 'default',
+        name: 'ben',
+        email: 'ben@example.com',
+        memberOf: ['platform'],
+      },
+      {
+        kind: 'User',
+        namespace: 'default',
+        name: 'chen',
+        memberOf: ['payments'],
+      },
+    ],
+    [
+      {
+        ref: 'nonhumanidentity:default/ops-agent-0a1b2c3d',
+        name: 'ops-agent-0a1b2c3d',
+        externalId: 'agent:ops-agent',
+      },
+    ],
+  ),
+  declarations: new DeclarationIndex([
+    {
+      entityRef: 'component:default/ci-runner',
+      owner: 'group:default/platform',
+      patterns: ['arn:aws:iam::123456789012:user/ci-*'],
+    },
+  ]),
+  claims: new Map(),
+};
+const same = <T>(x: T) => x;
+
+describe('buildEntity', () => {
+  it('builds a valid, named and annotated entity', () => {
+    const built = buildEntity(
+      mockNhiRecord({
+        tags: ['AWS', 'IAM User', 'aws'],
+        usedBy: ['deploy-bot'],
+        links: [
+          { url: 'https://console.example/iam/ci-deployer', title: 'Console' },
+        ],
+      }),
+      'aws:production',
+      context,
+      same,
+    );
+    expect(explainNonHumanIdentityError(built.entity)).toBeUndefined();
+    expect(built.entityRef).toMatch(
+      /^nonhumanidentity:default\/aws-ci-deployer-[0-9a-f]{8}$/,
+    );
+    expect(built.scope).toBe('123456789012');
+    expect(built.entity.metadata).toMatchObject({
+      title: 'ci-deployer',
+      tags: ['aws', 'iam-user'],
+      annotations: {
+        'backstage-nhi.io/source': 'aws:production',
+        'backstage.io/managed-by-location': 'nhi:aws:production',
+        'backstage.io/managed-by-origin-location': 'nhi:aws:production',
+      },
+    });
+    // declared by ci-runner (glob) and used by deploy-bot (from the source)
+    expect(built.entity.spec.usedBy).toEqual([
+      'component:default/ci-runner',
+      'component:default/deploy-bot',
+    ]);
+    expect(built.entity.spec.owner).toBe('group:default/platform');
+    expect(built.entity.spec.ownership.provenance).toBe('inferred');
+  });
+
+  it('resolves the creator and the agent chain', () => {
+    const built = buildEntity(
+      mockNhiRecord({
+        name: 'setup-admin',
+        createdBy: {
+          type: 'agent',
+          agent: {
+            id: 'agent:ops-agent',
+            onBehalfOf: 'chen',
+            reason: 'setup',
+            expiresAt: '2026-12-01',
+          },
+        },
+      }),
+      'aws:production',
+      context,
+      same,
+    );
+    expect(built.entity.spec.createdBy).toEqual({
+      type: 'agent',
+      ref: 'nonhumanidentity:default/ops-agent-0a1b2c3d',
+      agent: {
+        id: 'agent:ops-agent',
+        ref: 'nonhumanidentity:default/ops-agent-0a1b2c3d',
+        onBehalfOf: 'user:default/chen',
+        reason: 'setup',
+        expiresAt: '2026-12-01',
+      },
+    });
+    // unowned, but the human the agent acted for suggests a team
+    expect(built.entity.spec.ownership).toEqual({
+      status: 'unowned',
+      provenance: 'none',
+      suggestedOwners: ['group:default/payments'],
+    });
+
+    const person = buildEntity(
+      mockNhiRecord({
+        name: 'u2',
+        createdBy: { type: 'person', name: 'ben@example.com' },
+      }),
+      'aws:production',
+      context,
+      same,
+    );
+    expect(person.entity.spec.createdBy).toEqual({
+      type: 'person',
+      name: 'ben@example.com',
+      ref: 'user:default/ben',
+    });
+  });
+
+  it('applies an approved claim and keeps the fallback', () => {
+    const record = mockNhiRecord({ name: 'lonely' });
+    const first = buildEntity(record, 'aws:production', context, same);
+    const claims = new Map([
+      [
+        first.entityRef,
+        {
+          entityRef: first.entityRef,
+          owner: 'group:default/payments',
+          claimedBy: 'user:default/chen',
+          approvedBy: 'user:default/ben',
+          approvedAt: '2026-11-28T00:00:00Z',
+        },
+      ],
+    ]);
+    const claimed = buildEntity(
+      record,
+      'aws:production',
+      { ...context, claims },
+      same,
+    );
+    expect(claimed.entity.spec.owner).toBe('group:default/payments');
+    expect(claimed.entity.spec.ownership.provenance).toBe('claimed');
+    expect(claimed.fallback.ownership.status).toBe('unowned');
+    expect(claimed.hash).not.toBe(first.hash);
+  });
+
+  it('hashes the same record the same way, whatever the key order', () => {
+    const a = buildEntity(mockNhiRecord(), 's:1', context, same);
+    const record = mockNhiRecord();
+    const reordered = Object.fromEntries(
+      Object.entries(record).reverse(),
+    ) as typeof record;
+    expect(buildEntity(reordered, 's:1', context, same).hash).toBe(a.hash);
+  });
+
+  it('runs the evaluate step', () => {
+    const built = buildEntity(mockNhiRecord(), 's:1', context, e => ({
+      ...e,
+      spec: { ...e.spec, rotation: { status: 'overdue' } },
+    }));
+    expect(built.entity.spec.rotation).toEqual({ status: 'overdue' });
+  });
+});

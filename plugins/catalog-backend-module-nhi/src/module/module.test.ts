@@ -1,0 +1,372 @@
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+  TestDatabaseId,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { eventsServiceRef, EventsService } from '@backstage/plugin-events-node';
+import { NHI_OWNERSHIP_TOPIC } from '@backstage-nhi/nhi-common';
+import {
+  NhiIdentityRecord,
+  NhiIdentitySource,
+  NhiSourceReadContext,
+  nhiSourcesExtensionPoint,
+} from '@backstage-nhi/nhi-node';
+import { mockNhiRecord } from '@backstage-nhi/nhi-node/testUtils';
+import catalogPlugin from '@backstage/plugin-catalog-backend';
+import path from 'node:path';
+import request from 'supertest';
+import { catalogModuleNhi } from './module';
+
+jest.setTimeout(120_000);
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+if (process.env.NHI_REQUIRE_POSTGRES && !databases.supports('POSTGRES_15')) {
+  throw new Error(
+    'NHI_REQUIRE_POSTGRES is set but BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING is not',
+  );
+}
+
+/** A source the test controls: what it returns and how the read ends. */
+class ControlledSource implements NhiIdentitySource {
+  readonly type = 'test';
+  readonly id = 'one';
+  records: NhiIdentityRecord[] = [];
+  outcome: { fail?: string; completeScopes?: string[] } = {};
+  reads = 0;
+
+  async read(context: NhiSourceReadContext) {
+    this.reads++;
+    if (this.outcome.fail) throw new Error(this.outcome.fail);
+    await context.emit(this.records);
+    const partial = this.outcome.completeScopes !== undefined;
+    return {
+      complete: !partial,
+      completeScopes: this.outcome.completeScopes,
+      errors: partial
+        ? [{ message: 'account b: AccessDenied', scope: 'b' }]
+        : [],
+    };
+  }
+}
+
+const record = (name: string, extra: Partial<NhiIdentityRecord> = {}) =>
+  mockNhiRecord({
+    name,
+    externalId: `test:${name}`,
+    provider: 'test',
+    account: 'a',
+    ...extra,
+  });
+
+async function startPipeline(databaseId: TestDatabaseId) {
+  const knex = await databases.init(databaseId);
+  const source = new ControlledSource();
+  let events: EventsService | undefined;
+  const { server } = await startTestBackend({
+    features: [
+      catalogPlugin,
+      catalogModuleNhi,
+      createBackendModule({
+        pluginId: 'catalog',
+        moduleId: 'nhi-test-source',
+        register(env) {
+          env.registerInit({
+            deps: {
+              sources: nhiSourcesExtensionPoint,
+              events: eventsServiceRef,
+            },
+            async init(deps) {
+              deps.sources.addSource(source);
+              events = deps.events;
+            },
+          });
+        },
+      }),
+      mockServices.database.factory({ knex }),
+      mockServices.rootConfig.factory({
+        data: {
+          catalog: {
+            rules: [
+              {
+                allow: [
+                  'Component',
+                  'Group',
+                  'User',
+                  'NonHumanIdentity',
+                  'Location',
+                ],
+              },
+            ],
+            locations: [
+              {
+                type: 'file',
+                target: path.resolve(__dirname, '../__fixtures__/org.yaml'),
+              },
+            ],
+          },
+          nhi: {
+            pipeline: {
+              schedule: {
+                frequency: { trigger: 'manual' },
+                timeout: { minutes: 5 },
+              },
+              batchSize: 2,
+            },
+          },
+        },
+      }),
+    ],
+  });
+  const auth = { Authorization: mockCredentials.user.header() };
+  const api = {
+    async query(filter: string): Promise<Entity[]> {
+      const res = await request(server)
+        .get(`/api/catalog/entities/by-query?${filter}&limit=100`)
+        .set(auth);
+      expect(res.status).toBe(200);
+      return res.body.items;
+    },
+    async byName(name: string): Promise<number> {
+      const res = await request(server)
+        .get(`/api/catalog/entities/by-name/nonhumanidentity/default/${name}`)
+        .set(auth);
+      return res.status;
+    },
+    async run() {
+      const res = await request(server)
+        .post('/api/catalog/nhi/sources/test/one/run')
+        .set(auth);
+      expect(res.status).toBe(202);
+      const runs = await request(server)
+        .get('/api/catalog/nhi/sources')
+        .set(auth);
+      return runs.body.items[0].lastRun;
+    },
+    async publish(payload: object) {
+      await events!.publish({
+        topic: NHI_OWNERSHIP_TOPIC,
+        eventPayload: payload,
+      });
+    },
+  };
+  return { server, source, api, auth };
+}
+
+/** Polls until `check` passes or the time is up, then checks once more. */
+async function eventually<T>(
+  fn: () => Promise<T>,
+  check: (v: T) => boolean,
+  ms = 30_000,
+) {
+  const deadline = Date.now() + ms;
+  let value = await fn();
+  while (!check(value) && Date.now() < deadline) {
+    await new Promise(r => setTimeout(r, 250));
+    value = await fn();
+  }
+  return value;
+}
+
+const nhis =
+  'filter=kind=nonhumanidentity,metadata.annotations.backstage-nhi.io/source=test:one';
+
+describe.each(databases.eachSupportedId())(
+  'the NHI pipeline on %p',
+  databaseId => {
+    it('ingests, skips unchanged runs, keeps entities of failed reads and applies ownership deltas', async () => {
+      const { source, api } = await startPipeline(databaseId);
+      await eventually(
+        () => api.query('filter=kind=group'),
+        groups => groups.length === 2,
+      );
+
+      // 1. A full run: tagged, declared (inferred owner) and unowned identities.
+      source.records = [
+        record('tagged', { owner: { value: 'payments', via: 'tag:team' } }),
+        record('declared-one'),
+        record('orphan', {
+          createdBy: { type: 'person', name: 'alice@example.com' },
+        }),
+      ];
+      const first = await api.run();
+      expect(first).toMatchObject({
+        status: 'succeeded',
+        counts: { read: 3, changed: 3, unchanged: 0, removed: 0, entities: 3 },
+      });
+      const all = await eventually(
+        () => api.query(nhis),
+        items => items.length === 3 && items.every(i => i.relations?.length),
+      );
+      const byTitle = Object.fromEntries(all.map(e => [e.metadata.title, e]));
+      expect(byTitle.tagged.spec).toMatchObject({
+        owner: 'group:default/payments',
+        ownership: {
+          status: 'owned',
+          provenance: 'tagged',
+          taggedBy: 'tag:team',
+        },
+      });
+      expect(byTitle['declared-one'].spec).toMatchObject({
+        owner: 'group:default/payments',
+        ownership: {
+          provenance: 'inferred',
+          inferredFrom: ['component:default/payments-api'],
+        },
+        usedBy: ['component:default/payments-api'],
+      });
+      expect(byTitle.orphan.spec).toMatchObject({
+        ownership: {
+          status: 'unowned',
+          provenance: 'none',
+          suggestedOwners: ['group:default/platform'],
+        },
+        createdBy: { ref: 'user:default/alice' },
+      });
+      expect(byTitle.orphan.relations).toContainEqual({
+        type: 'createdBy',
+        targetRef: 'user:default/alice',
+      });
+
+      // Unowned is filterable through the catalog API, across sources.
+      const unowned = await api.query(
+        'filter=kind=nonhumanidentity,spec.ownership.status=unowned',
+      );
+      expect(unowned.map(e => e.metadata.title).sort()).toEqual(['orphan']);
+      const handWritten = await api.query(
+        'filter=kind=nonhumanidentity,metadata.name=hand-written-key',
+      );
+      expect(handWritten[0].spec?.ownership).toEqual({
+        status: 'unowned',
+        provenance: 'none',
+      });
+
+      // The declaring component depends on the identity.
+      const [component] = await eventually(
+        () => api.query('filter=kind=component,metadata.name=payments-api'),
+        items =>
+          items[0]?.relations?.some(
+            r =>
+              r.type === 'dependsOn' &&
+              r.targetRef ===
+                `nonhumanidentity:default/${byTitle['declared-one'].metadata.name}`,
+          ) ?? false,
+      );
+      expect(component.relations).toContainEqual({
+        type: 'dependsOn',
+        targetRef: `nonhumanidentity:default/${byTitle['declared-one'].metadata.name}`,
+      });
+
+      // 2. The same read again changes nothing.
+      const second = await api.run();
+      expect(second).toMatchObject({
+        status: 'succeeded',
+        counts: { read: 3, changed: 0, unchanged: 3, removed: 0 },
+      });
+
+      // 3. A failed read leaves every entity in place.
+      source.outcome = { fail: 'AccessDenied: assume role refused' };
+      source.records = [];
+      const failed = await api.run();
+      expect(failed.status).toBe('failed');
+      expect(failed.errors[0].message).toBe(
+        'the read failed, nothing was removed: AccessDenied: assume role refused',
+      );
+      expect(await api.query(nhis)).toHaveLength(3);
+
+      // 4. A partial read removes only within the scopes it completed.
+      source.outcome = { completeScopes: ['a'] };
+      source.records = [
+        record('tagged', { owner: { value: 'payments', via: 'tag:team' } }),
+        record('in-b', { account: 'b' }),
+      ];
+      const partial = await api.run();
+      expect(partial).toMatchObject({
+        status: 'partial',
+        counts: { removed: 2, changed: 1 },
+      });
+      await api.run(); // same partial read: nothing more is removed
+      source.outcome = {};
+      source.records.push(record('orphan'));
+      const restored = await api.run();
+      expect(restored.counts).toMatchObject({
+        changed: 1,
+        removed: 0,
+        entities: 3,
+      });
+
+      // The catalog shows the re-added identity once it has processed it.
+      expect(
+        await eventually(
+          () => api.byName(byTitle.orphan.metadata.name),
+          status => status === 200,
+        ),
+      ).toBe(200);
+
+      // 5. An approved claim reaches the catalog without a run, and a release reverts it.
+      const orphanRef = `nonhumanidentity:default/${byTitle.orphan.metadata.name}`;
+      const readsBefore = source.reads;
+      await api.publish({
+        entityRef: orphanRef,
+        claim: {
+          entityRef: orphanRef,
+          owner: 'group:default/platform',
+          claimedBy: 'user:default/alice',
+          approvedBy: 'user:default/bob',
+          approvedAt: '2026-11-28T12:00:00Z',
+          claimId: 'claim-1',
+        },
+      });
+      const [claimed] = await eventually(
+        () =>
+          api.query(
+            `filter=kind=nonhumanidentity,metadata.name=${byTitle.orphan.metadata.name}`,
+          ),
+        items => items[0]?.spec?.owner === 'group:default/platform',
+      );
+      expect(claimed.spec).toMatchObject({
+        owner: 'group:default/platform',
+        ownership: {
+          status: 'owned',
+          provenance: 'claimed',
+          claim: {
+            claimedBy: 'user:default/alice',
+            approvedBy: 'user:default/bob',
+          },
+        },
+      });
+      expect(source.reads).toBe(readsBefore);
+
+      await api.publish({ entityRef: orphanRef, claim: null });
+      const [released] = await eventually(
+        () =>
+          api.query(
+            `filter=kind=nonhumanidentity,metadata.name=${byTitle.orphan.metadata.name}`,
+          ),
+        items => items[0]?.spec?.owner === undefined,
+      );
+      expect(released.spec?.ownership).toMatchObject({
+        status: 'unowned',
+        provenance: 'none',
+      });
+    });
+
+    it('answers 404 for an unknown source and lists configured ones', async () => {
+      const { server, auth } = await startPipeline(databaseId);
+      const res = await request(server)
+        .post('/api/catalog/nhi/sources/test/nope/run')
+        .set(auth);
+      expect(res.status).toBe(404);
+      expect(res.body.error.message).toBe('no NHI source test:nope');
+      const list = await request(server)
+        .get('/api/catalog/nhi/sources')
+        .set(auth);
+      expect(list.body.items).toEqual([
+        { type: 'test', id: 'one', key: 'test:one', lastRun: null },
+      ]);
+    });
+  },
+);
