@@ -5,6 +5,7 @@
  */
 
 import { createBackend } from '@backstage/backend-defaults';
+import { catalogModuleNhiDemoInventory } from './modules/demoInventory';
 
 const backend = createBackend();
 
@@ -18,6 +19,11 @@ backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 // catalog plugin
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+
+// Backstage NHI: the NonHumanIdentity kind and the ingestion pipeline
+backend.add(import('@backstage-nhi/plugin-catalog-backend-module-nhi'));
+// demo only: generates the demo company's identity inventory (nhiDemo config)
+backend.add(catalogModuleNhiDemoInventory);
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));

@@ -12,3 +12,5 @@ export * from './module/config';
 export { NonHumanIdentityProcessor } from './processors/NonHumanIdentityProcessor';
 export { FileInventorySource } from './sources/file/FileInventorySource';
 export { buildInventorySchema } from './sources/file/inventorySchema';
+export { parseInventory } from './sources/file/parseInventory';
+export type { ParsedInventory } from './sources/file/parseInventory';
