@@ -1,3 +1,4 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
@@ -31,7 +32,10 @@ export interface Company {
 }
 
 /** The repository's `examples/` folder. */
-export const EXAMPLES_DIR = path.resolve(__dirname, '../../../examples');
+export const EXAMPLES_DIR = resolvePackagePath(
+  '@backstage-nhi/demo-data',
+  '../../examples',
+);
 
 type Doc = {
   kind: string;

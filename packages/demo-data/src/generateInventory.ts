@@ -692,12 +692,15 @@ export function generateInventory(
 
     const credentials: Record<string, any>[] = [];
     if (spec.credential) {
-      const idFor = () =>
-        spec.credential === 'access-key'
-          ? `${provider === 'gcp' ? 'gk' : 'ak'}-${random.hex(16)}`
-          : spec.credential === 'certificate'
-          ? random.hex(16).match(/../g)!.join(':')
-          : `${spec.word}-${random.hex(10)}`;
+      const idFor = () => {
+        if (spec.credential === 'access-key') {
+          return `${provider === 'gcp' ? 'gk' : 'ak'}-${random.hex(16)}`;
+        }
+        if (spec.credential === 'certificate') {
+          return random.hex(16).match(/../g)!.join(':');
+        }
+        return `${spec.word}-${random.hex(10)}`;
+      };
       credentials.push(credential(spec.credential, idFor(), ageDays));
       if (random.chance(0.12))
         credentials.push(
