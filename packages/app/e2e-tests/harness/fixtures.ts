@@ -18,3 +18,44 @@ export async function screenshot(page: Page, name: string) {
     fullPage: true,
   });
 }
+
+/** Calls the portal's backend API as the guest user. */
+export async function api<T = any>(
+  apiPath: string,
+  init?: RequestInit,
+): Promise<T> {
+  const refresh = await fetch(
+    `${E2E.backendUrl}/api/auth/guest/refresh?env=development`,
+    { headers: { 'X-Requested-With': 'XMLHttpRequest' } },
+  );
+  const { backstageIdentity } = await refresh.json();
+  const res = await fetch(`${E2E.backendUrl}${apiPath}`, {
+    ...init,
+    headers: {
+      ...init?.headers,
+      Authorization: `Bearer ${backstageIdentity.token}`,
+      'Content-Type': 'application/json',
+    },
+  });
+  if (!res.ok) {
+    throw new Error(
+      `${init?.method ?? 'GET'} ${apiPath}: ${res.status} ${await res.text()}`,
+    );
+  }
+  return res.json();
+}
+
+/** Polls `fn` until `check` passes (or the time is up) and returns the last value. */
+export async function eventually<T>(
+  fn: () => Promise<T>,
+  check: (value: T) => boolean,
+  timeoutMs = 120_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await fn();
+  while (!check(value) && Date.now() < deadline) {
+    await new Promise(r => setTimeout(r, 1000));
+    value = await fn();
+  }
+  return value;
+}

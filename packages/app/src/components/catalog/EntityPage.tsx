@@ -34,6 +34,7 @@ import {
   EntityOwnershipCard,
 } from '@backstage/plugin-org';
 import { EmptyState } from '@backstage/core-components';
+import { EntityNhiOwnedIdentitiesCard } from '@backstage-nhi/plugin-nhi';
 import {
   Direction,
   EntityCatalogGraphCard,
@@ -273,6 +274,9 @@ const groupPage = (
         </Grid>
         <Grid item xs={12} md={6}>
           <EntityOwnershipCard />
+        </Grid>
+        <Grid item xs={12} md={6}>
+          <EntityNhiOwnedIdentitiesCard />
         </Grid>
         <Grid item xs={12} md={6}>
           <EntityMembersListCard />

@@ -1,0 +1,67 @@
+import { EntityProvider, catalogApiRef } from '@backstage/plugin-catalog-react';
+import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
+import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { screen } from '@testing-library/react';
+import { OwnedIdentitiesCard } from './OwnedIdentitiesCard';
+
+const group = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Group',
+  metadata: { name: 'payments', namespace: 'default' },
+  spec: { type: 'team', children: [] },
+};
+
+function render(facets: Array<{ value: string; count: number }>) {
+  const catalogApi = catalogApiMock.mock({
+    getEntityFacets: jest.fn(async () => ({
+      facets: { 'spec.category': facets },
+    })),
+  });
+  return {
+    catalogApi,
+    rendered: renderInTestApp(
+      <TestApiProvider apis={[[catalogApiRef, catalogApi]]}>
+        <EntityProvider entity={group}>
+          <OwnedIdentitiesCard />
+        </EntityProvider>
+      </TestApiProvider>,
+    ),
+  };
+}
+
+describe('OwnedIdentitiesCard', () => {
+  it('counts the identities the team owns, by category, from one facet query', async () => {
+    const { catalogApi, rendered } = render([
+      { value: 'api-key', count: 12 },
+      { value: 'service-account', count: 30 },
+    ]);
+    await rendered;
+    expect(await screen.findByText('42')).toBeInTheDocument();
+    expect(screen.getByText('identities owned')).toBeInTheDocument();
+    expect(screen.getByText('Service account').parentElement).toHaveTextContent(
+      '30 Service account',
+    );
+    expect(
+      screen.getByText('API key or token').parentElement,
+    ).toHaveTextContent('12 API key or token');
+    expect(screen.queryByText('AI agent')).not.toBeInTheDocument();
+    expect(catalogApi.getEntityFacets).toHaveBeenCalledWith({
+      filter: {
+        kind: 'NonHumanIdentity',
+        'relations.ownedBy': 'group:default/payments',
+      },
+      facets: ['spec.category'],
+    });
+    expect(screen.getByText('42').closest('a')).toHaveAttribute(
+      'href',
+      '/catalog?filters%5Bkind%5D=nonhumanidentity&filters%5Bowners%5D=group%3Adefault%2Fpayments&filters%5Buser%5D=all',
+    );
+  });
+
+  it('explains how identities get owners when there are none', async () => {
+    await render([]).rendered;
+    expect(
+      await screen.findByText(/No non-human identities are owned here yet/),
+    ).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,1 @@
+export { OwnedIdentitiesCard } from './OwnedIdentitiesCard';

@@ -1,0 +1,7 @@
+/**
+ * The Backstage NHI frontend plugin.
+ *
+ * @packageDocumentation
+ */
+
+export { nhiPlugin, EntityNhiOwnedIdentitiesCard } from './plugin';
