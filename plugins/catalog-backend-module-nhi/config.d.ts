@@ -22,6 +22,62 @@ export interface Config {
       declaringKinds?: string[];
     };
 
+    /**
+     * Risk evaluation: thresholds, rotation policies and rules. Every rule is
+     * listed in docs/rules.md.
+     */
+    evaluation?: {
+      /** No use for this many days makes an identity or credential dormant. Default 90. */
+      dormantDays?: number;
+      /** A never-used credential older than this many days is a finding. Default 30. */
+      neverUsedGraceDays?: number;
+      /** More services than this sharing one identity is a finding. Default 1. */
+      maxServicesPerIdentity?: number;
+      /** Environment names that count as production. Default production, prod, prd. */
+      productionEnvironments?: string[];
+      /** Words in a component name that mark it as CI/CD (static CI credential rule). */
+      ciPatterns?: string[];
+      /**
+       * Rotation policies, applied before the defaults; the first whose
+       * `match` fits a credential applies.
+       */
+      rotation?: Array<{
+        /** Which credentials: by credential kind, identity category and identity type. */
+        match?: { kind?: string; category?: string; type?: string };
+        /** Maximum age since creation or last rotation, in days (1 = 24 hours). */
+        maxAgeDays?: number;
+        /** Judge by expiry only (certificates): a missing expiry is a finding. */
+        byExpiry?: boolean;
+        /** Days before the due date or expiry that count as due soon. Default 14. */
+        dueSoonDays?: number;
+        /** Name shown with the rotation status. */
+        name?: string;
+      }>;
+      /** Per-rule settings, by rule id (e.g. NHI-SHARED-IDENTITY). */
+      rules?: {
+        [ruleId: string]: {
+          /** Set false to switch the rule off. */
+          enabled?: boolean;
+          /** Override the rule's severity. */
+          severity?: 'critical' | 'high' | 'medium' | 'low';
+        };
+      };
+    };
+
+    /**
+     * Secret-scanner reports, read on every run and matched to ingested
+     * credentials by id. Findings name where the credential was found, never
+     * the secret. Keyed by report id.
+     */
+    leaks?: {
+      [id: string]: {
+        /** A path or an http(s) URL (read through the UrlReader). */
+        target: string;
+        /** The scanner's JSON format. */
+        format: 'gitleaks' | 'trufflehog';
+      };
+    };
+
     /** Identity sources by type, then by id. */
     sources?: {
       /**

@@ -419,7 +419,7 @@ export function generateInventory(
         at: iso(daysAgo(random.int(91, Math.max(92, createdDaysAgo)))),
       };
     else if (use === 'never') c.lastUsed = { never: true };
-    if (kind === 'certificate') {
+    if (kind === 'certificate' && random.chance(0.95)) {
       const lifetime = random.pick([90, 365, 397, 730]);
       c.expiresAt = iso(daysAgo(createdDaysAgo) + lifetime * DAY, true);
       if (Date.parse(c.expiresAt) < today) c.status = 'expired';
@@ -753,6 +753,46 @@ export function generateInventory(
       };
     if (perm === 'exfil')
       item.permissions = { dataExfiltration: ['storage.objects.get on *'] };
+    if (spec.type === 'cloud-service-account' || spec.type === 'cicd-token') {
+      const trust = random.weighted<string>([
+        ['none', 86],
+        ['external', 5],
+        ['external-no-id', 4],
+        ['oidc-open', 3],
+        ['public', 2],
+      ]);
+      const other = `${random.int(100000000000, 999999999999)}`;
+      if (trust === 'external')
+        item.permissions = {
+          ...(item.permissions ?? {}),
+          trust: { externalAccounts: [other] },
+        };
+      if (trust === 'external-no-id')
+        item.permissions = {
+          ...(item.permissions ?? {}),
+          trust: {
+            externalAccounts: [other],
+            externalAccountsWithoutExternalId: [other],
+          },
+        };
+      if (trust === 'oidc-open')
+        item.permissions = {
+          ...(item.permissions ?? {}),
+          trust: {
+            oidc: [
+              {
+                provider: 'token.actions.githubusercontent.com',
+                subjectRestricted: false,
+              },
+            ],
+          },
+        };
+      if (trust === 'public')
+        item.permissions = {
+          ...(item.permissions ?? {}),
+          trust: { public: true },
+        };
+    }
     if (spec.type === 'personal-access-token' || spec.type === 'cicd-token') {
       item.permissions = {
         ...(item.permissions ?? {}),
@@ -766,4 +806,66 @@ export function generateInventory(
     kind: 'IdentityInventory',
     identities: identities.slice(0, count),
   };
+}
+
+/** A gitleaks finding, in the scanner's JSON report format. */
+export type GitleaksFinding = {
+  Description: string;
+  StartLine: number;
+  Match: string;
+  Secret: string;
+  File: string;
+  Commit: string;
+  Link: string;
+  RuleID: string;
+  Date: string;
+};
+
+/**
+ * A gitleaks report for the demo: a few of the inventory's credentials
+ * "found" in repositories (always the legacy reporting token). The fake
+ * secret part is random filler, never a real secret.
+ */
+export function generateLeakReport(
+  inventory: Inventory,
+  options: { seed?: number; findings?: number } = {},
+): GitleaksFinding[] {
+  const random = new Random((options.seed ?? 42) + 1);
+  const withCreds = inventory.identities.filter(i => i.credentials?.length);
+  const chosen = [
+    withCreds.find(i => i.name === 'legacy-reporting-token'),
+    ...Array.from({ length: (options.findings ?? 8) - 1 }, () =>
+      random.pick(withCreds),
+    ),
+  ].filter((i): i is InventoryItem => !!i);
+  const repos = [
+    'lumen-freight/infra',
+    'lumen-freight/payments-api',
+    'lumen-freight/data-jobs',
+    'lumen-freight/storefront',
+  ];
+  const files = [
+    '.env.production',
+    'deploy/values.yaml',
+    'scripts/sync.py',
+    'docs/setup.md',
+    'terraform/main.tf',
+  ];
+  return chosen.map(item => {
+    const credential = item.credentials[0];
+    const repo = random.pick(repos);
+    const commit = random.hex(40);
+    const secret = `${credential.id}.${random.hex(24)}`;
+    return {
+      Description: 'Generic API Key',
+      StartLine: random.int(1, 200),
+      Match: `token = ${secret}`,
+      Secret: secret,
+      File: random.pick(files),
+      Commit: commit,
+      Link: `https://git.lumenfreight.example/${repo}/commit/${commit}`,
+      RuleID: 'generic-api-key',
+      Date: new Date(Date.UTC(2026, 0, random.int(1, 300))).toISOString(),
+    };
+  });
 }

@@ -1,22 +1,37 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadCompany } from './company';
-import { generateInventory, GenerateOptions } from './generateInventory';
+import {
+  generateInventory,
+  generateLeakReport,
+  GenerateOptions,
+} from './generateInventory';
 
 /**
  * Generates the demo inventory and writes it as JSON to `file` (creating its
- * folder). Leaves the file untouched when the content is the same, so an
- * unchanged day gives an unchanged pipeline run.
+ * folder), and optionally a gitleaks report naming a few of its credentials.
+ * Leaves files untouched when their content is the same, so an unchanged day
+ * gives an unchanged pipeline run.
  */
 export function writeDemoInventory(
   file: string,
-  options: GenerateOptions & { examplesDir?: string } = {},
+  options: GenerateOptions & { examplesDir?: string; leakReport?: string } = {},
 ): { identities: number; changed: boolean } {
-  const inventory = generateInventory(
-    loadCompany(options.examplesDir),
-    options,
+  const inventory = generateInventory(loadCompany(options.examplesDir), options);
+  const changed = writeIfChanged(
+    file,
+    `${JSON.stringify(inventory, null, 1)}\n`,
   );
-  const text = `${JSON.stringify(inventory, null, 1)}\n`;
+  if (options.leakReport) {
+    writeIfChanged(
+      options.leakReport,
+      `${JSON.stringify(generateLeakReport(inventory, options), null, 1)}\n`,
+    );
+  }
+  return { identities: inventory.identities.length, changed };
+}
+
+function writeIfChanged(file: string, text: string): boolean {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const changed =
     !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text;
@@ -25,5 +40,5 @@ export function writeDemoInventory(
     fs.writeFileSync(tmp, text);
     fs.renameSync(tmp, file);
   }
-  return { identities: inventory.identities.length, changed };
+  return changed;
 }

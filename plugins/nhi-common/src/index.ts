@@ -13,3 +13,4 @@ export * from './kind/types';
 export * from './kind/validator';
 export * from './events';
 export * from './permissions';
+export * from './risk';

@@ -22,7 +22,11 @@ export const catalogModuleNhiDemoInventory = createBackendModule({
         if (!demo) return;
         const target = path.resolve(demo.getString('target'));
         const identities = demo.getOptionalNumber('identities') ?? 2000;
-        const result = writeDemoInventory(target, { identities });
+        const leakReport = demo.getOptionalString('leakReport');
+        const result = writeDemoInventory(target, {
+          identities,
+          leakReport: leakReport ? path.resolve(leakReport) : undefined,
+        });
         logger.info(
           `NHI demo: ${result.identities} generated identities ${
             result.changed ? 'written to' : 'unchanged in'

@@ -33,6 +33,7 @@ export interface ContextStats {
   declarations: number;
   agents: number;
   claims: number;
+  leaks?: number;
 }
 
 async function collect(stream: AsyncIterable<Entity[]>): Promise<Entity[]> {

@@ -99,3 +99,37 @@ export function readFileSourceConfigs(config: Config): NhiFileSourceConfig[] {
     };
   });
 }
+
+/**
+ * One secret-scanner report (`nhi.leaks.<id>`).
+ *
+ * @public
+ */
+export interface NhiLeakReportConfig {
+  id: string;
+  target: string;
+  format: 'gitleaks' | 'trufflehog';
+}
+
+/**
+ * Reads `nhi.leaks`.
+ *
+ * @public
+ */
+export function readLeakReportConfigs(config: Config): NhiLeakReportConfig[] {
+  const leaks = config.getOptionalConfig('nhi.leaks');
+  if (!leaks) return [];
+  return leaks.keys().map(id => {
+    const c = leaks.getConfig(id);
+    const format = c.getString('format');
+    if (format !== 'gitleaks' && format !== 'trufflehog') {
+      throw new InputError(
+        `nhi.leaks.${id}.format must be gitleaks or trufflehog, got ${format}`,
+      );
+    }
+    const target = c.getString('target').trim();
+    if (!target)
+      throw new InputError(`nhi.leaks.${id}.target must not be empty`);
+    return { id, target, format };
+  });
+}

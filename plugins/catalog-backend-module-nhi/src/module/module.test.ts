@@ -179,9 +179,10 @@ describe.each(databases.eachSupportedId())(
   databaseId => {
     it('ingests, skips unchanged runs, keeps entities of failed reads and applies ownership deltas', async () => {
       const { source, api } = await startPipeline(databaseId);
+      // Wait for the org fixture (2 groups, 1 user) and the declaring component.
       await eventually(
-        () => api.query('filter=kind=group'),
-        groups => groups.length === 2,
+        () => api.query('filter=kind=group,user,component'),
+        items => items.length === 4,
       );
 
       // 1. A full run: tagged, declared (inferred owner) and unowned identities.

@@ -2,7 +2,7 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
-import { ConflictError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import {
   catalogProcessingExtensionPoint,
   catalogServiceRef,
@@ -10,8 +10,10 @@ import {
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
   NHI_OWNERSHIP_TOPIC,
+  NHI_RULES,
   nhiSourcePermissions,
   NhiOwnershipEvent,
+  readNhiEvaluationPolicy,
 } from '@backstage-nhi/nhi-common';
 import {
   NhiIdentitySource,
@@ -19,15 +21,19 @@ import {
   nhiSourcesExtensionPoint,
 } from '@backstage-nhi/nhi-node';
 import { NhiPipelineStore } from '../database/NhiPipelineStore';
-import { NhiEvaluator } from '../lib/buildEntity';
 import { loadEnrichmentContext } from '../lib/loadContext';
 import { NonHumanIdentityProcessor } from '../processors/NonHumanIdentityProcessor';
 import { NhiEntityProvider } from '../providers/NhiEntityProvider';
 import { createSourcesRouter } from '../service/router';
 import { FileInventorySource } from '../sources/file/FileInventorySource';
-import { readFileSourceConfigs, readNhiPipelineConfig } from './config';
-
-const identity: NhiEvaluator = entity => entity;
+import {
+  readFileSourceConfigs,
+  readLeakReportConfigs,
+  readNhiPipelineConfig,
+} from './config';
+import { NhiEvaluation } from './evaluation';
+import { LeakReportReader } from '../lib/leaks';
+import { readTarget } from '../lib/readTarget';
 
 /**
  * The Backstage NHI pipeline as a catalog module: the NonHumanIdentity kind
@@ -99,13 +105,37 @@ export const catalogModuleNhi = createBackendModule({
         }
 
         const store = await NhiPipelineStore.create(database);
-        const evaluate = identity;
-        const loadContext = async () =>
-          loadEnrichmentContext({
-            catalog,
-            credentials: await auth.getOwnServiceCredentials(),
-            declaringKinds: pipeline.declaringKinds,
-          });
+        let policy;
+        try {
+          policy = readNhiEvaluationPolicy(
+            config,
+            NHI_RULES.map(r => r.id),
+          );
+        } catch (e) {
+          throw new InputError((e as Error).message);
+        }
+        const evaluation = new NhiEvaluation(policy);
+        const evaluate = evaluation.evaluate;
+        const leakReports = new LeakReportReader(
+          readLeakReportConfigs(config),
+          target => readTarget(target, urlReader),
+        );
+        const loadContext = async () => {
+          const [loaded, leaks] = await Promise.all([
+            loadEnrichmentContext({
+              catalog,
+              credentials: await auth.getOwnServiceCredentials(),
+              declaringKinds: pipeline.declaringKinds,
+            }),
+            leakReports.read(),
+          ]);
+          evaluation.update({ leaks: leaks.index });
+          return {
+            ...loaded,
+            stats: { ...loaded.stats, leaks: leaks.index.count },
+            warnings: leaks.warnings,
+          };
+        };
 
         const providers = sources.map(
           source =>

@@ -93,6 +93,7 @@ export class NhiEntityProvider implements EntityProvider {
       loadContext(): Promise<{
         context: EnrichmentContext;
         stats: ContextStats;
+        warnings?: NhiSourceError[];
       }>;
     },
   ) {}
@@ -189,7 +190,9 @@ export class NhiEntityProvider implements EntityProvider {
     let contextStats: ContextStats;
     const contextLoadedAt = Date.now();
     try {
-      ({ context, stats: contextStats } = await this.options.loadContext());
+      const loaded = await this.options.loadContext();
+      ({ context, stats: contextStats } = loaded);
+      for (const warning of loaded.warnings ?? []) addError(warning);
     } catch (e) {
       addError({
         message: `enrichment data could not be read, nothing was changed: ${errorMessage(

@@ -7,10 +7,10 @@ import {
   NhiSourceReadContext,
   NhiSourceReadSummary,
 } from '@backstage-nhi/nhi-node';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { NhiFileSourceConfig } from '../../module/config';
 import { parseInventory } from './parseInventory';
+import { isUrlTarget, readTarget } from '../../lib/readTarget';
 
 const BATCH = 1000;
 
@@ -47,7 +47,7 @@ export class FileInventorySource implements NhiIdentitySource {
   }
 
   private get isUrl(): boolean {
-    return /^https?:\/\//i.test(this.config.target);
+    return isUrlTarget(this.config.target);
   }
 
   private get format(): 'yaml' | 'json' {
@@ -56,26 +56,17 @@ export class FileInventorySource implements NhiIdentitySource {
     return target.endsWith('.json') ? 'json' : 'yaml';
   }
 
-  private async readText(signal: AbortSignal): Promise<string> {
-    if (this.isUrl) {
-      const response = await this.urlReader.readUrl(this.config.target, {
-        signal,
-      });
-      return (await response.buffer()).toString('utf8');
-    }
-    return fs.readFile(path.resolve(this.config.target), {
-      encoding: 'utf8',
-      signal,
-    });
-  }
-
   async read(context: NhiSourceReadContext): Promise<NhiSourceReadSummary> {
     const location = this.isUrl
       ? this.config.target
       : path.basename(this.config.target);
     let text: string;
     try {
-      text = await this.readText(context.signal);
+      text = await readTarget(
+        this.config.target,
+        this.urlReader,
+        context.signal,
+      );
     } catch (e) {
       return {
         complete: false,

@@ -1,0 +1,111 @@
+import { test, expect } from '@playwright/test';
+import { api, eventually } from './harness/fixtures';
+
+const total = async (filter: string) =>
+  (
+    await api<{ totalItems: number }>(
+      `/api/catalog/entities/by-query?limit=0&filter=${encodeURIComponent(
+        filter,
+      )}`,
+    )
+  ).totalItems;
+
+/** Every identity's evaluation, fetched page by page. */
+async function allRisk() {
+  const items: any[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api<{ items: any[]; pageInfo: { nextCursor?: string } }>(
+      cursor
+        ? `/api/catalog/entities/by-query?cursor=${cursor}&limit=500`
+        : `/api/catalog/entities/by-query?filter=kind=nonhumanidentity&limit=500&fields=spec.risk,spec.rotation,spec.credentials`,
+    );
+    items.push(...page.items);
+    cursor = page.pageInfo.nextCursor;
+  } while (cursor);
+  return items;
+}
+
+test.describe('risk findings and rotation status', () => {
+  test.beforeAll(async () => {
+    await eventually(
+      () => total('kind=nonhumanidentity'),
+      n => n >= 2000,
+      240_000,
+    );
+  });
+
+  test('the demo shows findings in all ten OWASP NHI categories and every rotation status', async () => {
+    const items = await allRisk();
+    expect(items.length).toBeGreaterThanOrEqual(2000);
+    const owasp = new Set(
+      items.flatMap(e => e.spec.risk.findings.map((f: any) => f.owasp)),
+    );
+    expect([...owasp].sort()).toEqual([
+      'NHI1',
+      'NHI10',
+      'NHI2',
+      'NHI3',
+      'NHI4',
+      'NHI5',
+      'NHI6',
+      'NHI7',
+      'NHI8',
+      'NHI9',
+    ]);
+    const statuses = new Set(
+      items.flatMap(e =>
+        (e.spec.credentials ?? []).map((c: any) => c.rotation.status),
+      ),
+    );
+    for (const status of [
+      'ok',
+      'due-soon',
+      'overdue',
+      'expired',
+      'never-rotated',
+      'no-expiry',
+      'inactive',
+    ]) {
+      expect(statuses).toContain(status);
+    }
+    const leaked = items.filter(e =>
+      e.spec.risk.rules.includes('NHI-LEAKED-CREDENTIAL'),
+    );
+    expect(leaked.length).toBeGreaterThan(0);
+    for (const e of leaked) {
+      const f = e.spec.risk.findings.find(
+        (x: any) => x.ruleId === 'NHI-LEAKED-CREDENTIAL',
+      );
+      expect(f.evidence).toMatch(/found by gitleaks in .* commit [0-9a-f]{12}/);
+    }
+
+    // filter= by level and by rule counts what the entities say
+    for (const level of ['critical', 'high', 'medium', 'low', 'none']) {
+      const expected = items.filter(e => e.spec.risk.level === level).length;
+      expect(
+        await total(`kind=nonhumanidentity,spec.risk.level=${level}`),
+      ).toBe(expected);
+    }
+    for (const rule of [
+      'NHI-LEAKED-CREDENTIAL',
+      'NHI-NO-OWNER',
+      'NHI-ADMIN',
+      'NHI-CREDENTIAL-NOT-ROTATED',
+    ]) {
+      const expected = items.filter(e =>
+        e.spec.risk.rules.includes(rule),
+      ).length;
+      expect(expected).toBeGreaterThan(0);
+      expect(await total(`kind=nonhumanidentity,spec.risk.rules=${rule}`)).toBe(
+        expected,
+      );
+    }
+    const overdue = items.filter(
+      e => e.spec.rotation.status === 'overdue',
+    ).length;
+    expect(
+      await total('kind=nonhumanidentity,spec.rotation.status=overdue'),
+    ).toBe(overdue);
+  });
+});

@@ -1,0 +1,740 @@
+import { NonHumanIdentitySpec } from '../kind/types';
+import { evaluateNonHumanIdentity, nhiRiskScore } from './evaluate';
+import {
+  DEFAULT_NHI_EVALUATION_POLICY,
+  readNhiEvaluationPolicy,
+} from './policy';
+import { NHI_RULES, OWASP_NHI_TOP_10 } from './rules';
+import { ConfigReader } from '@backstage/config';
+
+const NOW = Date.parse('2026-11-28T12:00:00Z');
+const daysAgo = (d: number) => new Date(NOW - d * 86_400_000).toISOString();
+const inDays = (d: number) => new Date(NOW + d * 86_400_000).toISOString();
+
+/** An identity with nothing wrong with it. */
+function clean(): NonHumanIdentitySpec {
+  return {
+    type: 'api-key',
+    category: 'api-key',
+    provider: 'datadog',
+    account: 'lumen',
+    externalId: 'datadog:api-key:1',
+    owner: 'group:default/payments',
+    ownership: { status: 'owned', provenance: 'tagged', taggedBy: 'tag:team' },
+    usedBy: ['component:default/payments-api'],
+    environments: ['production'],
+    createdBy: { type: 'person', ref: 'user:default/jade' },
+    lastUsed: { at: daysAgo(1) },
+    credentials: [
+      {
+        id: 'key-1',
+        kind: 'api-key',
+        status: 'active',
+        createdAt: daysAgo(30),
+        expiresAt: inDays(60),
+        lastUsed: { at: daysAgo(1) },
+      },
+    ],
+  };
+}
+
+const evaluate = (spec: NonHumanIdentitySpec, options = {}) =>
+  evaluateNonHumanIdentity(spec, { now: NOW, ...options });
+
+type Case = [
+  ruleId: string,
+  fire: (s: NonHumanIdentitySpec) => void,
+  evidence: RegExp,
+  noFire: (s: NonHumanIdentitySpec) => void,
+  options?: object,
+];
+
+const key = (s: NonHumanIdentitySpec) => s.credentials![0];
+const awsUser = (s: NonHumanIdentitySpec) => {
+  s.type = 'iam-user';
+  s.category = 'service-account';
+  s.provider = 'aws';
+  s.externalId = 'arn:aws:iam::111111111111:user/ci';
+  s.credentials = [
+    {
+      id: 'AKIAONE',
+      kind: 'access-key',
+      status: 'active',
+      createdAt: daysAgo(20),
+      lastUsed: { at: daysAgo(1) },
+    },
+  ];
+};
+const agent = (s: NonHumanIdentitySpec) => {
+  s.type = 'autonomous-agent';
+  s.category = 'ai-agent';
+  s.agent = {
+    onBehalfOf: 'user:default/amir',
+    expiresAt: inDays(5),
+    reason: 'ops',
+  };
+  s.credentials = [
+    {
+      id: 'tok',
+      kind: 'token',
+      status: 'active',
+      createdAt: daysAgo(0.5),
+      expiresAt: inDays(0.5),
+    },
+  ];
+};
+
+const cases: Case[] = [
+  [
+    'NHI-NO-OWNER',
+    s => {
+      delete s.owner;
+      s.ownership = {
+        status: 'unowned',
+        provenance: 'none',
+        suggestedOwners: ['group:default/data'],
+      };
+    },
+    /^no owner; suggested: group:default\/data$/,
+    () => {},
+  ],
+  [
+    'NHI-UNKNOWN-OWNER',
+    s => {
+      s.ownership.unresolvedOwner = 'legacy-team';
+    },
+    /"legacy-team" is not a Group or User/,
+    () => {},
+  ],
+  [
+    'NHI-DORMANT-IDENTITY',
+    s => {
+      s.lastUsed = { at: daysAgo(120) };
+      key(s).lastUsed = { at: daysAgo(120) };
+    },
+    /last used \d{4}-\d\d-\d\d \(dormant after 90 days\)/,
+    s => {
+      s.lastUsed = { at: daysAgo(89) };
+      key(s).lastUsed = { at: daysAgo(89) };
+    },
+  ],
+  [
+    'NHI-DORMANT-CREDENTIAL',
+    s => {
+      s.credentials!.push({
+        id: 'key-old',
+        kind: 'api-key',
+        status: 'active',
+        createdAt: daysAgo(50),
+        expiresAt: inDays(30),
+        lastUsed: { at: daysAgo(95) },
+      });
+    },
+    /^key-old \(last used/,
+    s => {
+      s.credentials!.push({
+        id: 'key-off',
+        kind: 'api-key',
+        status: 'inactive',
+        lastUsed: { at: daysAgo(300) },
+      });
+    },
+  ],
+  [
+    'NHI-NEVER-USED-CREDENTIAL',
+    s => {
+      key(s).lastUsed = { never: true };
+      key(s).createdAt = daysAgo(45);
+    },
+    /^key-1 \(created/,
+    s => {
+      key(s).lastUsed = { never: true };
+      key(s).createdAt = daysAgo(10);
+    },
+  ],
+  [
+    'NHI-LEAKED-CREDENTIAL',
+    () => {},
+    /^key-1 found by gitleaks in lumen\/app config\/prod.env:12 commit 0123456789ab \(https:\/\/git.example\/c\/0123\)$/,
+    () => {},
+    {
+      leaksOf: (id: string) =>
+        id === 'key-1'
+          ? [
+              {
+                scanner: 'gitleaks',
+                repository: 'lumen/app',
+                file: 'config/prod.env',
+                line: 12,
+                commit: '0123456789abcdef',
+                link: 'https://git.example/c/0123',
+              },
+            ]
+          : undefined,
+    },
+  ],
+  [
+    'NHI-PUBLIC-TRUST',
+    s => {
+      s.permissions = { trust: { public: true } };
+    },
+    /Principal "\*"/,
+    s => {
+      s.permissions = { trust: { services: ['lambda.amazonaws.com'] } };
+    },
+  ],
+  [
+    'NHI-EXTERNAL-TRUST-NO-EXTERNAL-ID',
+    s => {
+      s.permissions = {
+        trust: {
+          externalAccounts: ['222222222222'],
+          externalAccountsWithoutExternalId: ['222222222222'],
+        },
+      };
+    },
+    /without external id: 222222222222/,
+    s => {
+      s.permissions = {
+        trust: {
+          externalAccounts: ['222222222222'],
+          externalAccountsWithoutExternalId: [],
+        },
+      };
+    },
+  ],
+  [
+    'NHI-THIRD-PARTY-TRUST',
+    s => {
+      s.permissions = { trust: { externalAccounts: ['333333333333'] } };
+    },
+    /trusted accounts: 333333333333/,
+    s => {
+      s.permissions = { trust: { externalAccounts: [] } };
+    },
+  ],
+  [
+    'NHI-PASSWORD-AUTH',
+    s => {
+      s.credentials!.push({
+        id: 'console',
+        kind: 'password',
+        status: 'active',
+        createdAt: daysAgo(10),
+      });
+    },
+    /active password: console/,
+    s => {
+      s.credentials!.push({
+        id: 'console',
+        kind: 'password',
+        status: 'inactive',
+      });
+    },
+  ],
+  [
+    'NHI-SIGNING-CERTIFICATE',
+    s => {
+      s.credentials!.push({
+        id: 'sig-1',
+        kind: 'signing-certificate',
+        status: 'active',
+        createdAt: daysAgo(10),
+      });
+    },
+    /sig-1/,
+    s => {
+      s.credentials!.push({
+        id: 'sig-1',
+        kind: 'signing-certificate',
+        status: 'revoked',
+      });
+    },
+  ],
+  [
+    'NHI-ADMIN',
+    s => {
+      s.permissions = {
+        admin: true,
+        summary: 'AdministratorAccess via group admins',
+      };
+    },
+    /AdministratorAccess via group admins/,
+    s => {
+      s.permissions = { admin: false };
+    },
+  ],
+  [
+    'NHI-PRIVILEGE-ESCALATION',
+    s => {
+      s.permissions = {
+        escalation: [
+          'iam:PassRole+lambda:CreateFunction+lambda:InvokeFunction',
+        ],
+      };
+    },
+    /iam:PassRole\+lambda:CreateFunction/,
+    s => {
+      s.permissions = { escalation: [] };
+    },
+  ],
+  [
+    'NHI-SERVICE-WILDCARD',
+    s => {
+      s.permissions = { serviceWildcards: ['s3:*'] };
+    },
+    /wildcards: s3:\*/,
+    s => {
+      s.permissions = { serviceWildcards: [] };
+    },
+  ],
+  [
+    'NHI-DATA-EXFILTRATION',
+    s => {
+      s.permissions = { dataExfiltration: ['s3:GetObject on *'] };
+    },
+    /s3:GetObject/,
+    s => {
+      s.permissions = {};
+    },
+  ],
+  [
+    'NHI-ROOT-ACCESS-KEY',
+    s => {
+      awsUser(s);
+      s.externalId = 'arn:aws:iam::111111111111:root';
+    },
+    /root access key: AKIAONE/,
+    s => {
+      awsUser(s);
+      s.externalId = 'arn:aws:iam::111111111111:root';
+      key(s).status = 'inactive';
+    },
+  ],
+  [
+    'NHI-AGENT-CREATED-ADMIN',
+    s => {
+      s.createdBy = {
+        type: 'agent',
+        agent: {
+          id: 'ops-agent',
+          reason: 'initial setup',
+          onBehalfOf: 'user:default/chen',
+          expiresAt: inDays(3),
+        },
+      };
+      s.permissions = { admin: true };
+    },
+    /created by agent ops-agent \(“initial setup”\) with administrator access/,
+    s => {
+      s.createdBy = { type: 'person', ref: 'user:default/chen' };
+      s.permissions = { admin: true };
+    },
+  ],
+  [
+    'NHI-OIDC-NO-SUBJECT',
+    s => {
+      s.permissions = {
+        trust: {
+          oidc: [
+            {
+              provider: 'token.actions.githubusercontent.com',
+              subjectRestricted: false,
+            },
+          ],
+        },
+      };
+    },
+    /unrestricted OIDC: token.actions.githubusercontent.com/,
+    s => {
+      s.permissions = {
+        trust: {
+          oidc: [
+            {
+              provider: 'token.actions.githubusercontent.com',
+              subjectRestricted: true,
+            },
+          ],
+        },
+      };
+    },
+  ],
+  [
+    'NHI-STATIC-CI-CREDENTIAL',
+    s => {
+      awsUser(s);
+      s.usedBy = ['component:default/ci-runner'];
+    },
+    /CI\/CD uses static access-key AKIAONE/,
+    s => {
+      awsUser(s);
+      s.usedBy = ['component:default/payments-api'];
+    },
+  ],
+  [
+    'NHI-CREDENTIAL-NOT-ROTATED',
+    s => {
+      key(s).createdAt = daysAgo(400);
+      key(s).lastRotatedAt = daysAgo(120);
+      delete key(s).expiresAt;
+    },
+    /key-1 overdue \(policy api-key:90d, due \d{4}-\d\d-\d\d\)/,
+    s => {
+      key(s).createdAt = daysAgo(400);
+      key(s).lastRotatedAt = daysAgo(30);
+    },
+  ],
+  [
+    'NHI-NO-EXPIRY',
+    s => {
+      delete key(s).expiresAt;
+    },
+    /no expiry: key-1/,
+    s => {
+      key(s).expiresAt = inDays(10);
+    },
+  ],
+  [
+    'NHI-CERTIFICATE-EXPIRING',
+    s => {
+      s.type = 'tls-certificate';
+      s.category = 'machine-certificate';
+      s.credentials = [
+        {
+          id: 'cert',
+          kind: 'certificate',
+          status: 'active',
+          createdAt: daysAgo(300),
+          expiresAt: inDays(20),
+        },
+      ];
+    },
+    /cert expires \d{4}-\d\d-\d\d/,
+    s => {
+      s.type = 'tls-certificate';
+      s.category = 'machine-certificate';
+      s.credentials = [
+        {
+          id: 'cert',
+          kind: 'certificate',
+          status: 'active',
+          createdAt: daysAgo(300),
+          expiresAt: inDays(40),
+        },
+      ];
+    },
+  ],
+  [
+    'NHI-TWO-ACTIVE-KEYS',
+    s => {
+      awsUser(s);
+      s.credentials!.push({
+        id: 'AKIATWO',
+        kind: 'access-key',
+        status: 'active',
+        createdAt: daysAgo(2),
+        lastUsed: { at: daysAgo(1) },
+      });
+    },
+    /active keys: AKIAONE, AKIATWO/,
+    s => {
+      awsUser(s);
+      s.credentials!.push({
+        id: 'AKIATWO',
+        kind: 'access-key',
+        status: 'inactive',
+        createdAt: daysAgo(2),
+      });
+    },
+  ],
+  [
+    'NHI-CROSS-ENVIRONMENT',
+    s => {
+      s.environments = ['production', 'staging'];
+    },
+    /environments: production, staging/,
+    s => {
+      s.environments = ['staging', 'development'];
+    },
+  ],
+  [
+    'NHI-SHARED-IDENTITY',
+    s => {
+      s.usedBy = ['component:default/a', 'component:default/b'];
+    },
+    /used by 2: component:default\/a, component:default\/b/,
+    s => {
+      s.usedBy = ['component:default/a'];
+    },
+  ],
+  [
+    'NHI-INTERACTIVE-LOGIN',
+    s => {
+      s.interactiveLogin = true;
+      s.mfa = false;
+    },
+    /console access without MFA/,
+    s => {
+      s.interactiveLogin = false;
+    },
+  ],
+  [
+    'NHI-PERSONAL-TOKEN',
+    s => {
+      s.type = 'personal-access-token';
+    },
+    /personal token of user:default\/jade/,
+    s => {
+      s.type = 'integration-token';
+    },
+  ],
+  [
+    'NHI-AGENT-NO-EXPIRY',
+    s => {
+      agent(s);
+      delete s.agent!.expiresAt;
+    },
+    /no expiry on the agent identity/,
+    agent,
+  ],
+  [
+    'NHI-AGENT-EXPIRED',
+    s => {
+      agent(s);
+      s.agent!.expiresAt = daysAgo(3);
+    },
+    /expired \d{4}-\d\d-\d\d with 1 active credential/,
+    s => {
+      agent(s);
+      s.agent!.expiresAt = daysAgo(3);
+      key(s).status = 'revoked';
+    },
+  ],
+  [
+    'NHI-AGENT-NO-HUMAN',
+    s => {
+      agent(s);
+      delete s.agent!.onBehalfOf;
+    },
+    /no on-behalf-of human recorded/,
+    agent,
+  ],
+  [
+    'NHI-AGENT-CREATED-UNTAGGED',
+    s => {
+      s.createdBy = {
+        type: 'agent',
+        agent: { id: 'ops-agent', onBehalfOf: 'user:default/chen' },
+      };
+    },
+    /missing: reason, expiry/,
+    s => {
+      s.createdBy = {
+        type: 'agent',
+        agent: {
+          id: 'ops-agent',
+          onBehalfOf: 'user:default/chen',
+          reason: 'setup',
+          expiresAt: inDays(3),
+        },
+      };
+    },
+  ],
+  [
+    'NHI-AGENT-CREATED-EXPIRED',
+    s => {
+      s.createdBy = {
+        type: 'agent',
+        agent: {
+          id: 'ops-agent',
+          onBehalfOf: 'user:default/chen',
+          reason: 'setup',
+          expiresAt: daysAgo(10),
+        },
+      };
+    },
+    /expired \d{4}-\d\d-\d\d, created by ops-agent/,
+    s => {
+      s.createdBy = {
+        type: 'agent',
+        agent: {
+          id: 'ops-agent',
+          onBehalfOf: 'user:default/chen',
+          reason: 'setup',
+          expiresAt: inDays(10),
+        },
+      };
+    },
+  ],
+];
+
+describe('the rule catalog', () => {
+  it('has at least 20 rules covering all ten OWASP NHI risks', () => {
+    expect(NHI_RULES.length).toBeGreaterThanOrEqual(20);
+    expect(new Set(NHI_RULES.map(r => r.owasp))).toEqual(
+      new Set(Object.keys(OWASP_NHI_TOP_10)),
+    );
+    expect(new Set(NHI_RULES.map(r => r.id)).size).toBe(NHI_RULES.length);
+  });
+
+  it('has a firing and a non-firing case for every rule', () => {
+    expect(cases.map(c => c[0]).sort()).toEqual(
+      NHI_RULES.map(r => r.id).sort(),
+    );
+  });
+
+  it('finds nothing wrong with a clean identity', () => {
+    const result = evaluate(clean());
+    expect(result.risk).toEqual({
+      score: 0,
+      level: 'none',
+      rules: [],
+      findings: [],
+    });
+    expect(result.rotation).toEqual({ status: 'ok' });
+  });
+
+  describe.each(cases)('%s', (ruleId, fire, evidence, noFire, options) => {
+    const rule = NHI_RULES.find(r => r.id === ruleId)!;
+
+    it('fires with its evidence', () => {
+      const spec = clean();
+      fire(spec);
+      const { risk } = evaluate(spec, options);
+      const finding = risk!.findings.find(f => f.ruleId === ruleId);
+      expect(finding).toBeDefined();
+      expect(finding!.evidence).toMatch(evidence);
+      expect(finding).toMatchObject({
+        severity: rule.severity,
+        owasp: rule.owasp,
+      });
+      expect(risk!.rules).toContain(ruleId);
+    });
+
+    it('does not fire on a near miss', () => {
+      const spec = clean();
+      noFire(spec);
+      const { risk } = evaluate(spec);
+      expect(risk!.rules).not.toContain(ruleId);
+    });
+  });
+});
+
+describe('risk score and level', () => {
+  it('levels by the worst open finding and scores all of them', () => {
+    expect(nhiRiskScore([])).toBe(0);
+    expect(nhiRiskScore(['critical'])).toBe(60);
+    expect(nhiRiskScore(['critical', 'high'])).toBe(74);
+    expect(nhiRiskScore(['low'])).toBe(5);
+    expect(nhiRiskScore(Array(40).fill('critical'))).toBe(100);
+    const spec = clean();
+    spec.permissions = { admin: true, serviceWildcards: ['s3:*'] };
+    const { risk } = evaluate(spec);
+    expect(risk).toMatchObject({
+      level: 'critical',
+      score: 66,
+      rules: ['NHI-ADMIN', 'NHI-SERVICE-WILDCARD'],
+    });
+  });
+
+  it('lists an accepted finding but does not count it until the exception expires', () => {
+    const spec = clean();
+    spec.usedBy = ['component:default/a', 'component:default/b'];
+    const accepted = [
+      {
+        ruleId: 'NHI-SHARED-IDENTITY',
+        until: inDays(30),
+        by: 'user:default/farah',
+      },
+    ];
+    const { risk } = evaluate(spec, { accepted });
+    expect(risk).toMatchObject({ level: 'none', score: 0, rules: [] });
+    expect(risk!.findings[0]).toMatchObject({
+      ruleId: 'NHI-SHARED-IDENTITY',
+      accepted: { by: 'user:default/farah' },
+    });
+    const expired = evaluate(spec, {
+      accepted: [{ ...accepted[0], until: daysAgo(1) }],
+    });
+    expect(expired.risk!.rules).toEqual(['NHI-SHARED-IDENTITY']);
+  });
+});
+
+describe('configuration', () => {
+  const policy = (evaluation: object) =>
+    readNhiEvaluationPolicy(
+      new ConfigReader({ nhi: { evaluation } }),
+      NHI_RULES.map(r => r.id),
+    );
+
+  it('changes the result when a threshold changes', () => {
+    const spec = clean();
+    spec.lastUsed = { at: daysAgo(70) };
+    key(spec).lastUsed = { at: daysAgo(70) };
+    expect(evaluate(spec).risk!.rules).not.toContain('NHI-DORMANT-IDENTITY');
+    expect(
+      evaluate(spec, { policy: policy({ dormantDays: 60 }) }).risk!.rules,
+    ).toContain('NHI-DORMANT-IDENTITY');
+  });
+
+  it('disables rules and overrides severities', () => {
+    const spec = clean();
+    spec.usedBy = ['component:default/a', 'component:default/b'];
+    spec.environments = ['production', 'staging'];
+    const { risk } = evaluate(spec, {
+      policy: policy({
+        rules: {
+          'NHI-SHARED-IDENTITY': { enabled: false },
+          'NHI-CROSS-ENVIRONMENT': { severity: 'critical' },
+        },
+      }),
+    });
+    expect(risk).toMatchObject({
+      level: 'critical',
+      rules: ['NHI-CROSS-ENVIRONMENT'],
+    });
+  });
+
+  it('puts configured rotation policies first', () => {
+    const spec = clean();
+    delete key(spec).expiresAt;
+    key(spec).createdAt = daysAgo(40);
+    expect(evaluate(spec).credentials![0].rotation).toMatchObject({
+      status: 'ok',
+      policy: 'api-key:90d',
+    });
+    const strict = policy({
+      rotation: [
+        { match: { kind: 'api-key', type: 'api-key' }, maxAgeDays: 30 },
+      ],
+    });
+    expect(
+      evaluate(spec, { policy: strict }).credentials![0].rotation,
+    ).toMatchObject({
+      status: 'never-rotated',
+      policy: 'api-key/api-key:30d',
+    });
+  });
+
+  it('rejects bad configuration with the key named', () => {
+    expect(() => policy({ dormantDays: -1 })).toThrow(
+      'nhi.evaluation.dormantDays must be a positive number, got -1',
+    );
+    expect(() => policy({ rules: { 'NHI-NOPE': { enabled: false } } })).toThrow(
+      /there is no rule NHI-NOPE/,
+    );
+    expect(() =>
+      policy({ rules: { 'NHI-ADMIN': { severity: 'awful' } } }),
+    ).toThrow(
+      'nhi.evaluation.rules.NHI-ADMIN.severity must be one of critical, high, medium, low, got awful',
+    );
+    expect(() => policy({ rotation: [{ match: { kind: 'token' } }] })).toThrow(
+      'nhi.evaluation.rotation[0] needs maxAgeDays or byExpiry: true',
+    );
+  });
+
+  it('has the seed’s defaults', () => {
+    expect(DEFAULT_NHI_EVALUATION_POLICY.dormantDays).toBe(90);
+    expect(policy({})).toEqual(DEFAULT_NHI_EVALUATION_POLICY);
+  });
+});

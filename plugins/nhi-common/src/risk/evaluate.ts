@@ -1,0 +1,156 @@
+import {
+  NhiFinding,
+  NhiRisk,
+  NhiRiskLevel,
+  NonHumanIdentityEntity,
+  NonHumanIdentitySpec,
+} from '../kind/types';
+import { DEFAULT_NHI_EVALUATION_POLICY, NhiEvaluationPolicy } from './policy';
+import { credentialRotation, worstRotation } from './rotation';
+import { parseTime } from './time';
+import { NHI_RULES, NhiLeak, NhiRule } from './rules';
+
+/**
+ * An accepted risk: one rule's finding on one identity is accepted until a
+ * date, by someone, for a reason (recorded in the claims backend).
+ *
+ * @public
+ */
+export type NhiAcceptedRisk = {
+  ruleId: string;
+  until: string;
+  by: string;
+};
+
+/**
+ * What evaluation needs besides the identity.
+ *
+ * @public
+ */
+export interface NhiEvaluationOptions {
+  policy?: NhiEvaluationPolicy;
+  /** Evaluation time; default now. */
+  now?: number | Date;
+  /** Leaks found by secret scanners, by credential id. */
+  leaksOf?: (credentialId: string) => NhiLeak[] | undefined;
+  /** Accepted risks of this identity. */
+  accepted?: NhiAcceptedRisk[];
+  /** The rule catalog; default {@link NHI_RULES}. */
+  rules?: readonly NhiRule[];
+}
+
+const SEVERITY_ORDER: Array<Exclude<NhiRiskLevel, 'none'>> = [
+  'critical',
+  'high',
+  'medium',
+  'low',
+];
+
+/** Weight of one finding of each severity in the score. */
+const WEIGHT: Record<string, number> = {
+  critical: 0.6,
+  high: 0.35,
+  medium: 0.15,
+  low: 0.05,
+};
+
+/**
+ * The score of a set of open findings: 100 × (1 − Π(1 − weight)), so one
+ * critical finding scores 60, a critical and a high 74, and more findings
+ * always score higher without ever passing 100.
+ *
+ * @public
+ */
+export function nhiRiskScore(
+  severities: Array<Exclude<NhiRiskLevel, 'none'>>,
+): number {
+  const remaining = severities.reduce((p, s) => p * (1 - WEIGHT[s]), 1);
+  return Math.round(100 * (1 - remaining));
+}
+
+/**
+ * Evaluates one identity: the rotation status of each credential and of the
+ * identity, and its risk (score 0–100, level = its worst open finding, the
+ * findings with rule id, severity, OWASP NHI risk and evidence). Accepted
+ * risks stay listed, marked accepted, but do not count. Pure.
+ *
+ * @public
+ */
+export function evaluateNonHumanIdentity(
+  spec: NonHumanIdentitySpec,
+  options: NhiEvaluationOptions = {},
+): Pick<NonHumanIdentitySpec, 'credentials' | 'rotation' | 'risk'> {
+  const policy = options.policy ?? DEFAULT_NHI_EVALUATION_POLICY;
+  let now = Date.now();
+  if (typeof options.now === 'number') now = options.now;
+  else if (options.now) now = options.now.getTime();
+  const credentials = spec.credentials?.map(c => {
+    const { rotation: _old, ...rest } = c;
+    return { ...rest, rotation: credentialRotation(rest, spec, policy, now) };
+  });
+  const evaluated: NonHumanIdentitySpec = { ...spec, credentials };
+  const leaksOf = options.leaksOf ?? (() => undefined);
+
+  const findings: NhiFinding[] = [];
+  for (const rule of options.rules ?? NHI_RULES) {
+    const settings = policy.rules[rule.id];
+    if (settings?.enabled === false) continue;
+    const evidence = rule.check(evaluated, { policy, now, leaksOf });
+    if (evidence === undefined) continue;
+    const finding: NhiFinding = {
+      ruleId: rule.id,
+      severity: settings?.severity ?? rule.severity,
+      owasp: rule.owasp,
+      evidence,
+    };
+    const acceptance = options.accepted?.find(
+      a => a.ruleId === rule.id && (parseTime(a.until) ?? 0) > now,
+    );
+    if (acceptance) {
+      finding.accepted = { until: acceptance.until, by: acceptance.by };
+    }
+    findings.push(finding);
+  }
+  findings.sort(
+    (a, b) =>
+      SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
+      a.ruleId.localeCompare(b.ruleId),
+  );
+  const open = findings.filter(f => !f.accepted);
+  const risk: NhiRisk = {
+    score: nhiRiskScore(open.map(f => f.severity)),
+    level: open.length ? open[0].severity : 'none',
+    rules: open.map(f => f.ruleId),
+    findings,
+  };
+  return {
+    credentials,
+    rotation: { status: worstRotation(credentials ?? []) },
+    risk,
+  };
+}
+
+/**
+ * Returns the entity with its evaluation filled in (`spec.risk`,
+ * `spec.rotation`, each credential's `rotation`).
+ *
+ * @public
+ */
+export function applyNhiEvaluation(
+  entity: NonHumanIdentityEntity,
+  options: NhiEvaluationOptions = {},
+): NonHumanIdentityEntity {
+  const result = evaluateNonHumanIdentity(entity.spec, options);
+  const spec: NonHumanIdentitySpec = { ...entity.spec, ...result };
+  if (!spec.credentials) delete spec.credentials;
+  return { ...entity, spec };
+}
+
+/**
+ * A rule of the catalog by id.
+ *
+ * @public
+ */
+export function nhiRuleById(id: string): NhiRule | undefined {
+  return NHI_RULES.find(r => r.id === id);
+}

@@ -1,0 +1,5 @@
+export * from './policy';
+export * from './rotation';
+export * from './rules';
+export * from './evaluate';
+export * from './reference';
