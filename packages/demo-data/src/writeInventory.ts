@@ -17,7 +17,10 @@ export function writeDemoInventory(
   file: string,
   options: GenerateOptions & { examplesDir?: string; leakReport?: string } = {},
 ): { identities: number; changed: boolean } {
-  const inventory = generateInventory(loadCompany(options.examplesDir), options);
+  const inventory = generateInventory(
+    loadCompany(options.examplesDir),
+    options,
+  );
   const changed = writeIfChanged(
     file,
     `${JSON.stringify(inventory, null, 1)}\n`,
