@@ -6,6 +6,8 @@
 
 import { createBackend } from '@backstage/backend-defaults';
 import { catalogModuleNhiDemoInventory } from './modules/demoInventory';
+import { authModuleNhiDemoUsers } from './modules/demoAuth';
+import { permissionModuleNhiDemoPolicy } from './modules/permissionPolicy';
 
 const backend = createBackend();
 
@@ -15,6 +17,8 @@ backend.add(import('@backstage/plugin-proxy-backend'));
 // auth plugin, with the guest provider for the demo
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+// demo only: sign in as any demo user (development only)
+backend.add(authModuleNhiDemoUsers);
 
 // catalog plugin
 backend.add(import('@backstage/plugin-catalog-backend'));
@@ -27,14 +31,16 @@ backend.add(catalogModuleNhiDemoInventory);
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// the demo's policy: who reviews NHI ownership claims
+backend.add(permissionModuleNhiDemoPolicy);
 
 // search plugin: PostgreSQL engine in production, in-memory otherwise
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-pg'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+
+// Backstage NHI: claims, reviews, exceptions and audit (/api/nhi)
+backend.add(import('@backstage-nhi/plugin-nhi-backend'));
 
 // user settings, notifications and signals
 backend.add(import('@backstage/plugin-user-settings-backend'));

@@ -34,3 +34,22 @@ export interface NhiOwnershipEvent {
   entityRef: string;
   claim: NhiApprovedClaim | null;
 }
+
+/**
+ * Events topic on which the claims backend announces that an identity's
+ * accepted risks changed; the catalog module re-evaluates it within seconds.
+ *
+ * @public
+ */
+export const NHI_EXCEPTIONS_TOPIC = 'nhi.exceptions';
+
+/**
+ * Payload of an event on {@link NHI_EXCEPTIONS_TOPIC}: the identity's
+ * active accepted risks, all of them.
+ *
+ * @public
+ */
+export interface NhiExceptionsEvent {
+  entityRef: string;
+  accepted: Array<{ ruleId: string; until: string; by: string }>;
+}

@@ -14,3 +14,4 @@ export * from './kind/validator';
 export * from './events';
 export * from './permissions';
 export * from './risk';
+export * from './api/types';

@@ -1,6 +1,13 @@
 import { createPermission } from '@backstage/plugin-permission-common';
 
 /**
+ * The permission resource type of ownership claims.
+ *
+ * @public
+ */
+export const NHI_CLAIM_RESOURCE_TYPE = 'nhi-claim';
+
+/**
  * See the state of the identity sources (last run, counts, errors).
  *
  * @public
@@ -28,4 +35,92 @@ export const nhiSourceRunPermission = createPermission({
 export const nhiSourcePermissions = [
   nhiSourceReadPermission,
   nhiSourceRunPermission,
+];
+
+/**
+ * Claim an identity for a group (the claimant must also be a member).
+ *
+ * @public
+ */
+export const nhiClaimCreatePermission = createPermission({
+  name: 'nhi.claim.create',
+  attributes: { action: 'create' },
+});
+
+/**
+ * See claims, exceptions and audit trails.
+ *
+ * @public
+ */
+export const nhiClaimReadPermission = createPermission({
+  name: 'nhi.claim.read',
+  attributes: { action: 'read' },
+});
+
+/**
+ * Approve or reject a claim. A resource permission on `nhi-claim`, so a
+ * policy can decide per claim (e.g. only leads of the claimed group, never
+ * one's own claim) with the rules the backend registers.
+ *
+ * @public
+ */
+export const nhiClaimReviewPermission = createPermission({
+  name: 'nhi.claim.review',
+  attributes: { action: 'update' },
+  resourceType: NHI_CLAIM_RESOURCE_TYPE,
+});
+
+/**
+ * Withdraw one's own open claim.
+ *
+ * @public
+ */
+export const nhiClaimWithdrawPermission = createPermission({
+  name: 'nhi.claim.withdraw',
+  attributes: { action: 'update' },
+});
+
+/**
+ * Release an identity one's group owns.
+ *
+ * @public
+ */
+export const nhiOwnershipReleasePermission = createPermission({
+  name: 'nhi.ownership.release',
+  attributes: { action: 'update' },
+});
+
+/**
+ * Record an accepted risk (exception) on an identity.
+ *
+ * @public
+ */
+export const nhiExceptionCreatePermission = createPermission({
+  name: 'nhi.exception.create',
+  attributes: { action: 'create' },
+});
+
+/**
+ * Revoke an accepted risk.
+ *
+ * @public
+ */
+export const nhiExceptionRevokePermission = createPermission({
+  name: 'nhi.exception.revoke',
+  attributes: { action: 'delete' },
+});
+
+/**
+ * Every permission of the claims backend.
+ *
+ * @public
+ */
+export const nhiClaimPermissions = [
+  nhiClaimCreatePermission,
+  nhiClaimReadPermission,
+  nhiClaimReviewPermission,
+  nhiClaimWithdrawPermission,
+  nhiOwnershipReleasePermission,
+  nhiExceptionCreatePermission,
+  nhiExceptionRevokePermission,
 ];

@@ -77,7 +77,7 @@ describe('parseLeakReport', () => {
   });
 
   it('never keeps a secret in clear text', () => {
-    const index = parseLeakReport(gitleaks + '\n', 'gitleaks', 'g.json');
+    const index = parseLeakReport(`${gitleaks}\n`, 'gitleaks', 'g.json');
     const dump = JSON.stringify([...(index as any).byToken.entries()]);
     expect(dump).not.toContain('secretpartthatisverylong');
     expect(dump).not.toContain('AKIAIOSFODNN7EXAMPLE');

@@ -19,6 +19,12 @@ export class NhiEvaluation {
 
   constructor(readonly policy: NhiEvaluationPolicy) {}
 
+  /** Sets the accepted risks of one identity (from an event). */
+  setAccepted(entityRef: string, accepted: NhiAcceptedRisk[]) {
+    if (accepted.length) this.accepted.set(entityRef, accepted);
+    else this.accepted.delete(entityRef);
+  }
+
   /** Replaces the leak index and/or the accepted risks. */
   update(data: {
     leaks?: LeakIndex;

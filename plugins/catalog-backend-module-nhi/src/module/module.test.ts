@@ -1,4 +1,11 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  createBackendModule,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+// The claims backend is wired in beside the catalog only here, to test the
+// claim → event → delta path end to end; the module never imports it.
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
+import nhiBackendPlugin from '@backstage-nhi/plugin-nhi-backend';
 import {
   mockCredentials,
   mockServices,
@@ -62,8 +69,14 @@ const record = (name: string, extra: Partial<NhiIdentityRecord> = {}) =>
     ...extra,
   });
 
-async function startPipeline(databaseId: TestDatabaseId) {
+async function startPipeline(
+  databaseId: TestDatabaseId,
+  options: { withClaimsBackend?: boolean } = {},
+) {
   const knex = await databases.init(databaseId);
+  // One events service for every plugin, so that the claims backend's events
+  // reach the catalog module as they do through the events backend.
+  const sharedEvents = mockServices.events();
   const source = new ControlledSource();
   let events: EventsService | undefined;
   const { server } = await startTestBackend({
@@ -87,6 +100,16 @@ async function startPipeline(databaseId: TestDatabaseId) {
         },
       }),
       mockServices.database.factory({ knex }),
+      ...(options.withClaimsBackend
+        ? [
+            createServiceFactory({
+              service: eventsServiceRef,
+              deps: {},
+              factory: () => sharedEvents,
+            }),
+          ]
+        : []),
+      ...(options.withClaimsBackend ? [nhiBackendPlugin] : []),
       mockServices.rootConfig.factory({
         data: {
           catalog: {
@@ -109,6 +132,7 @@ async function startPipeline(databaseId: TestDatabaseId) {
             ],
           },
           nhi: {
+            claims: { reviewers: { groups: ['group:default/security'] } },
             pipeline: {
               schedule: {
                 frequency: { trigger: 'manual' },
@@ -152,6 +176,19 @@ async function startPipeline(databaseId: TestDatabaseId) {
         eventPayload: payload,
       });
     },
+    async call(
+      method: 'get' | 'post',
+      apiPath: string,
+      user: string,
+      body?: object,
+    ): Promise<request.Response> {
+      const req = request(server)
+        [method](`/api/nhi${apiPath}`)
+        .set({
+          Authorization: mockCredentials.user.header(`user:default/${user}`),
+        });
+      return body ? req.send(body) : req;
+    },
   };
   return { server, source, api, auth };
 }
@@ -179,11 +216,16 @@ describe.each(databases.eachSupportedId())(
   databaseId => {
     it('ingests, skips unchanged runs, keeps entities of failed reads and applies ownership deltas', async () => {
       const { source, api } = await startPipeline(databaseId);
-      // Wait for the org fixture (2 groups, 1 user) and the declaring component.
-      await eventually(
-        () => api.query('filter=kind=group,user,component'),
-        items => items.length === 4,
-      );
+      // Wait for the org fixture (3 groups, 2 users) and the declaring component.
+      expect(
+        await eventually(
+          () =>
+            api.query(
+              'filter=kind=group&filter=kind=user&filter=kind=component',
+            ),
+          items => items.length === 6,
+        ),
+      ).toHaveLength(6);
 
       // 1. A full run: tagged, declared (inferred owner) and unowned identities.
       source.records = [
@@ -353,6 +395,98 @@ describe.each(databases.eachSupportedId())(
         status: 'unowned',
         provenance: 'none',
       });
+    });
+
+    it('applies an approved claim within seconds, keeps it on the next run and reverts a release', async () => {
+      const { source, api } = await startPipeline(databaseId, {
+        withClaimsBackend: true,
+      });
+      expect(
+        await eventually(
+          () =>
+            api.query(
+              'filter=kind=group&filter=kind=user&filter=kind=component',
+            ),
+          items => items.length === 6,
+        ),
+      ).toHaveLength(6);
+      source.records = [record('orphan')];
+      await api.run();
+      const [orphan] = await eventually(
+        () => api.query(nhis),
+        items => items.length === 1,
+      );
+      const entityRef = `nonhumanidentity:default/${orphan.metadata.name}`;
+      expect(orphan.spec?.ownership).toMatchObject({ status: 'unowned' });
+
+      const created = await api.call('post', '/claims', 'alice', {
+        entityRef,
+        group: 'group:default/platform',
+        justification: 'Our deploy pipeline uses it.',
+      });
+      expect(created.status).toBe(201);
+      const approvedAt = Date.now();
+      const approved = await api.call(
+        'post',
+        `/claims/${created.body.id}/approve`,
+        'farah',
+        {
+          comment: 'checked',
+        },
+      );
+      expect(approved.status).toBe(200);
+      const [claimed] = await eventually(
+        () =>
+          api.query(
+            `filter=kind=nonhumanidentity,metadata.name=${orphan.metadata.name}`,
+          ),
+        items => items[0]?.spec?.owner === 'group:default/platform',
+        10_000,
+      );
+      expect(Date.now() - approvedAt).toBeLessThan(10_000);
+      expect(claimed.spec?.ownership).toMatchObject({
+        status: 'owned',
+        provenance: 'claimed',
+        claim: {
+          claimedBy: 'user:default/alice',
+          approvedBy: 'user:default/farah',
+          claimId: created.body.id,
+        },
+      });
+      expect(claimed.spec?.risk).toMatchObject({
+        rules: expect.not.arrayContaining(['NHI-NO-OWNER']),
+      });
+
+      // The next run reads the claim from the claims backend's feed.
+      const rerun = await api.run();
+      expect(rerun.status).toBe('succeeded');
+      const [after] = await api.query(
+        `filter=kind=nonhumanidentity,metadata.name=${orphan.metadata.name}`,
+      );
+      expect((after.spec as any).owner).toBe('group:default/platform');
+
+      const released = await api.call('post', '/ownership/release', 'alice', {
+        entityRef,
+      });
+      expect(released.status).toBe(200);
+      await eventually(
+        () =>
+          api.query(
+            `filter=kind=nonhumanidentity,metadata.name=${orphan.metadata.name}`,
+          ),
+        items => (items[0]?.spec as any)?.ownership?.status === 'unowned',
+        10_000,
+      );
+      const audit = await api.call(
+        'get',
+        `/audit?entityRef=${entityRef}`,
+        'alice',
+      );
+      expect(audit.body.items.map((a: any) => a.action)).toEqual([
+        'ownership.released',
+        'claim.approved',
+        'claim.created',
+      ]);
     });
 
     it('answers 404 for an unknown source and lists configured ones', async () => {

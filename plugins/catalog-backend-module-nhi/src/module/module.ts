@@ -9,6 +9,8 @@ import {
 } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
 import {
+  NHI_EXCEPTIONS_TOPIC,
+  NhiExceptionsEvent,
   NHI_OWNERSHIP_TOPIC,
   NHI_RULES,
   nhiSourcePermissions,
@@ -33,6 +35,7 @@ import {
 } from './config';
 import { NhiEvaluation } from './evaluation';
 import { LeakReportReader } from '../lib/leaks';
+import { NhiBackendFeeds } from '../lib/feeds';
 import { readTarget } from '../lib/readTarget';
 
 /**
@@ -63,6 +66,7 @@ export const catalogModuleNhi = createBackendModule({
         scheduler: coreServices.scheduler,
         database: coreServices.database,
         auth: coreServices.auth,
+        discovery: coreServices.discovery,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         permissions: coreServices.permissions,
@@ -78,6 +82,7 @@ export const catalogModuleNhi = createBackendModule({
         scheduler,
         database,
         auth,
+        discovery,
         httpAuth,
         httpRouter,
         permissions,
@@ -120,20 +125,32 @@ export const catalogModuleNhi = createBackendModule({
           readLeakReportConfigs(config),
           target => readTarget(target, urlReader),
         );
+        const feeds = new NhiBackendFeeds({ discovery, auth });
         const loadContext = async () => {
-          const [loaded, leaks] = await Promise.all([
+          const [loaded, leaks, accepted] = await Promise.all([
             loadEnrichmentContext({
               catalog,
               credentials: await auth.getOwnServiceCredentials(),
               declaringKinds: pipeline.declaringKinds,
+              ownershipFeed: feeds,
             }),
             leakReports.read(),
+            feeds.readAcceptedRisks().then(
+              value => ({ value, error: undefined }),
+              error => ({ value: undefined, error: error as Error }),
+            ),
           ]);
-          evaluation.update({ leaks: leaks.index });
+          evaluation.update({ leaks: leaks.index, accepted: accepted.value });
+          const warnings = [...leaks.warnings];
+          if (accepted.error) {
+            warnings.push({
+              message: `accepted risks could not be read from the claims backend, the last ones read are used: ${accepted.error.message}`,
+            });
+          }
           return {
             ...loaded,
             stats: { ...loaded.stats, leaks: leaks.index.count },
-            warnings: leaks.warnings,
+            warnings,
           };
         };
 
@@ -159,31 +176,47 @@ export const catalogModuleNhi = createBackendModule({
         );
         catalogProcessing.addEntityProvider(providers);
 
+        const providerOf = async (entityRef: string) => {
+          const emitted = await store.getEmitted(entityRef);
+          const provider = emitted && byKey.get(emitted.sourceKey);
+          return emitted && provider ? { emitted, provider } : undefined;
+        };
         await events.subscribe({
-          id: 'catalog-module-nhi-ownership',
-          topics: [NHI_OWNERSHIP_TOPIC],
+          id: 'catalog-module-nhi',
+          topics: [NHI_OWNERSHIP_TOPIC, NHI_EXCEPTIONS_TOPIC],
           async onEvent(params) {
-            const event = params.eventPayload as NhiOwnershipEvent;
-            if (!event?.entityRef) return;
-            const entityRef = event.entityRef.toLowerCase();
+            const payload = params.eventPayload as
+              | NhiOwnershipEvent
+              | NhiExceptionsEvent;
+            if (!payload?.entityRef) return;
+            const entityRef = payload.entityRef.toLowerCase();
             try {
-              const emitted = await store.getEmitted(entityRef);
-              const provider = emitted && byKey.get(emitted.sourceKey);
-              if (!emitted || !provider) {
+              if (params.topic === NHI_EXCEPTIONS_TOPIC) {
+                evaluation.setAccepted(
+                  entityRef,
+                  (payload as NhiExceptionsEvent).accepted ?? [],
+                );
+              }
+              const found = await providerOf(entityRef);
+              if (!found) {
                 logger.info(
-                  `NHI ownership change for ${entityRef} ignored: it is not ingested by an NHI source (a hand-written identity takes its owner from its catalog-info.yaml)`,
+                  `NHI change to ${entityRef} not applied now: it is not ingested by an NHI source (a hand-written identity is re-evaluated when the catalog processes it)`,
                 );
                 return;
               }
-              await provider.applyOwnershipChange(
-                entityRef,
-                event.claim,
-                emitted,
-              );
+              if (params.topic === NHI_OWNERSHIP_TOPIC) {
+                await found.provider.applyOwnershipChange(
+                  entityRef,
+                  (payload as NhiOwnershipEvent).claim,
+                  found.emitted,
+                );
+              } else {
+                await found.provider.reevaluate(entityRef);
+              }
             } catch (e) {
-              // Not lost: the next run reads the claim from the claims feed.
+              // Not lost: the next run reads claims and accepted risks in bulk.
               logger.warn(
-                `NHI ownership change for ${entityRef} not applied now, the next run will: ${e}`,
+                `NHI change to ${entityRef} not applied now, the next run will: ${e}`,
               );
             }
           },

@@ -403,8 +403,51 @@ export class NhiEntityProvider implements EntityProvider {
     claim: NhiApprovedClaim | null,
     emitted: EmittedEntity,
   ): Promise<boolean> {
-    const { catalog, auth, logger, store, evaluate } = this.options;
     this.recentClaims.set(entityRef, { claim, at: Date.now() });
+    const resolved = claim
+      ? claimedOwnership(claim)
+      : emitted.fallback ?? {
+          ownership: {
+            status: 'unowned' as const,
+            provenance: 'none' as const,
+          },
+        };
+    const done = await this.reemit(entityRef, spec => {
+      const next = { ...spec };
+      delete next.owner;
+      if (resolved.owner) next.owner = resolved.owner;
+      next.ownership = resolved.ownership;
+      return next;
+    });
+    if (done) {
+      this.options.logger.info(
+        `NHI ownership of ${entityRef} is now ${resolved.owner ?? 'none'} (${
+          resolved.ownership.provenance
+        })`,
+      );
+    }
+    return done;
+  }
+
+  /**
+   * Re-evaluates one identity now (its accepted risks changed) and emits it
+   * as a delta mutation.
+   */
+  async reevaluate(entityRef: string): Promise<boolean> {
+    return this.reemit(entityRef, spec => spec);
+  }
+
+  /**
+   * Emits one identity again as a delta mutation: the catalog's copy with
+   * `change` applied to its spec, evaluated afresh.
+   */
+  private async reemit(
+    entityRef: string,
+    change: (
+      spec: NonHumanIdentityEntity['spec'],
+    ) => NonHumanIdentityEntity['spec'],
+  ): Promise<boolean> {
+    const { catalog, auth, logger, store, evaluate } = this.options;
     const connection = this.connection;
     if (!connection) return false;
     const current = await catalog.getEntityByRef(entityRef, {
@@ -412,7 +455,7 @@ export class NhiEntityProvider implements EntityProvider {
     });
     if (!current) {
       logger.info(
-        `NHI ownership change for ${entityRef} will apply on the next run of ${this.sourceKey}: the entity is not in the catalog yet`,
+        `NHI change to ${entityRef} will apply on the next run of ${this.sourceKey}: the entity is not in the catalog yet`,
       );
       return false;
     }
@@ -427,22 +470,10 @@ export class NhiEntityProvider implements EntityProvider {
       generation: _g,
       ...metadata
     } = rest.metadata as typeof rest.metadata & { generation?: number };
-    const resolved = claim
-      ? claimedOwnership(claim)
-      : emitted.fallback ?? {
-          ownership: {
-            status: 'unowned' as const,
-            provenance: 'none' as const,
-          },
-        };
-    const spec = { ...(rest.spec as NonHumanIdentityEntity['spec']) };
-    delete spec.owner;
-    if (resolved.owner) spec.owner = resolved.owner;
-    spec.ownership = resolved.ownership;
     const entity = evaluate({
       ...(rest as NonHumanIdentityEntity),
       metadata,
-      spec,
+      spec: change({ ...(rest.spec as NonHumanIdentityEntity['spec']) }),
     });
     await connection.applyMutation({
       type: 'delta',
@@ -452,11 +483,6 @@ export class NhiEntityProvider implements EntityProvider {
       removed: [],
     });
     await store.updateHash(this.sourceKey, entityRef, hashEntity(entity));
-    logger.info(
-      `NHI ownership of ${entityRef} is now ${resolved.owner ?? 'none'} (${
-        resolved.ownership.provenance
-      })`,
-    );
     return true;
   }
 

@@ -1,0 +1,68 @@
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  AuthorizeResult,
+  isPermission,
+  PolicyDecision,
+} from '@backstage/plugin-permission-common';
+import {
+  PermissionPolicy,
+  PolicyQuery,
+  PolicyQueryUser,
+} from '@backstage/plugin-permission-node';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import { nhiClaimReviewPermission } from '@backstage-nhi/nhi-common';
+import {
+  createNhiClaimConditionalDecision,
+  nhiClaimConditions,
+} from '@backstage-nhi/plugin-nhi-backend';
+
+/**
+ * The demo's permission policy: everything is allowed except reviewing
+ * ownership claims, which members of the security team may do for any claim
+ * and the leads of the claimed group for claims to their group — never for
+ * their own claim.
+ */
+export class NhiDemoPermissionPolicy implements PermissionPolicy {
+  constructor(private readonly reviewerGroups: string[]) {}
+
+  async handle(
+    request: PolicyQuery,
+    user?: PolicyQueryUser,
+  ): Promise<PolicyDecision> {
+    if (isPermission(request.permission, nhiClaimReviewPermission)) {
+      const userRef = user?.info.userEntityRef;
+      if (!userRef) return { result: AuthorizeResult.DENY };
+      const own = nhiClaimConditions.isClaimedBy({ userRefs: [userRef] });
+      if (
+        this.reviewerGroups.some(g => user.info.ownershipEntityRefs.includes(g))
+      ) {
+        return createNhiClaimConditionalDecision(request.permission, {
+          not: own,
+        });
+      }
+      return createNhiClaimConditionalDecision(request.permission, {
+        allOf: [
+          nhiClaimConditions.isLeadOfClaimedGroup({ userRefs: [userRef] }),
+          { not: own },
+        ],
+      });
+    }
+    return { result: AuthorizeResult.ALLOW };
+  }
+}
+
+/** Installs {@link NhiDemoPermissionPolicy}. */
+export const permissionModuleNhiDemoPolicy = createBackendModule({
+  pluginId: 'permission',
+  moduleId: 'nhi-demo-policy',
+  register(reg) {
+    reg.registerInit({
+      deps: { policy: policyExtensionPoint },
+      async init({ policy }) {
+        policy.setPolicy(
+          new NhiDemoPermissionPolicy(['group:default/security']),
+        );
+      },
+    });
+  },
+});

@@ -1,0 +1,607 @@
+import {
+  DatabaseService,
+  isDatabaseConflictError,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import {
+  NhiAuditEntry,
+  NhiClaim,
+  NhiClaimStatus,
+  NhiException,
+} from '@backstage-nhi/nhi-common';
+import { Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
+
+const migrationsDir = resolvePackagePath(
+  '@backstage-nhi/plugin-nhi-backend',
+  'migrations',
+);
+
+type ClaimRow = {
+  id: string;
+  entity_ref: string;
+  group_ref: string;
+  kind: 'claim' | 'transfer';
+  status: NhiClaimStatus;
+  justification: string;
+  created_by: string;
+  created_at: Date | string | number;
+  decided_by: string | null;
+  decided_at: Date | string | number | null;
+  comment: string | null;
+  closed_reason: string | null;
+};
+
+type ExceptionRow = {
+  id: string;
+  entity_ref: string;
+  rule_id: string;
+  justification: string;
+  until: Date | string | number;
+  status: 'active' | 'revoked';
+  created_by: string;
+  created_at: Date | string | number;
+  revoked_by: string | null;
+  revoked_at: Date | string | number | null;
+};
+
+/** Filters of {@link ClaimsStore.listClaims}. */
+export interface ClaimFilter {
+  entityRef?: string;
+  groups?: string[];
+  statuses?: NhiClaimStatus[];
+  createdBy?: string;
+  excludeCreatedBy?: string;
+}
+
+/** The result of an approval, for events, notifications and the audit. */
+export interface ApprovalResult {
+  claim: NhiClaim;
+  /** The approved claim it replaced (a transfer), if any. */
+  superseded?: NhiClaim;
+  /** Competing open claims it closed. */
+  closed: NhiClaim[];
+}
+
+function iso(
+  value: Date | string | number | null | undefined,
+): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (value instanceof Date) return value.toISOString();
+  const n =
+    typeof value === 'number' || /^\d+$/.test(value)
+      ? Number(value)
+      : undefined;
+  return new Date(n ?? value).toISOString();
+}
+
+function toClaim(row: ClaimRow): NhiClaim {
+  return {
+    id: row.id,
+    entityRef: row.entity_ref,
+    group: row.group_ref,
+    kind: row.kind,
+    status: row.status,
+    justification: row.justification,
+    createdBy: row.created_by,
+    createdAt: iso(row.created_at)!,
+    ...(row.decided_by ? { decidedBy: row.decided_by } : {}),
+    ...(row.decided_at ? { decidedAt: iso(row.decided_at) } : {}),
+    ...(row.comment ? { comment: row.comment } : {}),
+    ...(row.closed_reason ? { closedReason: row.closed_reason } : {}),
+  };
+}
+
+function toException(row: ExceptionRow, now: number): NhiException {
+  const until = iso(row.until)!;
+  let status: NhiException['status'] = row.status;
+  if (status === 'active' && Date.parse(until) <= now) status = 'expired';
+  return {
+    id: row.id,
+    entityRef: row.entity_ref,
+    ruleId: row.rule_id,
+    justification: row.justification,
+    until,
+    status,
+    createdBy: row.created_by,
+    createdAt: iso(row.created_at)!,
+    ...(row.revoked_by ? { revokedBy: row.revoked_by } : {}),
+    ...(row.revoked_at ? { revokedAt: iso(row.revoked_at) } : {}),
+  };
+}
+
+/** Whether an error is a deadlock or serialization failure worth retrying. */
+function isRetryable(e: unknown): boolean {
+  const code = (e as { code?: string })?.code;
+  return code === '40P01' || code === '40001' || code === 'SQLITE_BUSY';
+}
+
+/**
+ * The claims backend's database: claims, exceptions and the audit trail.
+ * Every change and its audit entries are written in one transaction; the
+ * invariants (one open claim per identity and group, one owner per
+ * identity, one active exception per identity and rule, append-only audit)
+ * are unique indexes and triggers, so they hold under concurrent requests.
+ */
+export class ClaimsStore {
+  static async create(database: DatabaseService): Promise<ClaimsStore> {
+    const knex = await database.getClient();
+    if (!database.migrations?.skip) {
+      await knex.migrate.latest({ directory: migrationsDir });
+    }
+    return new ClaimsStore(knex);
+  }
+
+  constructor(private readonly knex: Knex) {}
+
+  private async tx<T>(fn: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.knex.transaction(fn);
+      } catch (e) {
+        if (attempt < 5 && isRetryable(e)) {
+          await new Promise(r =>
+            setTimeout(r, 20 * attempt + Math.random() * 30),
+          );
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  private async audit(
+    tx: Knex.Transaction,
+    entry: Omit<NhiAuditEntry, 'id' | 'at'> & { at: Date },
+  ) {
+    await tx('nhi_audit').insert({
+      entity_ref: entry.entityRef,
+      at: entry.at,
+      actor: entry.actor,
+      action: entry.action,
+      claim_id: entry.claimId ?? null,
+      exception_id: entry.exceptionId ?? null,
+      details: entry.details ? JSON.stringify(entry.details) : null,
+    });
+  }
+
+  async getClaim(id: string): Promise<NhiClaim | undefined> {
+    const row = await this.knex<ClaimRow>('nhi_claims').where({ id }).first();
+    return row ? toClaim(row) : undefined;
+  }
+
+  /** The approved claim of an identity: its current claimed owner. */
+  async currentOwner(entityRef: string): Promise<NhiClaim | undefined> {
+    const row = await this.knex<ClaimRow>('nhi_claims')
+      .where({ entity_ref: entityRef, status: 'approved' })
+      .first();
+    return row ? toClaim(row) : undefined;
+  }
+
+  async createClaim(options: {
+    entityRef: string;
+    group: string;
+    kind: 'claim' | 'transfer';
+    justification: string;
+    createdBy: string;
+    now?: Date;
+  }): Promise<NhiClaim> {
+    const now = options.now ?? new Date();
+    const row: ClaimRow = {
+      id: randomUUID(),
+      entity_ref: options.entityRef,
+      group_ref: options.group,
+      kind: options.kind,
+      status: 'open',
+      justification: options.justification,
+      created_by: options.createdBy,
+      created_at: now,
+      decided_by: null,
+      decided_at: null,
+      comment: null,
+      closed_reason: null,
+    };
+    try {
+      await this.tx(async tx => {
+        await tx('nhi_claims').insert(row);
+        await this.audit(tx, {
+          entityRef: options.entityRef,
+          at: now,
+          actor: options.createdBy,
+          action:
+            options.kind === 'transfer'
+              ? 'transfer.requested'
+              : 'claim.created',
+          claimId: row.id,
+          details: {
+            group: options.group,
+            justification: options.justification,
+          },
+        });
+      });
+    } catch (e) {
+      if (isDatabaseConflictError(e)) {
+        throw new ConflictError(
+          `${options.group} already has an open claim for ${options.entityRef}`,
+        );
+      }
+      throw e;
+    }
+    return toClaim(row);
+  }
+
+  async listClaims(
+    filter: ClaimFilter,
+    page: { limit: number; offset: number },
+  ): Promise<{ items: NhiClaim[]; totalCount: number }> {
+    const query = this.knex<ClaimRow>('nhi_claims');
+    if (filter.entityRef) query.where('entity_ref', filter.entityRef);
+    if (filter.groups) query.whereIn('group_ref', filter.groups);
+    if (filter.statuses) query.whereIn('status', filter.statuses);
+    if (filter.createdBy) query.where('created_by', filter.createdBy);
+    if (filter.excludeCreatedBy)
+      query.whereNot('created_by', filter.excludeCreatedBy);
+    const [{ count }] = await query.clone().count({ count: '*' });
+    const rows = await query
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(page.limit)
+      .offset(page.offset);
+    return { items: rows.map(toClaim), totalCount: Number(count) };
+  }
+
+  /**
+   * Approves an open claim: it becomes the identity's owner; the previous
+   * owner's claim (a transfer) is superseded and every other open claim for
+   * the identity is closed with the reason. Throws ConflictError when the
+   * claim is no longer open (someone decided first).
+   */
+  async approveClaim(options: {
+    id: string;
+    by: string;
+    comment?: string;
+    now?: Date;
+  }): Promise<ApprovalResult> {
+    const now = options.now ?? new Date();
+    try {
+      return await this.tx(async tx => {
+        const row = await tx<ClaimRow>('nhi_claims')
+          .where({ id: options.id })
+          .first();
+        if (!row) throw new NotFoundError(`no claim ${options.id}`);
+        if (row.status !== 'open') {
+          throw new ConflictError(
+            `claim ${options.id} is ${row.status}, not open`,
+          );
+        }
+        const reason = `${row.group_ref}'s claim ${row.id} was approved`;
+        const previous = await tx<ClaimRow>('nhi_claims')
+          .where({ entity_ref: row.entity_ref, status: 'approved' })
+          .first();
+        if (previous) {
+          await tx('nhi_claims')
+            .where({ id: previous.id, status: 'approved' })
+            .update({ status: 'superseded', closed_reason: reason });
+          await this.audit(tx, {
+            entityRef: row.entity_ref,
+            at: now,
+            actor: options.by,
+            action: 'claim.superseded',
+            claimId: previous.id,
+            details: { group: previous.group_ref, reason },
+          });
+        }
+        const competing = await tx<ClaimRow>('nhi_claims')
+          .where({ entity_ref: row.entity_ref, status: 'open' })
+          .whereNot({ id: row.id });
+        for (const c of competing) {
+          await tx('nhi_claims').where({ id: c.id, status: 'open' }).update({
+            status: 'closed',
+            closed_reason: reason,
+            decided_at: now,
+          });
+          await this.audit(tx, {
+            entityRef: row.entity_ref,
+            at: now,
+            actor: options.by,
+            action: 'claim.closed',
+            claimId: c.id,
+            details: { group: c.group_ref, reason },
+          });
+        }
+        const updated = await tx('nhi_claims')
+          .where({ id: row.id, status: 'open' })
+          .update({
+            status: 'approved',
+            decided_by: options.by,
+            decided_at: now,
+            comment: options.comment ?? null,
+          });
+        if (updated !== 1) {
+          throw new ConflictError(`claim ${options.id} is no longer open`);
+        }
+        await this.audit(tx, {
+          entityRef: row.entity_ref,
+          at: now,
+          actor: options.by,
+          action: 'claim.approved',
+          claimId: row.id,
+          details: {
+            group: row.group_ref,
+            claimedBy: row.created_by,
+            ...(options.comment ? { comment: options.comment } : {}),
+          },
+        });
+        const after = await tx<ClaimRow>('nhi_claims')
+          .where({ id: row.id })
+          .first();
+        return {
+          claim: toClaim(after!),
+          superseded: previous
+            ? toClaim({
+                ...previous,
+                status: 'superseded',
+                closed_reason: reason,
+              })
+            : undefined,
+          closed: competing.map(c =>
+            toClaim({ ...c, status: 'closed', closed_reason: reason }),
+          ),
+        };
+      });
+    } catch (e) {
+      if (isDatabaseConflictError(e)) {
+        throw new ConflictError(
+          `another claim for this identity was approved at the same time`,
+        );
+      }
+      throw e;
+    }
+  }
+
+  /** Rejects or withdraws an open claim. */
+  async decideClaim(options: {
+    id: string;
+    by: string;
+    status: 'rejected' | 'withdrawn';
+    comment?: string;
+    now?: Date;
+  }): Promise<NhiClaim> {
+    const now = options.now ?? new Date();
+    return this.tx(async tx => {
+      const row = await tx<ClaimRow>('nhi_claims')
+        .where({ id: options.id })
+        .first();
+      if (!row) throw new NotFoundError(`no claim ${options.id}`);
+      const updated = await tx('nhi_claims')
+        .where({ id: options.id, status: 'open' })
+        .update({
+          status: options.status,
+          decided_by: options.by,
+          decided_at: now,
+          comment: options.comment ?? null,
+        });
+      if (updated !== 1) {
+        throw new ConflictError(
+          `claim ${options.id} is ${row.status}, not open`,
+        );
+      }
+      await this.audit(tx, {
+        entityRef: row.entity_ref,
+        at: now,
+        actor: options.by,
+        action:
+          options.status === 'rejected' ? 'claim.rejected' : 'claim.withdrawn',
+        claimId: row.id,
+        details: {
+          group: row.group_ref,
+          ...(options.comment ? { comment: options.comment } : {}),
+        },
+      });
+      return toClaim(
+        (await tx<ClaimRow>('nhi_claims').where({ id: row.id }).first())!,
+      );
+    });
+  }
+
+  /** Ends the current claimed ownership of an identity. */
+  async releaseOwnership(options: {
+    entityRef: string;
+    by: string;
+    comment?: string;
+    now?: Date;
+  }): Promise<NhiClaim> {
+    const now = options.now ?? new Date();
+    return this.tx(async tx => {
+      const row = await tx<ClaimRow>('nhi_claims')
+        .where({ entity_ref: options.entityRef, status: 'approved' })
+        .first();
+      if (!row) {
+        throw new NotFoundError(
+          `${options.entityRef} has no claimed owner to release`,
+        );
+      }
+      await tx('nhi_claims')
+        .where({ id: row.id, status: 'approved' })
+        .update({
+          status: 'released',
+          closed_reason: options.comment ?? 'released by its owner',
+        });
+      await this.audit(tx, {
+        entityRef: options.entityRef,
+        at: now,
+        actor: options.by,
+        action: 'ownership.released',
+        claimId: row.id,
+        details: {
+          group: row.group_ref,
+          ...(options.comment ? { comment: options.comment } : {}),
+        },
+      });
+      return toClaim({
+        ...row,
+        status: 'released',
+        closed_reason: options.comment ?? 'released by its owner',
+      });
+    });
+  }
+
+  /** Approved claims after a claim id, in id order: the pipeline's ownership feed. */
+  async approvedClaims(page: {
+    after?: string;
+    limit: number;
+  }): Promise<NhiClaim[]> {
+    const query = this.knex<ClaimRow>('nhi_claims')
+      .where({ status: 'approved' })
+      .orderBy('id')
+      .limit(page.limit);
+    if (page.after) query.where('id', '>', page.after);
+    return (await query).map(toClaim);
+  }
+
+  async createException(options: {
+    entityRef: string;
+    ruleId: string;
+    justification: string;
+    until: Date;
+    createdBy: string;
+    now?: Date;
+  }): Promise<NhiException> {
+    const now = options.now ?? new Date();
+    const row: ExceptionRow = {
+      id: randomUUID(),
+      entity_ref: options.entityRef,
+      rule_id: options.ruleId,
+      justification: options.justification,
+      until: options.until,
+      status: 'active',
+      created_by: options.createdBy,
+      created_at: now,
+      revoked_by: null,
+      revoked_at: null,
+    };
+    try {
+      await this.tx(async tx => {
+        // An expired exception for the same rule no longer blocks a new one.
+        await tx('nhi_exceptions')
+          .where({
+            entity_ref: row.entity_ref,
+            rule_id: row.rule_id,
+            status: 'active',
+          })
+          .andWhere('until', '<=', now)
+          .update({ status: 'revoked', revoked_by: 'expiry', revoked_at: now });
+        await tx('nhi_exceptions').insert(row);
+        await this.audit(tx, {
+          entityRef: row.entity_ref,
+          at: now,
+          actor: row.created_by,
+          action: 'exception.created',
+          exceptionId: row.id,
+          details: {
+            ruleId: row.rule_id,
+            until: options.until.toISOString(),
+            justification: row.justification,
+          },
+        });
+      });
+    } catch (e) {
+      if (isDatabaseConflictError(e)) {
+        throw new ConflictError(
+          `${options.ruleId} is already accepted on ${options.entityRef}; revoke that exception first`,
+        );
+      }
+      throw e;
+    }
+    return toException(row, now.getTime());
+  }
+
+  async getException(id: string): Promise<NhiException | undefined> {
+    const row = await this.knex<ExceptionRow>('nhi_exceptions')
+      .where({ id })
+      .first();
+    return row ? toException(row, Date.now()) : undefined;
+  }
+
+  async listExceptions(
+    filter: { entityRef?: string; activeOnly?: boolean },
+    page: { limit: number; offset: number },
+    now = new Date(),
+  ): Promise<{ items: NhiException[]; totalCount: number }> {
+    const query = this.knex<ExceptionRow>('nhi_exceptions');
+    if (filter.entityRef) query.where('entity_ref', filter.entityRef);
+    if (filter.activeOnly)
+      query.where('status', 'active').andWhere('until', '>', now);
+    const [{ count }] = await query.clone().count({ count: '*' });
+    const rows = await query
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(page.limit)
+      .offset(page.offset);
+    return {
+      items: rows.map(r => toException(r, now.getTime())),
+      totalCount: Number(count),
+    };
+  }
+
+  async revokeException(options: {
+    id: string;
+    by: string;
+    now?: Date;
+  }): Promise<NhiException> {
+    const now = options.now ?? new Date();
+    return this.tx(async tx => {
+      const row = await tx<ExceptionRow>('nhi_exceptions')
+        .where({ id: options.id })
+        .first();
+      if (!row) throw new NotFoundError(`no exception ${options.id}`);
+      const updated = await tx('nhi_exceptions')
+        .where({ id: options.id, status: 'active' })
+        .update({ status: 'revoked', revoked_by: options.by, revoked_at: now });
+      if (updated !== 1)
+        throw new ConflictError(`exception ${options.id} is already revoked`);
+      await this.audit(tx, {
+        entityRef: row.entity_ref,
+        at: now,
+        actor: options.by,
+        action: 'exception.revoked',
+        exceptionId: row.id,
+        details: { ruleId: row.rule_id },
+      });
+      return toException(
+        { ...row, status: 'revoked', revoked_by: options.by, revoked_at: now },
+        now.getTime(),
+      );
+    });
+  }
+
+  async listAudit(
+    entityRef: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ items: NhiAuditEntry[]; totalCount: number }> {
+    const query = this.knex('nhi_audit').where({ entity_ref: entityRef });
+    const [{ count }] = await query.clone().count({ count: '*' });
+    const rows = await query
+      .orderBy('id', 'desc')
+      .limit(page.limit)
+      .offset(page.offset);
+    return {
+      totalCount: Number(count),
+      items: rows.map(r => ({
+        id: Number(r.id),
+        entityRef: r.entity_ref,
+        at: iso(r.at)!,
+        actor: r.actor,
+        action: r.action,
+        ...(r.claim_id ? { claimId: r.claim_id } : {}),
+        ...(r.exception_id ? { exceptionId: r.exception_id } : {}),
+        ...(r.details ? { details: JSON.parse(r.details) } : {}),
+      })),
+    };
+  }
+}
