@@ -19,21 +19,35 @@ export async function screenshot(page: Page, name: string) {
   });
 }
 
-/** Calls the portal's backend API as the guest user. */
+/** A token of the guest user, or of a demo user (development sign-in). */
+export async function tokenOf(demoUser?: string): Promise<string> {
+  const refresh = await fetch(
+    `${E2E.backendUrl}/api/auth/${
+      demoUser ? 'demo' : 'guest'
+    }/refresh?env=development`,
+    {
+      headers: {
+        'X-Requested-With': 'XMLHttpRequest',
+        ...(demoUser ? { 'x-nhi-demo-user': demoUser } : {}),
+      },
+    },
+  );
+  if (!refresh.ok)
+    throw new Error(`sign-in as ${demoUser ?? 'guest'}: ${refresh.status}`);
+  return (await refresh.json()).backstageIdentity.token;
+}
+
+/** Calls the portal's backend API as the guest user (or `init.as`, a demo user). */
 export async function api<T = any>(
   apiPath: string,
-  init?: RequestInit,
+  init?: RequestInit & { as?: string },
 ): Promise<T> {
-  const refresh = await fetch(
-    `${E2E.backendUrl}/api/auth/guest/refresh?env=development`,
-    { headers: { 'X-Requested-With': 'XMLHttpRequest' } },
-  );
-  const { backstageIdentity } = await refresh.json();
+  const token = await tokenOf(init?.as);
   const res = await fetch(`${E2E.backendUrl}${apiPath}`, {
     ...init,
     headers: {
       ...init?.headers,
-      Authorization: `Bearer ${backstageIdentity.token}`,
+      Authorization: `Bearer ${token}`,
       'Content-Type': 'application/json',
     },
   });
