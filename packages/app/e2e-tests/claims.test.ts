@@ -67,12 +67,10 @@ test('a developer claims an unowned identity, a reviewer approves, the catalog s
     },
   });
   expect(seconds).toBeLessThan(10);
-  test
-    .info()
-    .annotations.push({
-      type: 'claim-to-catalog',
-      description: `${seconds.toFixed(1)} s`,
-    });
+  test.info().annotations.push({
+    type: 'claim-to-catalog',
+    description: `${seconds.toFixed(1)} s`,
+  });
 
   const audit = await api(`/api/nhi/audit?entityRef=${entityRef}`, {
     as: 'priya.raman',

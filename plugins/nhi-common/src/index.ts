@@ -15,3 +15,4 @@ export * from './events';
 export * from './permissions';
 export * from './risk';
 export * from './api/types';
+export * from './api/client';

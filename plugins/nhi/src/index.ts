@@ -4,4 +4,17 @@
  * @packageDocumentation
  */
 
-export { nhiPlugin, EntityNhiOwnedIdentitiesCard } from './plugin';
+export {
+  nhiPlugin,
+  NhiPage,
+  EntityNhiOverviewCard,
+  EntityNhiRiskCard,
+  EntityNhiCredentialsCard,
+  EntityNhiOwnershipCard,
+  EntityNhiAuditCard,
+  EntityNhiUsedIdentitiesCard,
+  EntityNhiOwnedIdentitiesCard,
+  EntityNhiTeamReviewCard,
+} from './plugin';
+export { nhiApiRef } from './api';
+export { isNonHumanIdentityEntity } from '@backstage-nhi/nhi-common';

@@ -1,7 +1,14 @@
 import {
+  createApiFactory,
   createComponentExtension,
   createPlugin,
+  createRoutableExtension,
+  discoveryApiRef,
+  fetchApiRef,
 } from '@backstage/core-plugin-api';
+import { NhiClient } from '@backstage-nhi/nhi-common';
+import { nhiApiRef } from './api';
+import { rootRouteRef } from './routes';
 
 /**
  * The Backstage NHI frontend plugin.
@@ -10,23 +17,117 @@ import {
  */
 export const nhiPlugin = createPlugin({
   id: 'nhi',
+  apis: [
+    createApiFactory({
+      api: nhiApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new NhiClient({ discoveryApi, fetchApi }),
+    }),
+  ],
+  routes: { root: rootRouteRef },
 });
 
 /**
- * Card for a Group's (or User's) page: how many non-human identities it
- * owns, by category, with links to the lists. Counts come from the catalog's
- * facets, so it stays fast however many identities a team owns.
+ * The NHI page: overview, inventory, unowned identities, claims to review, rules.
  *
  * @public
  */
-export const EntityNhiOwnedIdentitiesCard = nhiPlugin.provide(
-  createComponentExtension({
-    name: 'EntityNhiOwnedIdentitiesCard',
-    component: {
-      lazy: () =>
-        import('./components/OwnedIdentitiesCard').then(
-          m => m.OwnedIdentitiesCard,
-        ),
-    },
+export const NhiPage = nhiPlugin.provide(
+  createRoutableExtension({
+    name: 'NhiPage',
+    component: () => import('./components/NhiPage').then(m => m.NhiPage),
+    mountPoint: rootRouteRef,
   }),
+);
+
+function card<T extends string>(
+  name: T,
+  load: () => Promise<() => JSX.Element | null>,
+) {
+  return nhiPlugin.provide(
+    createComponentExtension({ name, component: { lazy: load } }),
+  );
+}
+
+/**
+ * Identity page: what the identity is, who or what created it, last use,
+ * permissions.
+ *
+ * @public
+ */
+export const EntityNhiOverviewCard = card('EntityNhiOverviewCard', () =>
+  import('./components/IdentityOverviewCard').then(m => m.IdentityOverviewCard),
+);
+
+/**
+ * Identity page: score, level and findings with evidence and remediation;
+ * accepted risks.
+ *
+ * @public
+ */
+export const EntityNhiRiskCard = card('EntityNhiRiskCard', () =>
+  import('./components/RiskCard').then(m => m.RiskCard),
+);
+
+/**
+ * Identity page: credentials with age, last use, policy and rotation status.
+ *
+ * @public
+ */
+export const EntityNhiCredentialsCard = card('EntityNhiCredentialsCard', () =>
+  import('./components/CredentialsCard').then(m => m.CredentialsCard),
+);
+
+/**
+ * Identity page: owner and provenance, the Claim button and dialog, pending
+ * and past claims with review actions.
+ *
+ * @public
+ */
+export const EntityNhiOwnershipCard = card('EntityNhiOwnershipCard', () =>
+  import('./components/OwnershipCard').then(m => m.OwnershipCard),
+);
+
+/**
+ * Identity page: the audit trail.
+ *
+ * @public
+ */
+export const EntityNhiAuditCard = card('EntityNhiAuditCard', () =>
+  import('./components/AuditCard').then(m => m.AuditCard),
+);
+
+/**
+ * Component (or Resource) page: the identities it uses, with risk and
+ * rotation, and how to declare them.
+ *
+ * @public
+ */
+export const EntityNhiUsedIdentitiesCard = card(
+  'EntityNhiUsedIdentitiesCard',
+  () =>
+    import('./components/UsedIdentitiesCard').then(m => m.UsedIdentitiesCard),
+);
+
+/**
+ * Group (or User) page: identities owned, by category and risk level, and
+ * overdue rotations, from one facet query.
+ *
+ * @public
+ */
+export const EntityNhiOwnedIdentitiesCard = card(
+  'EntityNhiOwnedIdentitiesCard',
+  () =>
+    import('./components/OwnedIdentitiesCard').then(m => m.OwnedIdentitiesCard),
+);
+
+/**
+ * Group page: claims for this team waiting for review, with approve and
+ * reject in place.
+ *
+ * @public
+ */
+export const EntityNhiTeamReviewCard = card('EntityNhiTeamReviewCard', () =>
+  import('./components/TeamReviewCard').then(m => m.TeamReviewCard),
 );

@@ -26,6 +26,24 @@ import SearchIcon from '@material-ui/icons/Search';
 import { MyGroupsSidebarItem } from '@backstage/plugin-org';
 import GroupIcon from '@material-ui/icons/People';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
+import VpnKeyIcon from '@material-ui/icons/VpnKey';
+import SwapHorizIcon from '@material-ui/icons/SwapHoriz';
+import { identityApiRef, useApi } from '@backstage/core-plugin-api';
+import { DEMO_USER_KEY } from '../signin/DemoSignInPage';
+
+const SwitchDemoUser = () => {
+  const identityApi = useApi(identityApiRef);
+  return (
+    <SidebarItem
+      icon={SwapHorizIcon}
+      text="Switch user"
+      onClick={() => {
+        sessionStorage.removeItem(DEMO_USER_KEY);
+        identityApi.signOut();
+      }}
+    />
+  );
+};
 
 const useSidebarLogoStyles = makeStyles({
   root: {
@@ -71,6 +89,7 @@ export const Root = ({ children }: PropsWithChildren<{}>) => (
           pluralTitle="My Groups"
           icon={GroupIcon}
         />
+        <SidebarItem icon={VpnKeyIcon} to="nhi" text="Identities" />
         <SidebarItem icon={ExtensionIcon} to="api-docs" text="APIs" />
         {/* End global nav */}
         <SidebarDivider />
@@ -81,6 +100,7 @@ export const Root = ({ children }: PropsWithChildren<{}>) => (
       <SidebarSpace />
       <SidebarDivider />
       <NotificationsSidebarItem />
+      <SwitchDemoUser />
       <SidebarDivider />
       <SidebarGroup
         label="Settings"

@@ -34,7 +34,22 @@ import {
   EntityOwnershipCard,
 } from '@backstage/plugin-org';
 import { EmptyState } from '@backstage/core-components';
-import { EntityNhiOwnedIdentitiesCard } from '@backstage-nhi/plugin-nhi';
+import {
+  EntityNhiAuditCard,
+  EntityNhiCredentialsCard,
+  EntityNhiOverviewCard,
+  EntityNhiOwnedIdentitiesCard,
+  EntityNhiOwnershipCard,
+  EntityNhiRiskCard,
+  EntityNhiTeamReviewCard,
+  EntityNhiUsedIdentitiesCard,
+} from '@backstage-nhi/plugin-nhi';
+import {
+  RELATION_ACTS_ON_BEHALF_OF,
+  RELATION_CREATED_BY,
+  RELATION_CREATOR_OF,
+  RELATION_HAS_DELEGATE,
+} from '@backstage-nhi/nhi-common';
 import {
   Direction,
   EntityCatalogGraphCard,
@@ -46,6 +61,8 @@ import {
   RELATION_DEPENDENCY_OF,
   RELATION_DEPENDS_ON,
   RELATION_HAS_PART,
+  RELATION_OWNED_BY,
+  RELATION_OWNER_OF,
   RELATION_PART_OF,
   RELATION_PROVIDES_API,
 } from '@backstage/catalog-model';
@@ -127,10 +144,31 @@ const overviewContent = (
   </Grid>
 );
 
+const componentOverviewContent = (
+  <Grid container spacing={3} alignItems="stretch">
+    {entityWarningContent}
+    <Grid item md={6}>
+      <EntityAboutCard />
+    </Grid>
+    <Grid item md={6} xs={12}>
+      <EntityCatalogGraphCard height={400} />
+    </Grid>
+    <Grid item md={12} xs={12}>
+      <EntityNhiUsedIdentitiesCard />
+    </Grid>
+    <Grid item md={4} xs={12}>
+      <EntityLinksCard />
+    </Grid>
+    <Grid item md={8} xs={12}>
+      <EntityHasSubcomponentsCard />
+    </Grid>
+  </Grid>
+);
+
 const serviceEntityPage = (
   <EntityLayout>
     <EntityLayout.Route path="/" title="Overview">
-      {overviewContent}
+      {componentOverviewContent}
     </EntityLayout.Route>
 
     <EntityLayout.Route path="/ci-cd" title="CI/CD">
@@ -164,7 +202,7 @@ const serviceEntityPage = (
 const websiteEntityPage = (
   <EntityLayout>
     <EntityLayout.Route path="/" title="Overview">
-      {overviewContent}
+      {componentOverviewContent}
     </EntityLayout.Route>
 
     <EntityLayout.Route path="/ci-cd" title="CI/CD">
@@ -279,6 +317,9 @@ const groupPage = (
           <EntityNhiOwnedIdentitiesCard />
         </Grid>
         <Grid item xs={12} md={6}>
+          <EntityNhiTeamReviewCard />
+        </Grid>
+        <Grid item xs={12} md={6}>
           <EntityMembersListCard />
         </Grid>
         <Grid item xs={12} md={6}>
@@ -354,6 +395,51 @@ const domainPage = (
   </EntityLayout>
 );
 
+const NHI_GRAPH_RELATIONS = [
+  RELATION_OWNED_BY,
+  RELATION_OWNER_OF,
+  RELATION_DEPENDENCY_OF,
+  RELATION_DEPENDS_ON,
+  RELATION_CREATED_BY,
+  RELATION_CREATOR_OF,
+  RELATION_ACTS_ON_BEHALF_OF,
+  RELATION_HAS_DELEGATE,
+];
+
+const nonHumanIdentityPage = (
+  <EntityLayout>
+    <EntityLayout.Route path="/" title="Overview">
+      <Grid container spacing={3} alignItems="stretch">
+        {entityWarningContent}
+        <Grid item xs={12} md={6}>
+          <EntityNhiOverviewCard />
+        </Grid>
+        <Grid item xs={12} md={6}>
+          <EntityNhiOwnershipCard />
+        </Grid>
+        <Grid item xs={12}>
+          <EntityNhiRiskCard />
+        </Grid>
+        <Grid item xs={12}>
+          <EntityNhiCredentialsCard />
+        </Grid>
+        <Grid item xs={12}>
+          <EntityCatalogGraphCard
+            height={360}
+            title="Relations and delegation chain"
+            relations={NHI_GRAPH_RELATIONS}
+            maxDepth={2}
+            unidirectional={false}
+          />
+        </Grid>
+      </Grid>
+    </EntityLayout.Route>
+    <EntityLayout.Route path="/audit" title="Audit history">
+      <EntityNhiAuditCard />
+    </EntityLayout.Route>
+  </EntityLayout>
+);
+
 export const entityPage = (
   <EntitySwitch>
     <EntitySwitch.Case if={isKind('component')} children={componentPage} />
@@ -362,6 +448,10 @@ export const entityPage = (
     <EntitySwitch.Case if={isKind('user')} children={userPage} />
     <EntitySwitch.Case if={isKind('system')} children={systemPage} />
     <EntitySwitch.Case if={isKind('domain')} children={domainPage} />
+    <EntitySwitch.Case
+      if={isKind('nonhumanidentity')}
+      children={nonHumanIdentityPage}
+    />
 
     <EntitySwitch.Case>{defaultEntityPage}</EntitySwitch.Case>
   </EntitySwitch>

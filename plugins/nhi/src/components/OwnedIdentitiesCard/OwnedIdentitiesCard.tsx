@@ -8,7 +8,9 @@ import {
 import { catalogApiRef, useEntity } from '@backstage/plugin-catalog-react';
 import { useApi } from '@backstage/core-plugin-api';
 import { NHI_CATEGORIES, NHI_KIND } from '@backstage-nhi/nhi-common';
-import { Box, Grid, Typography } from '@material-ui/core';
+import { Box, Chip, Grid, Typography } from '@material-ui/core';
+
+const LEVELS = ['critical', 'high', 'medium', 'low', 'none'];
 import useAsync from 'react-use/esm/useAsync';
 
 /** Link to the catalog list of a kind filtered to an owner. */
@@ -30,13 +32,19 @@ export function OwnedIdentitiesCard() {
   const { value, loading, error } = useAsync(async () => {
     const { facets } = await catalogApi.getEntityFacets({
       filter: { kind: NHI_KIND, 'relations.ownedBy': ownerRef },
-      facets: ['spec.category'],
+      facets: ['spec.category', 'spec.risk.level', 'spec.rotation.status'],
     });
-    const byCategory = new Map(
-      facets['spec.category'].map(f => [f.value, f.count]),
-    );
+    const map = (facet: string) =>
+      new Map((facets[facet] ?? []).map(f => [f.value, f.count]));
+    const byCategory = map('spec.category');
+    const byLevel = map('spec.risk.level');
+    const byRotation = map('spec.rotation.status');
     const total = [...byCategory.values()].reduce((a, b) => a + b, 0);
-    return { byCategory, total };
+    const pastRotation =
+      (byRotation.get('overdue') ?? 0) +
+      (byRotation.get('never-rotated') ?? 0) +
+      (byRotation.get('expired') ?? 0);
+    return { byCategory, byLevel, total, pastRotation };
   }, [catalogApi, ownerRef]);
 
   return (
@@ -61,6 +69,22 @@ export function OwnedIdentitiesCard() {
                 {value.total === 1 ? 'identity owned' : 'identities owned'}
               </Typography>
             </Link>
+          </Box>
+          <Box display="flex" flexWrap="wrap" mb={2} style={{ gap: 8 }}>
+            {LEVELS.filter(l => value.byLevel.get(l)).map(l => (
+              <Link key={l} to={catalogLink(ownerRef)}>
+                <Chip
+                  size="small"
+                  label={`${value.byLevel.get(l)} ${l}`}
+                  aria-label={`${value.byLevel.get(l)} ${l} risk`}
+                />
+              </Link>
+            ))}
+            <Chip
+              size="small"
+              color={value.pastRotation ? 'secondary' : 'default'}
+              label={`${value.pastRotation} past rotation policy`}
+            />
           </Box>
           <Grid container spacing={1}>
             {NHI_CATEGORIES.filter(c => value.byCategory.get(c.id)).map(c => (

@@ -1,0 +1,75 @@
+import { NhiClient } from './client';
+
+function client(responses: Array<{ status: number; body?: unknown }>) {
+  const calls: Array<{ url: string; init?: RequestInit }> = [];
+  const fetchFn = jest.fn(async (url: string, init?: RequestInit) => {
+    calls.push({ url, init });
+    const r = responses.shift()!;
+    return new Response(r.body === undefined ? null : JSON.stringify(r.body), {
+      status: r.status,
+      statusText: r.status >= 400 ? 'Bad' : 'OK',
+      headers: { 'Content-Type': 'application/json' },
+    });
+  });
+  return {
+    calls,
+    client: new NhiClient({
+      discoveryApi: { getBaseUrl: async id => `http://backend/api/${id}` },
+      fetchApi: { fetch: fetchFn as any },
+    }),
+  };
+}
+
+describe('NhiClient', () => {
+  it('sends claims as JSON to the nhi backend and lists with a query', async () => {
+    const { client: c, calls } = client([
+      { status: 201, body: { id: 'c1', status: 'open' } },
+      { status: 200, body: { items: [], totalCount: 0 } },
+    ]);
+    await c.createClaim({
+      entityRef: 'nonhumanidentity:default/x',
+      group: 'group:default/a',
+      justification: 'ours, really',
+    });
+    expect(calls[0].url).toBe('http://backend/api/nhi/claims');
+    expect(calls[0].init).toMatchObject({
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(JSON.parse(String(calls[0].init!.body))).toEqual({
+      entityRef: 'nonhumanidentity:default/x',
+      group: 'group:default/a',
+      justification: 'ours, really',
+    });
+    await c.listClaims({
+      status: ['open', 'approved'],
+      toReview: true,
+      limit: 10,
+    });
+    expect(calls[1].url).toBe(
+      'http://backend/api/nhi/claims?status=open%2Capproved&toReview=true&limit=10',
+    );
+  });
+
+  it('talks to the catalog for sources and accepts 202 without a body', async () => {
+    const { client: c, calls } = client([{ status: 202 }]);
+    await expect(c.runSource('file', 'demo')).resolves.toBeUndefined();
+    expect(calls[0].url).toBe(
+      'http://backend/api/catalog/nhi/sources/file/demo/run',
+    );
+  });
+
+  it('throws the backend’s error message', async () => {
+    const { client: c } = client([
+      {
+        status: 409,
+        body: {
+          error: { name: 'ConflictError', message: 'already owned' },
+          request: {},
+          response: { statusCode: 409 },
+        },
+      },
+    ]);
+    await expect(c.approveClaim('c1')).rejects.toThrow(/already owned/);
+  });
+});

@@ -1,0 +1,210 @@
+import { ResponseError } from '@backstage/errors';
+import {
+  NhiAuditEntry,
+  NhiClaim,
+  NhiClaimsQuery,
+  NhiCreateClaimRequest,
+  NhiCreateExceptionRequest,
+  NhiException,
+  NhiPage,
+} from './types';
+
+/**
+ * The last run of an identity source, as `GET /api/catalog/nhi/sources`
+ * reports it.
+ *
+ * @public
+ */
+export type NhiSourceStatus = {
+  type: string;
+  id: string;
+  key: string;
+  lastRun: null | {
+    status: 'running' | 'succeeded' | 'partial' | 'failed';
+    startedAt: string;
+    finishedAt?: string;
+    lastSuccessAt?: string;
+    counts: Record<string, number>;
+    errors: Array<{ message: string; scope?: string; location?: string }>;
+    stats?: Record<string, number>;
+  };
+};
+
+/**
+ * The Backstage NHI API: claims, exceptions, audit (the `nhi` backend
+ * plugin) and the identity sources (the catalog module).
+ *
+ * @public
+ */
+export interface NhiApi {
+  createClaim(request: NhiCreateClaimRequest): Promise<NhiClaim>;
+  listClaims(query?: NhiClaimsQuery): Promise<NhiPage<NhiClaim>>;
+  approveClaim(id: string, comment?: string): Promise<NhiClaim>;
+  rejectClaim(id: string, comment: string): Promise<NhiClaim>;
+  withdrawClaim(id: string): Promise<NhiClaim>;
+  releaseOwnership(entityRef: string, comment?: string): Promise<NhiClaim>;
+  createException(request: NhiCreateExceptionRequest): Promise<NhiException>;
+  listExceptions(query: {
+    entityRef?: string;
+    active?: boolean;
+    limit?: number;
+    cursor?: string;
+  }): Promise<NhiPage<NhiException>>;
+  revokeException(id: string): Promise<NhiException>;
+  listAudit(query: {
+    entityRef: string;
+    limit?: number;
+    cursor?: string;
+  }): Promise<NhiPage<NhiAuditEntry>>;
+  listSources(): Promise<{ items: NhiSourceStatus[] }>;
+  runSource(type: string, id: string): Promise<void>;
+}
+
+/**
+ * Fetches JSON from Backstage backends: a discovery service and a fetch
+ * that adds the caller's credentials (the frontend's `fetchApi`, or a backend
+ * fetch with a service token).
+ *
+ * @public
+ */
+export interface NhiClientOptions {
+  discoveryApi: { getBaseUrl(pluginId: string): Promise<string> };
+  fetchApi: { fetch: typeof fetch };
+}
+
+function query(params: Record<string, unknown>): string {
+  const q = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === '') continue;
+    q.set(key, Array.isArray(value) ? value.join(',') : String(value));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/**
+ * The HTTP client of {@link NhiApi}. Throws `ResponseError` (with the
+ * backend's message) on any non-2xx answer.
+ *
+ * @public
+ */
+export class NhiClient implements NhiApi {
+  constructor(private readonly options: NhiClientOptions) {}
+
+  private async call<T>(
+    pluginId: 'nhi' | 'catalog',
+    path: string,
+    init?: { method: 'POST'; body?: unknown },
+  ): Promise<T> {
+    const base = await this.options.discoveryApi.getBaseUrl(pluginId);
+    const response = await this.options.fetchApi.fetch(`${base}${path}`, {
+      method: init?.method ?? 'GET',
+      headers: init ? { 'Content-Type': 'application/json' } : undefined,
+      body: init ? JSON.stringify(init.body ?? {}) : undefined,
+    });
+    if (!response.ok) {
+      const error = await ResponseError.fromResponse(response);
+      // Show people the backend's own sentence, not "Request failed with 409".
+      const message = (error.body as { error?: { message?: string } })?.error
+        ?.message;
+      if (message) error.message = message;
+      throw error;
+    }
+    if (response.status === 202 || response.status === 204) {
+      return undefined as T;
+    }
+    return response.json();
+  }
+
+  createClaim(request: NhiCreateClaimRequest) {
+    return this.call<NhiClaim>('nhi', '/claims', {
+      method: 'POST',
+      body: request,
+    });
+  }
+
+  listClaims(q: NhiClaimsQuery = {}) {
+    return this.call<NhiPage<NhiClaim>>('nhi', `/claims${query(q)}`);
+  }
+
+  approveClaim(id: string, comment?: string) {
+    return this.call<NhiClaim>(
+      'nhi',
+      `/claims/${encodeURIComponent(id)}/approve`,
+      {
+        method: 'POST',
+        body: comment ? { comment } : {},
+      },
+    );
+  }
+
+  rejectClaim(id: string, comment: string) {
+    return this.call<NhiClaim>(
+      'nhi',
+      `/claims/${encodeURIComponent(id)}/reject`,
+      {
+        method: 'POST',
+        body: { comment },
+      },
+    );
+  }
+
+  withdrawClaim(id: string) {
+    return this.call<NhiClaim>(
+      'nhi',
+      `/claims/${encodeURIComponent(id)}/withdraw`,
+      {
+        method: 'POST',
+      },
+    );
+  }
+
+  releaseOwnership(entityRef: string, comment?: string) {
+    return this.call<NhiClaim>('nhi', '/ownership/release', {
+      method: 'POST',
+      body: comment ? { entityRef, comment } : { entityRef },
+    });
+  }
+
+  createException(request: NhiCreateExceptionRequest) {
+    return this.call<NhiException>('nhi', '/exceptions', {
+      method: 'POST',
+      body: request,
+    });
+  }
+
+  listExceptions(q: {
+    entityRef?: string;
+    active?: boolean;
+    limit?: number;
+    cursor?: string;
+  }) {
+    return this.call<NhiPage<NhiException>>('nhi', `/exceptions${query(q)}`);
+  }
+
+  revokeException(id: string) {
+    return this.call<NhiException>(
+      'nhi',
+      `/exceptions/${encodeURIComponent(id)}/revoke`,
+      {
+        method: 'POST',
+      },
+    );
+  }
+
+  listAudit(q: { entityRef: string; limit?: number; cursor?: string }) {
+    return this.call<NhiPage<NhiAuditEntry>>('nhi', `/audit${query(q)}`);
+  }
+
+  listSources() {
+    return this.call<{ items: NhiSourceStatus[] }>('catalog', '/nhi/sources');
+  }
+
+  async runSource(type: string, id: string) {
+    await this.call<void>(
+      'catalog',
+      `/nhi/sources/${encodeURIComponent(type)}/${encodeURIComponent(id)}/run`,
+      { method: 'POST' },
+    );
+  }
+}

@@ -1,0 +1,1 @@
+export { IdentityOverviewCard } from './IdentityOverviewCard';

@@ -1,0 +1,348 @@
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { Link, Table, TableColumn } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import { catalogApiRef, EntityRefLink } from '@backstage/plugin-catalog-react';
+import {
+  NHI_CATEGORIES,
+  NHI_KIND,
+  NHI_RULES,
+  nhiTypeLabel,
+  NonHumanIdentityEntity,
+} from '@backstage-nhi/nhi-common';
+import {
+  Box,
+  Checkbox,
+  FormControl,
+  FormControlLabel,
+  Grid,
+  InputLabel,
+  MenuItem,
+  Select,
+  TextField,
+  Typography,
+} from '@material-ui/core';
+import { ReactNode, useEffect, useState } from 'react';
+import useAsync from 'react-use/esm/useAsync';
+import { identityPath, relative, RiskLevelChip, RotationChip } from '../shared';
+import { catalogFilter, InventoryFilters, SEARCH_FIELDS } from './filters';
+
+const FIELDS = [
+  'kind',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.title',
+  'spec.type',
+  'spec.category',
+  'spec.provider',
+  'spec.account',
+  'spec.externalId',
+  'spec.owner',
+  'spec.ownership',
+  'spec.lastUsed',
+  'spec.risk.level',
+  'spec.risk.score',
+  'spec.rotation',
+];
+
+const LEVELS = ['critical', 'high', 'medium', 'low', 'none'];
+const ROTATIONS = [
+  'expired',
+  'overdue',
+  'never-rotated',
+  'no-expiry',
+  'due-soon',
+  'ok',
+  'not-applicable',
+];
+
+function Picker(props: {
+  id: string;
+  label: string;
+  value?: string;
+  options: Array<{ value: string; label: string; count?: number }>;
+  onChange(value?: string): void;
+}) {
+  return (
+    <FormControl fullWidth size="small" variant="outlined">
+      <InputLabel id={`${props.id}-label`}>{props.label}</InputLabel>
+      <Select
+        labelId={`${props.id}-label`}
+        id={props.id}
+        label={props.label}
+        value={props.value ?? ''}
+        onChange={e => props.onChange((e.target.value as string) || undefined)}
+      >
+        <MenuItem value="">
+          <em>any</em>
+        </MenuItem>
+        {props.options.map(o => (
+          <MenuItem key={o.value} value={o.value}>
+            {o.label}
+            {o.count !== undefined ? ` (${o.count.toLocaleString()})` : ''}
+          </MenuItem>
+        ))}
+      </Select>
+    </FormControl>
+  );
+}
+
+/** The columns shared by the inventory and the unowned list. */
+export function identityColumns(
+  extra: TableColumn<NonHumanIdentityEntity>[] = [],
+) {
+  const columns: TableColumn<NonHumanIdentityEntity>[] = [
+    {
+      title: 'Identity',
+      render: e => (
+        <>
+          <Link to={identityPath(stringifyEntityRef(e))}>
+            {e.metadata.title ?? e.metadata.name}
+          </Link>
+          <Typography
+            variant="caption"
+            display="block"
+            style={{ wordBreak: 'break-all' }}
+          >
+            {e.spec.externalId}
+          </Typography>
+        </>
+      ),
+    },
+    {
+      title: 'Type',
+      render: e =>
+        `${nhiTypeLabel(e.spec.type)} · ${e.spec.provider}${
+          e.spec.account ? ` · ${e.spec.account}` : ''
+        }`,
+    },
+    {
+      title: 'Owner',
+      render: e =>
+        e.spec.owner ? (
+          <EntityRefLink entityRef={e.spec.owner} defaultKind="group" />
+        ) : (
+          <Typography color="error" variant="body2">
+            unowned
+          </Typography>
+        ),
+    },
+    {
+      title: 'Risk',
+      render: e => (
+        <RiskLevelChip level={e.spec.risk?.level} score={e.spec.risk?.score} />
+      ),
+    },
+    {
+      title: 'Rotation',
+      render: e => <RotationChip status={e.spec.rotation?.status} />,
+    },
+    {
+      title: 'Last used',
+      render: e =>
+        e.spec.lastUsed?.never ? 'never' : relative(e.spec.lastUsed?.at),
+    },
+  ];
+  return [...columns, ...extra];
+}
+
+/**
+ * The inventory: server-side pages, counts and facets, filters kept in the
+ * URL, and search by external id, ARN, key id or name.
+ */
+export function InventoryTab(props: {
+  filters: InventoryFilters;
+  onFilters(filters: InventoryFilters): void;
+  title?: string;
+  extraColumns?: TableColumn<NonHumanIdentityEntity>[];
+  hide?: Array<keyof InventoryFilters>;
+  header?: ReactNode;
+}) {
+  const catalogApi = useApi(catalogApiRef);
+  const { filters, onFilters } = props;
+  const [search, setSearch] = useState(filters.q ?? '');
+  const set = (patch: Partial<InventoryFilters>) =>
+    onFilters({ ...filters, ...patch });
+
+  // Debounced free-text search.
+  useEffect(() => {
+    const t = setTimeout(() => {
+      if ((filters.q ?? '') !== search) set({ q: search || undefined });
+    }, 400);
+    return () => clearTimeout(t);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [search]);
+
+  const facets = useAsync(async () => {
+    const { facets: f } = await catalogApi.getEntityFacets({
+      filter: catalogFilter({ ...filters, q: undefined }),
+      facets: [
+        'spec.provider',
+        'spec.category',
+        'spec.risk.level',
+        'spec.rotation.status',
+      ],
+    });
+    return f;
+  }, [catalogApi, JSON.stringify({ ...filters, q: undefined })]);
+  const countOf = (facet: string, v: string) =>
+    facets.value?.[facet]?.find(x => x.value === v)?.count ?? 0;
+  const hidden = (k: keyof InventoryFilters) => props.hide?.includes(k);
+
+  return (
+    <Box>
+      {props.header}
+      <Grid container spacing={2} style={{ marginBottom: 8 }}>
+        <Grid item xs={12} md={4}>
+          <TextField
+            fullWidth
+            size="small"
+            variant="outlined"
+            label="Search by external id, ARN, key id or name"
+            value={search}
+            onChange={e => setSearch(e.target.value)}
+            inputProps={{ 'aria-label': 'search identities' }}
+          />
+        </Grid>
+        {!hidden('provider') && (
+          <Grid item xs={6} md={2}>
+            <Picker
+              id="nhi-provider"
+              label="Provider"
+              value={filters.provider}
+              options={(facets.value?.['spec.provider'] ?? []).map(f => ({
+                value: f.value,
+                label: f.value,
+                count: f.count,
+              }))}
+              onChange={v => set({ provider: v })}
+            />
+          </Grid>
+        )}
+        {!hidden('category') && (
+          <Grid item xs={6} md={2}>
+            <Picker
+              id="nhi-category"
+              label="Category"
+              value={filters.category}
+              options={NHI_CATEGORIES.map(c => ({
+                value: c.id,
+                label: c.label,
+                count: countOf('spec.category', c.id),
+              }))}
+              onChange={v => set({ category: v })}
+            />
+          </Grid>
+        )}
+        {!hidden('level') && (
+          <Grid item xs={6} md={2}>
+            <Picker
+              id="nhi-level"
+              label="Risk level"
+              value={filters.level}
+              options={LEVELS.map(l => ({
+                value: l,
+                label: l,
+                count: countOf('spec.risk.level', l),
+              }))}
+              onChange={v => set({ level: v })}
+            />
+          </Grid>
+        )}
+        {!hidden('rotation') && (
+          <Grid item xs={6} md={2}>
+            <Picker
+              id="nhi-rotation"
+              label="Rotation"
+              value={filters.rotation}
+              options={ROTATIONS.map(r => ({
+                value: r,
+                label: r,
+                count: countOf('spec.rotation.status', r),
+              }))}
+              onChange={v => set({ rotation: v })}
+            />
+          </Grid>
+        )}
+        {!hidden('rule') && (
+          <Grid item xs={12} md={4}>
+            <Picker
+              id="nhi-rule"
+              label="Rule"
+              value={filters.rule}
+              options={NHI_RULES.map(r => ({
+                value: r.id,
+                label: `${r.id} — ${r.title}`,
+              }))}
+              onChange={v => set({ rule: v })}
+            />
+          </Grid>
+        )}
+        {!hidden('owner') && (
+          <Grid item xs={6} md={3}>
+            <TextField
+              fullWidth
+              size="small"
+              variant="outlined"
+              label="Owner (group ref or “unowned”)"
+              value={filters.owner ?? ''}
+              onChange={e => set({ owner: e.target.value.trim() || undefined })}
+            />
+          </Grid>
+        )}
+        {!hidden('dormant') && (
+          <Grid item xs={6} md={2}>
+            <FormControlLabel
+              control={
+                <Checkbox
+                  checked={!!filters.dormant}
+                  disabled={!!filters.rule}
+                  onChange={e =>
+                    set({ dormant: e.target.checked || undefined })
+                  }
+                />
+              }
+              label="Dormant only"
+            />
+          </Grid>
+        )}
+      </Grid>
+      <Table<NonHumanIdentityEntity>
+        key={JSON.stringify(filters)}
+        title={props.title ?? 'Identities'}
+        options={{
+          search: false,
+          pageSize: 20,
+          pageSizeOptions: [20, 50, 100],
+          padding: 'dense',
+          sorting: false,
+        }}
+        columns={identityColumns(props.extraColumns)}
+        data={async query => {
+          const result = await catalogApi.queryEntities({
+            filter: catalogFilter(filters),
+            fields: FIELDS,
+            limit: query.pageSize,
+            offset: query.page * query.pageSize,
+            orderFields: { field: 'metadata.name', order: 'asc' },
+            ...(filters.q
+              ? { fullTextFilter: { term: filters.q, fields: SEARCH_FIELDS } }
+              : {}),
+          });
+          return {
+            data: result.items as NonHumanIdentityEntity[],
+            page: query.page,
+            totalCount: result.totalItems,
+          };
+        }}
+        emptyContent={
+          <Typography variant="body2" style={{ padding: 16 }}>
+            No identity matches these filters.
+          </Typography>
+        }
+      />
+    </Box>
+  );
+}
+
+/** The kind, for links from elsewhere. */
+export const INVENTORY_KIND = NHI_KIND;

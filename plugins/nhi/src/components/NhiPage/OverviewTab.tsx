@@ -1,0 +1,146 @@
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import { catalogApiRef } from '@backstage/plugin-catalog-react';
+import { NHI_CATEGORIES, NHI_KIND } from '@backstage-nhi/nhi-common';
+import { Box, Grid, Typography, useTheme } from '@material-ui/core';
+import useAsync from 'react-use/esm/useAsync';
+import { Bars } from './Bars';
+import { SourcesCard } from './SourcesCard';
+
+const LEVELS = ['critical', 'high', 'medium', 'low', 'none'];
+const ROTATIONS = [
+  'expired',
+  'overdue',
+  'never-rotated',
+  'no-expiry',
+  'due-soon',
+  'ok',
+  'not-applicable',
+];
+
+/**
+ * The inventory at a glance, from one facet query: identities by category,
+ * risk distribution, ownership coverage and rotation status, each bar
+ * linking to the filtered inventory; and each source's last run.
+ */
+export function OverviewTab() {
+  const catalogApi = useApi(catalogApiRef);
+  const theme = useTheme();
+  const { value, loading, error } = useAsync(async () => {
+    const { facets } = await catalogApi.getEntityFacets({
+      filter: { kind: NHI_KIND },
+      facets: [
+        'spec.category',
+        'spec.risk.level',
+        'spec.ownership.status',
+        'spec.rotation.status',
+        'spec.provider',
+      ],
+    });
+    const count = (facet: string, v: string) =>
+      facets[facet]?.find(f => f.value === v)?.count ?? 0;
+    const total = (facets['spec.category'] ?? []).reduce(
+      (s, f) => s + f.count,
+      0,
+    );
+    return { count, total, providers: facets['spec.provider'] ?? [] };
+  }, [catalogApi]);
+
+  if (loading) return <Progress />;
+  if (error) return <ResponseErrorPanel error={error} />;
+  if (!value) return null;
+  const { count, total } = value;
+  const owned = count('spec.ownership.status', 'owned');
+  const coverage = total ? Math.round((100 * owned) / total) : 100;
+  const levelColor: Record<string, string> = {
+    critical: theme.palette.error.dark,
+    high: theme.palette.error.main,
+    medium: theme.palette.warning.main,
+    low: theme.palette.info.light,
+    none: theme.palette.success.main,
+  };
+  const rotationColor = (s: string) => {
+    if (s === 'expired' || s === 'overdue' || s === 'never-rotated')
+      return theme.palette.error.main;
+    if (s === 'no-expiry' || s === 'due-soon')
+      return theme.palette.warning.main;
+    if (s === 'ok') return theme.palette.success.main;
+    return theme.palette.grey[400];
+  };
+
+  return (
+    <Grid container spacing={3}>
+      <Grid item xs={12} md={4}>
+        <InfoCard title="Ownership coverage">
+          <Typography
+            variant="h2"
+            component="div"
+            aria-label="ownership coverage"
+          >
+            {coverage}%
+          </Typography>
+          <Typography variant="body2" paragraph>
+            {owned.toLocaleString()} of {total.toLocaleString()} identities have
+            an owner; {(total - owned).toLocaleString()} do not.
+          </Typography>
+          <Box
+            display="flex"
+            height={16}
+            borderRadius={3}
+            overflow="hidden"
+            aria-hidden
+          >
+            <Box width={`${coverage}%`} bgcolor={theme.palette.success.main} />
+            <Box flexGrow={1} bgcolor={theme.palette.error.main} />
+          </Box>
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} md={8}>
+        <InfoCard title="Risk">
+          <Bars
+            ariaLabel="identities by risk level"
+            items={LEVELS.map(l => ({
+              label: l,
+              count: count('spec.risk.level', l),
+              color: levelColor[l],
+              link: `?tab=inventory&level=${l}`,
+            }))}
+          />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} md={6}>
+        <InfoCard title="By category">
+          <Bars
+            ariaLabel="identities by category"
+            items={NHI_CATEGORIES.map(c => ({
+              label: c.label,
+              count: count('spec.category', c.id),
+              color: theme.palette.primary.main,
+              link: `?tab=inventory&category=${c.id}`,
+            }))}
+          />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12} md={6}>
+        <InfoCard title="Rotation">
+          <Bars
+            ariaLabel="identities by rotation status"
+            items={ROTATIONS.map(s => ({
+              label: s,
+              count: count('spec.rotation.status', s),
+              color: rotationColor(s),
+              link: `?tab=inventory&rotation=${s}`,
+            }))}
+          />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <SourcesCard />
+      </Grid>
+    </Grid>
+  );
+}

@@ -1,0 +1,64 @@
+import { NHI_KIND } from '@backstage-nhi/nhi-common';
+
+/** The inventory's filters, as kept in the page URL. */
+export interface InventoryFilters {
+  provider?: string;
+  category?: string;
+  level?: string;
+  rule?: string;
+  /** `unowned`, or an owner entity ref. */
+  owner?: string;
+  dormant?: boolean;
+  rotation?: string;
+  /** Free text: external id, ARN, key id, name. */
+  q?: string;
+}
+
+export const FILTER_KEYS: Array<keyof InventoryFilters> = [
+  'provider',
+  'category',
+  'level',
+  'rule',
+  'owner',
+  'dormant',
+  'rotation',
+  'q',
+];
+
+/** Reads filters from URL search params. */
+export function filtersFromParams(params: URLSearchParams): InventoryFilters {
+  const f: InventoryFilters = {};
+  for (const key of FILTER_KEYS) {
+    const v = params.get(key);
+    if (!v) continue;
+    if (key === 'dormant') f.dormant = v === 'true';
+    else (f as Record<string, string>)[key] = v;
+  }
+  return f;
+}
+
+/** The catalog filter for the inventory's filters (server side, no client scan). */
+export function catalogFilter(
+  f: InventoryFilters,
+): Record<string, string | string[]> {
+  const filter: Record<string, string | string[]> = { kind: NHI_KIND };
+  if (f.provider) filter['spec.provider'] = f.provider;
+  if (f.category) filter['spec.category'] = f.category;
+  if (f.level) filter['spec.risk.level'] = f.level;
+  if (f.rotation) filter['spec.rotation.status'] = f.rotation;
+  // One catalog filter key holds one condition (several values are an OR), so
+  // "dormant" applies when no rule is chosen; the page disables it otherwise.
+  if (f.rule) filter['spec.risk.rules'] = f.rule;
+  else if (f.dormant) filter['spec.risk.rules'] = 'NHI-DORMANT-IDENTITY';
+  if (f.owner === 'unowned') filter['spec.ownership.status'] = 'unowned';
+  else if (f.owner) filter['relations.ownedBy'] = f.owner;
+  return filter;
+}
+
+/** Fields searched by the free-text box. */
+export const SEARCH_FIELDS = [
+  'metadata.name',
+  'metadata.title',
+  'spec.externalId',
+  'spec.credentials.id',
+];

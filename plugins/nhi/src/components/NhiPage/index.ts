@@ -1,0 +1,1 @@
+export { NhiPage } from './NhiPage';

@@ -1,0 +1,1 @@
+export { TeamReviewCard } from './TeamReviewCard';

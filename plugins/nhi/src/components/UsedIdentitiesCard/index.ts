@@ -1,0 +1,1 @@
+export { UsedIdentitiesCard } from './UsedIdentitiesCard';

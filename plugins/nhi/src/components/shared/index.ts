@@ -1,0 +1,5 @@
+export * from './format';
+export * from './chips';
+export * from './provenance';
+export * from './links';
+export * from './ClaimList';

@@ -1,0 +1,26 @@
+import { NhiOwnership } from '@backstage-nhi/nhi-common';
+
+/** The sentence that says where an owner came from. */
+export function provenanceText(ownership: NhiOwnership | undefined): string {
+  if (!ownership) return 'not known';
+  switch (ownership.provenance) {
+    case 'claimed': {
+      const c = ownership.claim;
+      return c
+        ? `claimed by ${c.claimedBy}, approved by ${
+            c.approvedBy
+          } on ${c.approvedAt.slice(0, 10)}`
+        : 'claimed';
+    }
+    case 'tagged':
+      return `named by its source (${ownership.taggedBy ?? 'tag'})`;
+    case 'inferred':
+      return `inferred from ${
+        ownership.inferredFrom?.join(', ') ?? 'a declaring component'
+      }`;
+    case 'declared':
+      return 'declared in its catalog-info.yaml';
+    default:
+      return 'nobody owns it';
+  }
+}
