@@ -1,0 +1,35 @@
+/**
+ * The AWS IAM identity source of Backstage NHI: IAM users, access keys and
+ * roles of one account or a whole AWS Organization, with their credentials,
+ * permissions and trust.
+ *
+ * @packageDocumentation
+ */
+
+export { catalogModuleNhiAws as default } from './module';
+export * from './config';
+export { AwsIamSource } from './source/AwsIamSource';
+export type { AwsIamSourceOptions } from './source/AwsIamSource';
+export { partitionOfRegion } from './source/partition';
+export type { AwsPartition } from './source/partition';
+export {
+  parseCredentialReport,
+  CREDENTIAL_REPORT_COLUMNS,
+} from './source/credentialReport';
+export type {
+  CredentialReportRow,
+  ReportKeySlot,
+} from './source/credentialReport';
+export { PolicyAnalyzer } from './policy/PolicyAnalyzer';
+export type {
+  AnalyzablePolicy,
+  PolicyAnalysis,
+  PolicySet,
+} from './policy/PolicyAnalyzer';
+export { analyzeTrustPolicy } from './policy/trust';
+export {
+  ESCALATION_PATHS,
+  DATA_EXFILTRATION_ACTIONS,
+} from './policy/catalogue';
+export type { EscalationPath } from './policy/catalogue';
+export type { AwsCredentialIdentityProvider } from './source/clients';

@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { generateIamCompany, THIRD_PARTY_ACCOUNTS } from './generateIamCompany';
+
+const hash = (v: unknown) =>
+  createHash('sha1').update(JSON.stringify(v)).digest('hex');
+
+describe('generateIamCompany', () => {
+  it('is deterministic for a seed and differs between seeds', () => {
+    const a = generateIamCompany({ accounts: 3, identities: 500, seed: 7 });
+    const b = generateIamCompany({ accounts: 3, identities: 500, seed: 7 });
+    const c = generateIamCompany({ accounts: 3, identities: 500, seed: 8 });
+    expect(hash(a)).toBe(hash(b));
+    expect(hash(a)).not.toBe(hash(c));
+  });
+
+  it('spreads exactly the requested users and roles over the accounts, about 40% users', () => {
+    const m = generateIamCompany({ accounts: 4, identities: 2001, seed: 1 });
+    expect(m.accounts).toHaveLength(4);
+    expect(m.managementAccountId).toBe(m.accounts[0].id);
+    const users = m.accounts.flatMap(a => a.users).length;
+    const roles = m.accounts
+      .flatMap(a => a.roles)
+      .filter(r => !r.path?.startsWith('/aws-service-role/')).length;
+    expect(users + roles).toBe(2001);
+    expect(users / 2001).toBeGreaterThan(0.35);
+    expect(users / 2001).toBeLessThan(0.45);
+    // Unique ids and key ids across the company.
+    const keyIds = m.accounts.flatMap(a =>
+      a.users.flatMap(u => (u.accessKeys ?? []).map(k => k.id)),
+    );
+    expect(new Set(keyIds).size).toBe(keyIds.length);
+    expect(keyIds.every(k => /^AKIA[A-Z2-7]{16}$/.test(k))).toBe(true);
+  });
+
+  it('has the variety the source must handle', () => {
+    const m = generateIamCompany({
+      accounts: 3,
+      identities: 3000,
+      seed: 1,
+      teams: ['alpha', 'beta'],
+    });
+    const users = m.accounts.flatMap(a => a.users);
+    const roles = m.accounts.flatMap(a => a.roles);
+    const trust = roles.map(r => JSON.stringify(r.trustPolicy));
+    expect(users.some(u => !u.accessKeys)).toBe(true);
+    expect(users.some(u => u.accessKeys?.length === 2)).toBe(true);
+    expect(users.some(u => u.accessKeys?.some(k => !k.lastUsed))).toBe(true);
+    expect(users.some(u => u.password && !u.mfa)).toBe(true);
+    expect(users.some(u => u.groups?.includes('admins'))).toBe(true);
+    expect(
+      trust.some(t => t.includes('"AWS":"*"') && !t.includes('PrincipalOrgID')),
+    ).toBe(true);
+    expect(
+      trust.some(t => t.includes('githubusercontent') && !t.includes(':sub')),
+    ).toBe(true);
+    expect(
+      trust.some(t => t.includes('githubusercontent') && t.includes(':sub')),
+    ).toBe(true);
+    expect(
+      trust.some(
+        t =>
+          THIRD_PARTY_ACCOUNTS.some(a => t.includes(a)) &&
+          !t.includes('ExternalId'),
+      ),
+    ).toBe(true);
+    expect(trust.some(t => t.includes('sts:ExternalId'))).toBe(true);
+    const tagged = [...users, ...roles].filter(
+      x => x.tags?.team || x.tags?.owner,
+    );
+    expect(tagged.length / (users.length + roles.length)).toBeGreaterThan(0.7);
+    expect(
+      tagged.every(x =>
+        ['alpha', 'beta'].includes(x.tags!.team ?? x.tags!.owner),
+      ),
+    ).toBe(true);
+    expect([...users, ...roles].some(x => x.tags?.['agent-id'])).toBe(true);
+    expect(
+      m.accounts.filter(a => a.root?.accessKeys?.some(k => k.active)),
+    ).toHaveLength(1);
+  });
+});
