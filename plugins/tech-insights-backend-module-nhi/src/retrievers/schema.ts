@@ -1,0 +1,157 @@
+import { FactSchema } from '@backstage-community/plugin-tech-insights-common';
+
+/**
+ * Id of the fact retriever for Components (and of its config key under
+ * `techInsights.factRetrievers`).
+ *
+ * @public
+ */
+export const NHI_COMPONENT_FACT_RETRIEVER_ID = 'nhiComponentFactRetriever';
+
+/**
+ * Id of the fact retriever for Groups (and of its config key under
+ * `techInsights.factRetrievers`).
+ *
+ * @public
+ */
+export const NHI_GROUP_FACT_RETRIEVER_ID = 'nhiGroupFactRetriever';
+
+/**
+ * Id of the fact retriever for NonHumanIdentity entities (and of its config
+ * key under `techInsights.factRetrievers`).
+ *
+ * @public
+ */
+export const NHI_IDENTITY_FACT_RETRIEVER_ID = 'nhiIdentityFactRetriever';
+
+function aggregateSchema(subject: string): FactSchema {
+  return {
+    identities: {
+      type: 'integer',
+      description: `Non-human identities ${subject}`,
+    },
+    critical: {
+      type: 'integer',
+      description: `Identities ${subject} at risk level critical`,
+    },
+    high: {
+      type: 'integer',
+      description: `Identities ${subject} at risk level high`,
+    },
+    unowned: {
+      type: 'integer',
+      description: `Identities ${subject} that nobody owns`,
+    },
+    dormant: {
+      type: 'integer',
+      description: `Identities ${subject} that are dormant or have a dormant credential (NHI-DORMANT-IDENTITY, NHI-DORMANT-CREDENTIAL)`,
+    },
+    overdueRotation: {
+      type: 'integer',
+      description: `Identities ${subject} with a credential past its rotation policy (rotation status overdue, never-rotated or expired)`,
+    },
+    leaked: {
+      type: 'integer',
+      description: `Identities ${subject} with a credential a secret scanner found (NHI-LEAKED-CREDENTIAL)`,
+    },
+    admin: {
+      type: 'integer',
+      description: `Identities ${subject} with administrator access (NHI-ADMIN)`,
+    },
+    agentsWithoutExpiry: {
+      type: 'integer',
+      description: `AI-agent identities ${subject} without an expiry (NHI-AGENT-NO-EXPIRY)`,
+    },
+    ownershipCoverage: {
+      type: 'float',
+      description: `Percentage of the identities ${subject} that have an owner, 0–100 rounded down to two decimals; 100 when there are none`,
+    },
+    oldestCredentialAgeDays: {
+      type: 'integer',
+      description: `Days since the oldest active credential of the identities ${subject} was last rotated (or created, if never rotated); 0 when there is none`,
+    },
+  };
+}
+
+/**
+ * Facts the Component retriever writes for every Component: about the
+ * identities it uses (`spec.usedBy` of the identities).
+ *
+ * @public
+ */
+export const nhiComponentFactSchema: FactSchema =
+  aggregateSchema('the component uses');
+
+const {
+  unowned: _unowned,
+  ownershipCoverage: _ownershipCoverage,
+  ...groupSchema
+} = aggregateSchema('the group owns');
+
+/**
+ * Facts the Group retriever writes for every Group: about the identities it
+ * owns directly, plus `unownedUsed`: the unowned identities its components
+ * use (a team answers for those too). Without `unowned` and
+ * `ownershipCoverage`, which are 0 and 100 by definition for the identities
+ * a group owns.
+ *
+ * @public
+ */
+export const nhiGroupFactSchema: FactSchema = {
+  ...groupSchema,
+  unownedUsed: {
+    type: 'integer',
+    description:
+      'Unowned non-human identities used by the components the group owns (each counted once)',
+  },
+};
+
+/**
+ * Facts the identity retriever writes for every NonHumanIdentity.
+ *
+ * @public
+ */
+export const nhiIdentityFactSchema: FactSchema = {
+  riskLevel: {
+    type: 'string',
+    description:
+      'Risk level: critical, high, medium, low or none (its worst open finding)',
+  },
+  riskScore: {
+    type: 'integer',
+    description: 'Risk score 0–100 of its open findings',
+  },
+  overdueRotation: {
+    type: 'boolean',
+    description:
+      'A credential is past its rotation policy (rotation status overdue, never-rotated or expired)',
+  },
+  dormant: {
+    type: 'boolean',
+    description:
+      'It or one of its credentials is dormant (NHI-DORMANT-IDENTITY, NHI-DORMANT-CREDENTIAL)',
+  },
+  leaked: {
+    type: 'boolean',
+    description:
+      'A secret scanner found one of its credentials (NHI-LEAKED-CREDENTIAL)',
+  },
+  admin: {
+    type: 'boolean',
+    description: 'It has administrator access (NHI-ADMIN)',
+  },
+  agentWithoutExpiry: {
+    type: 'boolean',
+    description:
+      'It is an AI-agent identity without expiry (NHI-AGENT-NO-EXPIRY)',
+  },
+  unowned: {
+    type: 'boolean',
+    description: 'Nobody owns it',
+  },
+  oldestCredentialAgeDays: {
+    type: 'integer',
+    description:
+      'Days since its oldest active credential was last rotated (or created, if never rotated); 0 when it has none',
+  },
+};
