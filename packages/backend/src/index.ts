@@ -5,7 +5,9 @@
  */
 
 import { createBackend } from '@backstage/backend-defaults';
+import { techInsightsModuleNhiFactChecker } from '@backstage-nhi/plugin-tech-insights-backend-module-nhi';
 import { catalogModuleNhiDemoInventory } from './modules/demoInventory';
+import { catalogModuleNhiDemoAws } from './modules/demoAws';
 import { authModuleNhiDemoUsers } from './modules/demoAuth';
 import { permissionModuleNhiDemoPolicy } from './modules/permissionPolicy';
 
@@ -28,6 +30,9 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(import('@backstage-nhi/plugin-catalog-backend-module-nhi'));
 // demo only: generates the demo company's identity inventory (nhiDemo config)
 backend.add(catalogModuleNhiDemoInventory);
+// the AWS IAM source, and (demo only) an IAM-compatible endpoint it reads
+backend.add(import('@backstage-nhi/plugin-catalog-backend-module-nhi-aws'));
+backend.add(catalogModuleNhiDemoAws);
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));
@@ -41,6 +46,12 @@ backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 
 // Backstage NHI: claims, reviews, exceptions and audit (/api/nhi)
 backend.add(import('@backstage-nhi/plugin-nhi-backend'));
+
+// Tech Insights with the NHI scorecards: fact retrievers, and the
+// json-rules-engine fact checker with the NHI operators (instead of jsonfc)
+backend.add(import('@backstage-community/plugin-tech-insights-backend'));
+backend.add(import('@backstage-nhi/plugin-tech-insights-backend-module-nhi'));
+backend.add(techInsightsModuleNhiFactChecker);
 
 // user settings, notifications and signals
 backend.add(import('@backstage/plugin-user-settings-backend'));

@@ -24,6 +24,12 @@ export interface GenerateOptions {
   /** Same seed, same company. Default 42. */
   seed?: number;
   /**
+   * Teams whose identities are all kept clean (owned, fresh, rotated, used,
+   * least privilege), so that scorecards have a team that passes. Default
+   * `['security']`.
+   */
+  cleanTeams?: string[];
+  /**
    * The day the data is generated for; dates are relative to it and whole
    * days, so restarts on the same day give the same data. Default today.
    */
@@ -375,6 +381,10 @@ export function generateInventory(
     ]),
   );
   const declaring = company.components.filter(c => c.declares.length > 0);
+  const cleanTeams = new Set(options.cleanTeams ?? ['security']);
+  const cleanComponents = new Set(
+    company.components.filter(c => cleanTeams.has(c.owner)).map(c => c.name),
+  );
   const identities: InventoryItem[] = [];
   const usedIds = new Set<string>();
 
@@ -531,11 +541,68 @@ export function generateInventory(
     permissions: { admin: true, summary: 'Owner of the production project.' },
   });
 
+  /** An identity of a team that keeps its house in order. */
+  const cleanItem = (team: Team): InventoryItem => {
+    const component = random.pick(componentsOf.get(team.name) ?? []);
+    const kind = random.pick(['api-key', 'token', 'certificate'] as const);
+    const provider = {
+      'api-key': 'datadog',
+      token: 'vault',
+      certificate: 'acm',
+    }[kind];
+    const type = {
+      'api-key': 'api-key',
+      token: 'integration-token',
+      certificate: 'tls-certificate',
+    }[kind];
+    const name = `${
+      component?.name ?? team.name
+    }-${provider}-${kind}-${random.int(1, 99)}`;
+    const created = random.int(1, 40);
+    const lifetime = kind === 'certificate' ? 397 : 90;
+    return {
+      externalId: uniqueId(
+        `${provider}:${type}:${slug(name)}:${random.hex(8)}`,
+      ),
+      name,
+      type,
+      category: kind === 'certificate' ? 'machine-certificate' : 'api-key',
+      provider,
+      account: 'lumen-prod',
+      owner: team.name,
+      environments: ['production'],
+      ...(component ? { usedBy: [component.name] } : {}),
+      createdBy: {
+        type: 'person',
+        name: memberOf(team).name,
+        at: iso(daysAgo(created)),
+      },
+      lastUsed: { at: iso(daysAgo(random.int(0, 3))) },
+      credentials: [
+        {
+          id: `${kind}-${random.hex(10)}`,
+          kind,
+          status: 'active',
+          createdAt: iso(daysAgo(created)),
+          expiresAt: iso(daysAgo(created) + lifetime * DAY),
+          lastUsed: { at: iso(daysAgo(random.int(0, 3))) },
+        },
+      ],
+    };
+  };
+
   while (identities.length < count) {
+    if (cleanTeams.size && random.chance(0.04)) {
+      const team = teams.find(t => cleanTeams.has(t.name));
+      if (team) {
+        push(cleanItem(team));
+        continue;
+      }
+    }
     let category = random.weighted(CATEGORY_WEIGHTS);
     let spec = random.weighted(TYPES[category]);
     let provider = random.pick(spec.providers);
-    const team = random.pick(teams);
+    const team = random.pick(teams.filter(t => !cleanTeams.has(t.name)));
     const teamComponents = componentsOf.get(team.name) ?? [];
     const component: Component | undefined = teamComponents.length
       ? random.pick(teamComponents)
@@ -596,7 +663,7 @@ export function generateInventory(
       usedBy = [component.name];
       if (random.chance(0.06)) {
         const others = company.components.filter(
-          c => c.name !== component.name,
+          c => c.name !== component.name && !cleanComponents.has(c.name),
         );
         usedBy.push(random.pick(others).name, random.pick(others).name);
         usedBy = [...new Set(usedBy)];
@@ -828,10 +895,13 @@ export type GitleaksFinding = {
  */
 export function generateLeakReport(
   inventory: Inventory,
-  options: { seed?: number; findings?: number } = {},
+  options: { seed?: number; findings?: number; cleanTeams?: string[] } = {},
 ): GitleaksFinding[] {
   const random = new Random((options.seed ?? 42) + 1);
-  const withCreds = inventory.identities.filter(i => i.credentials?.length);
+  const clean = new Set(options.cleanTeams ?? ['security']);
+  const withCreds = inventory.identities.filter(
+    i => i.credentials?.length && !clean.has(String(i.owner)),
+  );
   const chosen = [
     withCreds.find(i => i.name === 'legacy-reporting-token'),
     ...Array.from({ length: (options.findings ?? 8) - 1 }, () =>
