@@ -15,6 +15,9 @@ export {
   EntityNhiUsedIdentitiesCard,
   EntityNhiOwnedIdentitiesCard,
   EntityNhiTeamReviewCard,
+  EntityNhiScorecardCard,
 } from './plugin';
+export { nhiScorecardsApiRef, NhiScorecardsClient } from './scorecards';
+export type { NhiScorecardsApi } from './scorecards';
 export { nhiApiRef } from './api';
 export { isNonHumanIdentityEntity } from '@backstage-nhi/nhi-common';

@@ -8,6 +8,7 @@ import {
 } from '@backstage/core-plugin-api';
 import { NhiClient } from '@backstage-nhi/nhi-common';
 import { nhiApiRef } from './api';
+import { NhiScorecardsClient, nhiScorecardsApiRef } from './scorecards';
 import { rootRouteRef } from './routes';
 
 /**
@@ -23,6 +24,12 @@ export const nhiPlugin = createPlugin({
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
         new NhiClient({ discoveryApi, fetchApi }),
+    }),
+    createApiFactory({
+      api: nhiScorecardsApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new NhiScorecardsClient({ discoveryApi, fetchApi }),
     }),
   ],
   routes: { root: rootRouteRef },
@@ -130,4 +137,13 @@ export const EntityNhiOwnedIdentitiesCard = card(
  */
 export const EntityNhiTeamReviewCard = card('EntityNhiTeamReviewCard', () =>
   import('./components/TeamReviewCard').then(m => m.TeamReviewCard),
+);
+
+/**
+ * Component or Group page: the NHI hygiene scorecard from Tech Insights.
+ *
+ * @public
+ */
+export const EntityNhiScorecardCard = card('EntityNhiScorecardCard', () =>
+  import('./components/ScorecardCard').then(m => m.ScorecardCard),
 );

@@ -41,6 +41,7 @@ import {
   EntityNhiOwnedIdentitiesCard,
   EntityNhiOwnershipCard,
   EntityNhiRiskCard,
+  EntityNhiScorecardCard,
   EntityNhiTeamReviewCard,
   EntityNhiUsedIdentitiesCard,
 } from '@backstage-nhi/plugin-nhi';
@@ -153,8 +154,11 @@ const componentOverviewContent = (
     <Grid item md={6} xs={12}>
       <EntityCatalogGraphCard height={400} />
     </Grid>
-    <Grid item md={12} xs={12}>
+    <Grid item md={8} xs={12}>
       <EntityNhiUsedIdentitiesCard />
+    </Grid>
+    <Grid item md={4} xs={12}>
+      <EntityNhiScorecardCard />
     </Grid>
     <Grid item md={4} xs={12}>
       <EntityLinksCard />
@@ -315,6 +319,9 @@ const groupPage = (
         </Grid>
         <Grid item xs={12} md={6}>
           <EntityNhiOwnedIdentitiesCard />
+        </Grid>
+        <Grid item xs={12} md={6}>
+          <EntityNhiScorecardCard />
         </Grid>
         <Grid item xs={12} md={6}>
           <EntityNhiTeamReviewCard />

@@ -22,6 +22,9 @@ import { useState } from 'react';
 /** Where the chosen demo user is kept for the browser tab's session. */
 export const DEMO_USER_KEY = 'nhi-demo-user';
 
+/** The stored choice that means "the guest". */
+const GUEST = '@guest';
+
 /** The demo organisation's people worth acting as, by role. */
 export const DEMO_USERS = [
   {
@@ -61,9 +64,11 @@ export function DemoSignInPage(props: SignInPageProps) {
   const [user, setUser] = useState<string | null>(() =>
     sessionStorage.getItem(DEMO_USER_KEY),
   );
-  const [guest, setGuest] = useState(false);
   const [other, setOther] = useState('');
 
+  if (user === GUEST) {
+    return <SignInPage {...props} auto providers={['guest']} />;
+  }
   if (user) {
     return (
       <ProxiedSignInPage
@@ -72,9 +77,6 @@ export function DemoSignInPage(props: SignInPageProps) {
         headers={() => ({ 'x-nhi-demo-user': user })}
       />
     );
-  }
-  if (guest) {
-    return <SignInPage {...props} auto providers={['guest']} />;
   }
   const choose = (name: string) => {
     sessionStorage.setItem(DEMO_USER_KEY, name);
@@ -120,7 +122,7 @@ export function DemoSignInPage(props: SignInPageProps) {
               <Typography variant="body2" paragraph>
                 Browse as the guest, who belongs to no team.
               </Typography>
-              <Button variant="outlined" onClick={() => setGuest(true)}>
+              <Button variant="outlined" onClick={() => choose(GUEST)}>
                 Enter as guest
               </Button>
             </InfoCard>

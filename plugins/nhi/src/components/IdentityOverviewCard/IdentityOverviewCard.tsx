@@ -159,6 +159,11 @@ export function IdentityOverviewCard() {
   }
   return (
     <InfoCard title="Identity">
+      {entity.metadata.description && (
+        <Typography variant="body1" paragraph>
+          {entity.metadata.description}
+        </Typography>
+      )}
       <StructuredMetadataTable metadata={metadata} />
     </InfoCard>
   );

@@ -36,8 +36,16 @@ import { ClaimList, RiskLevelChip } from '../shared';
 import { FILTER_KEYS, filtersFromParams, InventoryFilters } from './filters';
 import { InventoryTab } from './InventoryTab';
 import { OverviewTab } from './OverviewTab';
+import { TeamsTab } from './TeamsTab';
 
-const TABS = ['overview', 'inventory', 'unowned', 'review', 'rules'] as const;
+const TABS = [
+  'overview',
+  'inventory',
+  'unowned',
+  'review',
+  'teams',
+  'rules',
+] as const;
 type TabId = (typeof TABS)[number];
 
 function ReviewTab() {
@@ -220,6 +228,7 @@ export function NhiPage() {
             <Tab value="inventory" label="Inventory" />
             <Tab value="unowned" label="Unowned" />
             <Tab value="review" label="Review" />
+            <Tab value="teams" label="Teams" />
             <Tab value="rules" label="Rules" />
           </Tabs>
         </Box>
@@ -231,6 +240,7 @@ export function NhiPage() {
           <UnownedTab filters={filters} onFilters={setFilters} />
         )}
         {tab === 'review' && <ReviewTab />}
+        {tab === 'teams' && <TeamsTab />}
         {tab === 'rules' && <RulesTab />}
       </Content>
     </Page>

@@ -11,10 +11,16 @@ const group = {
   spec: { type: 'team', children: [] },
 };
 
-function render(facets: Array<{ value: string; count: number }>) {
+type Facet = Array<{ value: string; count: number }>;
+
+function render(facets: Facet, levels: Facet = [], rotation: Facet = []) {
   const catalogApi = catalogApiMock.mock({
     getEntityFacets: jest.fn(async () => ({
-      facets: { 'spec.category': facets },
+      facets: {
+        'spec.category': facets,
+        'spec.risk.level': levels,
+        'spec.rotation.status': rotation,
+      },
     })),
   });
   return {
@@ -31,10 +37,21 @@ function render(facets: Array<{ value: string; count: number }>) {
 
 describe('OwnedIdentitiesCard', () => {
   it('counts the identities the team owns, by category, from one facet query', async () => {
-    const { catalogApi, rendered } = render([
-      { value: 'api-key', count: 12 },
-      { value: 'service-account', count: 30 },
-    ]);
+    const { catalogApi, rendered } = render(
+      [
+        { value: 'api-key', count: 12 },
+        { value: 'service-account', count: 30 },
+      ],
+      [
+        { value: 'critical', count: 2 },
+        { value: 'none', count: 40 },
+      ],
+      [
+        { value: 'overdue', count: 3 },
+        { value: 'never-rotated', count: 1 },
+        { value: 'ok', count: 38 },
+      ],
+    );
     await rendered;
     expect(await screen.findByText('42')).toBeInTheDocument();
     expect(screen.getByText('identities owned')).toBeInTheDocument();
@@ -45,12 +62,15 @@ describe('OwnedIdentitiesCard', () => {
       screen.getByText('API key or token').parentElement,
     ).toHaveTextContent('12 API key or token');
     expect(screen.queryByText('AI agent')).not.toBeInTheDocument();
+    expect(screen.getByLabelText('2 critical risk')).toBeInTheDocument();
+    expect(screen.getByText('4 past rotation policy')).toBeInTheDocument();
+    expect(catalogApi.getEntityFacets).toHaveBeenCalledTimes(1);
     expect(catalogApi.getEntityFacets).toHaveBeenCalledWith({
       filter: {
         kind: 'NonHumanIdentity',
         'relations.ownedBy': 'group:default/payments',
       },
-      facets: ['spec.category'],
+      facets: ['spec.category', 'spec.risk.level', 'spec.rotation.status'],
     });
     expect(screen.getByText('42').closest('a')).toHaveAttribute(
       'href',
