@@ -37,6 +37,10 @@ test.describe('non-human identities in the catalog', () => {
       key: 'file:demo',
       lastRun: { status: 'succeeded', counts: { read: 2000, invalid: 0 } },
     });
+    expect(sources.items[1]).toMatchObject({
+      key: 'aws:demo',
+      lastRun: { status: 'succeeded', counts: { invalid: 0 } },
+    });
   });
 
   test('the kind picker lists NonHumanIdentity and opens an identity page', async ({
@@ -87,12 +91,12 @@ test.describe('non-human identities in the catalog', () => {
     expect(owned).toBeGreaterThan(50);
     await signInAsGuest(page);
     await page.goto('/catalog/default/group/payments');
-    const card = page
-      .locator('div')
-      .filter({ hasText: /^Non-human identities/ })
-      .first();
-    await expect(card).toBeVisible();
-    await expect(page.getByText(String(owned), { exact: true })).toBeVisible();
+    await expect(page.getByText('Non-human identities')).toBeVisible();
+    await expect(
+      page.getByRole('link', {
+        name: new RegExp(`^${owned} identities owned`),
+      }),
+    ).toBeVisible();
     await screenshot(page, 'team-page');
   });
 });

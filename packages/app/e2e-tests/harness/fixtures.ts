@@ -3,12 +3,20 @@ import { expect, Page } from '@playwright/test';
 import path from 'node:path';
 import { E2E } from './env';
 
-/** Signs in through the guest provider on the sign-in page, if it is shown. */
+/** Signs in as the guest from the demo sign-in page. */
 export async function signInAsGuest(page: Page) {
   await page.goto('/');
+  await page.getByRole('button', { name: 'Enter as guest' }).click();
   const enter = page.getByRole('button', { name: 'Enter' });
   await expect(enter).toBeVisible();
   await enter.click();
+}
+
+/** Signs in as a demo user (development sign-in), e.g. "Priya Raman". */
+export async function signInAs(page: Page, title: string) {
+  await page.goto('/');
+  await page.getByRole('button', { name: `Sign in as ${title}` }).click();
+  await expect(page.getByText('Lumen Freight Catalog')).toBeVisible();
 }
 
 /** Saves a full-page screenshot under e2e-results/screenshots/<name>.png. */

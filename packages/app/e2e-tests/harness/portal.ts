@@ -66,6 +66,14 @@ export default async function globalSetup() {
       APP_CONFIG_backend_listen_port: backendPort,
       APP_CONFIG_backend_cors_origin: E2E.appUrl,
       APP_CONFIG_backend_database_connection_directory: dataDir,
+      // the demo's IAM endpoint on its own port too
+      APP_CONFIG_nhiDemo_aws_port: String(E2E.iamPort),
+      APP_CONFIG_nhi_sources_aws_demo_endpoint: `http://127.0.0.1:${E2E.iamPort}`,
+      // scorecard facts every minute rather than every two
+      APP_CONFIG_techInsights_factRetrievers_nhiComponentFactRetriever_cadence:
+        '* * * * *',
+      APP_CONFIG_techInsights_factRetrievers_nhiGroupFactRetriever_cadence:
+        '* * * * *',
     },
   });
   let exited = false;

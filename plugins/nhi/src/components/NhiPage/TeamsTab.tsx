@@ -15,6 +15,7 @@ import {
   TableHead,
   TableRow,
   Typography,
+  makeStyles,
 } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 import { NHI_KIND } from '@backstage-nhi/nhi-common';
@@ -37,7 +38,13 @@ const num = (
  * Teams ranked by failing NHI checks (then by critical identities), so the
  * teams that need help come first. One bulk check run for all teams.
  */
+const useStyles = makeStyles({
+  // short numeric headers stay on one line
+  table: { '& th': { whiteSpace: 'nowrap' } },
+});
+
 export function TeamsTab() {
+  const classes = useStyles();
   const catalogApi = useApi(catalogApiRef);
   const scorecards = useApi(nhiScorecardsApiRef);
   const { value, loading, error } = useAsync(async (): Promise<Row[]> => {
@@ -107,7 +114,11 @@ export function TeamsTab() {
         </Typography>
       )}
       {value && value.length > 0 && (
-        <Table size="small" aria-label="teams by NHI hygiene">
+        <Table
+          size="small"
+          aria-label="teams by NHI hygiene"
+          className={classes.table}
+        >
           <TableHead>
             <TableRow>
               <TableCell>#</TableCell>
@@ -116,18 +127,27 @@ export function TeamsTab() {
               <TableCell align="right">Identities</TableCell>
               <TableCell align="right">Critical</TableCell>
               <TableCell align="right">Past rotation</TableCell>
-              <TableCell align="right">Unowned in its services</TableCell>
+              <TableCell
+                align="right"
+                title="Unowned identities the team's services use"
+              >
+                Unowned used
+              </TableCell>
               <TableCell align="right">Leaked</TableCell>
             </TableRow>
           </TableHead>
           <TableBody>
             {value.map((row, i) => (
-              <TableRow key={row.ref} data-testid="team-rank-row">
+              <TableRow
+                key={row.ref}
+                data-testid="team-rank-row"
+                data-entity-ref={row.ref}
+              >
                 <TableCell>{i + 1}</TableCell>
-                <TableCell>
+                <TableCell style={{ minWidth: 140 }}>
                   <EntityRefLink entityRef={row.ref} defaultKind="group" />
                 </TableCell>
-                <TableCell>
+                <TableCell style={{ minWidth: 360 }}>
                   {row.error && (
                     <Typography variant="caption" color="error">
                       {row.error}

@@ -64,32 +64,37 @@ export function ScorecardCard() {
       )}
       {value && value.length > 0 && (
         <List dense aria-label="NHI checks">
-          {value.map(r => {
-            const fact = factOf(r);
-            const ok = r.result === true;
-            return (
-              <ListItem key={r.check.id}>
-                <ListItemIcon>
-                  {ok ? (
-                    <CheckCircleIcon
-                      style={{ color: '#2e7d32' }}
-                      aria-label="passed"
-                    />
-                  ) : (
-                    <ErrorIcon color="error" aria-label="failed" />
-                  )}
-                </ListItemIcon>
-                <ListItemText
-                  primary={r.check.name}
-                  secondary={
-                    fact
-                      ? `${fact.description}: ${String(fact.value)}`
-                      : r.check.description
-                  }
-                />
-              </ListItem>
-            );
-          })}
+          {[...value]
+            // failing checks first
+            .sort(
+              (a, b) => Number(a.result === true) - Number(b.result === true),
+            )
+            .map(r => {
+              const fact = factOf(r);
+              const ok = r.result === true;
+              return (
+                <ListItem key={r.check.id}>
+                  <ListItemIcon>
+                    {ok ? (
+                      <CheckCircleIcon
+                        style={{ color: '#2e7d32' }}
+                        aria-label="passed"
+                      />
+                    ) : (
+                      <ErrorIcon color="error" aria-label="failed" />
+                    )}
+                  </ListItemIcon>
+                  <ListItemText
+                    primary={r.check.name}
+                    secondary={
+                      fact
+                        ? `${fact.description}: ${String(fact.value)}`
+                        : r.check.description
+                    }
+                  />
+                </ListItem>
+              );
+            })}
         </List>
       )}
     </InfoCard>
