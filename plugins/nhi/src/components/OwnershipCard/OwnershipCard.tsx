@@ -109,7 +109,7 @@ export function OwnershipCard() {
             <Button
               color="primary"
               variant="contained"
-              disabled={!!claimBlocked || me.loading}
+              disabled={!!claimBlocked || me.loading || canCreate.loading}
               onClick={() => setClaiming(true)}
             >
               {spec.owner ? 'Claim (transfer)' : 'Claim'}

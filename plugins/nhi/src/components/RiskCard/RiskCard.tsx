@@ -81,6 +81,7 @@ function AcceptDialog(props: {
           risk until the date below. It is recorded in the audit trail.
         </Typography>
         <TextField
+          id="nhi-accept-justification"
           label="Why is this risk acceptable?"
           multiline
           minRows={3}
@@ -92,6 +93,7 @@ function AcceptDialog(props: {
           margin="normal"
         />
         <TextField
+          id="nhi-accept-until"
           label="Accepted until"
           type="date"
           value={until}
@@ -128,6 +130,7 @@ function AcceptDialog(props: {
 export function RiskCard() {
   const { entity } = useEntity<NonHumanIdentityEntity>();
   const nhiApi = useApi(nhiApiRef);
+  const alertApi = useApi(alertApiRef);
   const entityRef = stringifyEntityRef(entity);
   const risk = entity.spec.risk;
   const [accepting, setAccepting] = useState<NhiFinding>();
@@ -241,8 +244,15 @@ export function RiskCard() {
               <Button
                 size="small"
                 onClick={async () => {
-                  await nhiApi.revokeException(e.id);
-                  exceptions.retry();
+                  try {
+                    await nhiApi.revokeException(e.id);
+                    exceptions.retry();
+                  } catch (err) {
+                    alertApi.post({
+                      message: (err as Error).message,
+                      severity: 'error',
+                    });
+                  }
                 }}
               >
                 Revoke

@@ -49,6 +49,7 @@ function RejectDialog(props: {
         </DialogTitle>
         <DialogContent>
           <TextField
+            id="nhi-reject-comment"
             label="Why? The claimant reads this."
             multiline
             minRows={2}
