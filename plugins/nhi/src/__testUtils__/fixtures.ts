@@ -4,10 +4,13 @@
  * part of the package's public API).
  */
 import { Entity } from '@backstage/catalog-model';
+import { QueryEntitiesResponse } from '@backstage/catalog-client';
+import { CheckResult } from '@backstage-community/plugin-tech-insights-common';
 import {
   ANNOTATION_NHI_SOURCE,
   NHI_API_VERSION,
   NhiApi,
+  NhiAuditEntry,
   NhiClaim,
   NonHumanIdentityEntity,
   NonHumanIdentitySpec,
@@ -191,4 +194,69 @@ export function mockNhiApi(
       ]),
     ),
   } as unknown as jest.Mocked<NhiApi>;
+}
+
+/** An entry of ci-deployer's audit trail: a claim approved by bob. */
+export function auditEntry(
+  overrides: Partial<NhiAuditEntry> = {},
+): NhiAuditEntry {
+  return {
+    id: 1,
+    entityRef: 'nonhumanidentity:default/ci-deployer',
+    at: '2026-02-03T10:15:42.000Z',
+    actor: 'user:default/bob',
+    action: 'claim.approved',
+    claimId: 'claim-1',
+    details: { group: 'group:default/data' },
+    ...overrides,
+  };
+}
+
+/** A page of catalog entities as `CatalogApi.queryEntities` returns it. */
+export function entityPage(
+  items: Entity[],
+  pageInfo: { nextCursor?: string; prevCursor?: string } = {},
+  totalItems = items.length,
+): QueryEntitiesResponse {
+  return { items, totalItems, pageInfo };
+}
+
+/**
+ * The result of one Tech Insights check. `facts` are the numbers behind it,
+ * by fact name.
+ */
+export function checkResult(options: {
+  id: string;
+  name: string;
+  passed: boolean;
+  description?: string;
+  facts?: Record<string, { description: string; value: number }>;
+}): CheckResult {
+  return {
+    check: {
+      id: options.id,
+      type: 'json-rules-engine',
+      name: options.name,
+      description: options.description ?? `${options.name}.`,
+      factIds: ['nhiComponentFactRetriever'],
+    },
+    facts: Object.fromEntries(
+      Object.entries(options.facts ?? {}).map(([name, fact]) => [
+        name,
+        { id: 'nhiComponentFactRetriever', type: 'integer' as const, ...fact },
+      ]),
+    ),
+    result: options.passed,
+  };
+}
+
+/** A promise the test settles when it wants: for observing loading states. */
+export function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }

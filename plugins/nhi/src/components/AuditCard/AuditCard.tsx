@@ -59,6 +59,7 @@ export function AuditCard() {
 
   const load = async (next?: string) => {
     setLoading(true);
+    setError(undefined);
     try {
       const page = await nhiApi.listAudit({
         entityRef,

@@ -160,6 +160,7 @@ export function InventoryTab(props: {
   const catalogApi = useApi(catalogApiRef);
   const { filters, onFilters } = props;
   const [search, setSearch] = useState(filters.q ?? '');
+  const [failed, setFailed] = useState(false);
   const set = (patch: Partial<InventoryFilters>) =>
     onFilters({ ...filters, ...patch });
 
@@ -280,6 +281,7 @@ export function InventoryTab(props: {
         {!hidden('owner') && (
           <Grid item xs={6} md={3}>
             <TextField
+              id="nhi-owner"
               fullWidth
               size="small"
               variant="outlined"
@@ -318,27 +320,42 @@ export function InventoryTab(props: {
         }}
         columns={identityColumns(props.extraColumns)}
         data={async query => {
-          const result = await catalogApi.queryEntities({
-            filter: catalogFilter(filters),
-            fields: FIELDS,
-            limit: query.pageSize,
-            offset: query.page * query.pageSize,
-            orderFields: { field: 'metadata.name', order: 'asc' },
-            ...(filters.q
-              ? { fullTextFilter: { term: filters.q, fields: SEARCH_FIELDS } }
-              : {}),
-          });
-          return {
-            data: result.items as NonHumanIdentityEntity[],
-            page: query.page,
-            totalCount: result.totalItems,
-          };
+          try {
+            const result = await catalogApi.queryEntities({
+              filter: catalogFilter(filters),
+              fields: FIELDS,
+              limit: query.pageSize,
+              offset: query.page * query.pageSize,
+              orderFields: { field: 'metadata.name', order: 'asc' },
+              ...(filters.q
+                ? { fullTextFilter: { term: filters.q, fields: SEARCH_FIELDS } }
+                : {}),
+            });
+            setFailed(false);
+            return {
+              data: result.items as NonHumanIdentityEntity[],
+              page: query.page,
+              totalCount: result.totalItems,
+            };
+          } catch (e) {
+            // The table shows the error; "no match" would be wrong under it.
+            setFailed(true);
+            throw e;
+          }
         }}
-        emptyContent={
-          <Typography variant="body2" style={{ padding: 16 }}>
-            No identity matches these filters.
-          </Typography>
-        }
+        // With server-side data the table never uses `emptyContent`; its
+        // empty-page message is the place for "no match".
+        localization={{
+          body: {
+            emptyDataSourceMessage: failed ? (
+              ''
+            ) : (
+              <Typography variant="body2" style={{ padding: 16 }}>
+                No identity matches these filters.
+              </Typography>
+            ),
+          },
+        }}
       />
     </Box>
   );

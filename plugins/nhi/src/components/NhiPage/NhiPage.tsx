@@ -188,13 +188,14 @@ function UnownedTab(props: {
   );
 }
 
+const SUBTITLE =
+  'Service accounts, keys, tokens, certificates and AI agents: who owns them and how risky they are';
+
 /**
- * The NHI page (`/nhi`): overview charts and sources, the inventory with
- * server-side filters and search, unowned identities with claim actions,
- * claims to review, and the rules reference. The tab and the filters live in
- * the URL, so a view can be shared.
+ * The tabs of the NHI page and the selected tab's content. The tab and the
+ * filters live in the URL, so a view can be shared.
  */
-export function NhiPage() {
+function NhiPageTabs() {
   const [params, setParams] = useSearchParams();
   const tab: TabId = TABS.includes(params.get('tab') as TabId)
     ? (params.get('tab') as TabId)
@@ -209,40 +210,66 @@ export function NhiPage() {
     setParams(next, { replace: true });
   };
   return (
+    <>
+      <Box mb={2}>
+        <Tabs
+          value={tab}
+          onChange={(_, value) =>
+            setParams(new URLSearchParams({ tab: value }))
+          }
+          indicatorColor="primary"
+          aria-label="NHI views"
+        >
+          <Tab value="overview" label="Overview" />
+          <Tab value="inventory" label="Inventory" />
+          <Tab value="unowned" label="Unowned" />
+          <Tab value="review" label="Review" />
+          <Tab value="teams" label="Teams" />
+          <Tab value="rules" label="Rules" />
+        </Tabs>
+      </Box>
+      {tab === 'overview' && <OverviewTab />}
+      {tab === 'inventory' && (
+        <InventoryTab filters={filters} onFilters={setFilters} />
+      )}
+      {tab === 'unowned' && (
+        <UnownedTab filters={filters} onFilters={setFilters} />
+      )}
+      {tab === 'review' && <ReviewTab />}
+      {tab === 'teams' && <TeamsTab />}
+      {tab === 'rules' && <RulesTab />}
+    </>
+  );
+}
+
+/**
+ * The NHI page (`/nhi`): overview charts and sources, the inventory with
+ * server-side filters and search, unowned identities with claim actions,
+ * claims to review, and the rules reference. The tab and the filters live in
+ * the URL, so a view can be shared.
+ */
+export function NhiPage() {
+  return (
     <Page themeId="tool">
-      <Header
-        title="Non-human identities"
-        subtitle="Service accounts, keys, tokens, certificates and AI agents: who owns them and how risky they are"
-      />
+      <Header title="Non-human identities" subtitle={SUBTITLE} />
       <Content>
-        <Box mb={2}>
-          <Tabs
-            value={tab}
-            onChange={(_, value) =>
-              setParams(new URLSearchParams({ tab: value }))
-            }
-            indicatorColor="primary"
-            aria-label="NHI views"
-          >
-            <Tab value="overview" label="Overview" />
-            <Tab value="inventory" label="Inventory" />
-            <Tab value="unowned" label="Unowned" />
-            <Tab value="review" label="Review" />
-            <Tab value="teams" label="Teams" />
-            <Tab value="rules" label="Rules" />
-          </Tabs>
-        </Box>
-        {tab === 'overview' && <OverviewTab />}
-        {tab === 'inventory' && (
-          <InventoryTab filters={filters} onFilters={setFilters} />
-        )}
-        {tab === 'unowned' && (
-          <UnownedTab filters={filters} onFilters={setFilters} />
-        )}
-        {tab === 'review' && <ReviewTab />}
-        {tab === 'teams' && <TeamsTab />}
-        {tab === 'rules' && <RulesTab />}
+        <NhiPageTabs />
       </Content>
     </Page>
+  );
+}
+
+/**
+ * The NHI page for the new frontend system, where the app's page layout
+ * provides the page and its header.
+ */
+export function NfsNhiPage() {
+  return (
+    <Content>
+      <Typography variant="body2" color="textSecondary" paragraph>
+        {SUBTITLE}
+      </Typography>
+      <NhiPageTabs />
+    </Content>
   );
 }

@@ -1,1 +1,1 @@
-export { NhiPage } from './NhiPage';
+export { NhiPage, NfsNhiPage } from './NhiPage';

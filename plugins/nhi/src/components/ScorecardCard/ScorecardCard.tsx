@@ -78,10 +78,15 @@ export function ScorecardCard() {
                     {ok ? (
                       <CheckCircleIcon
                         style={{ color: '#2e7d32' }}
+                        titleAccess="passed"
                         aria-label="passed"
                       />
                     ) : (
-                      <ErrorIcon color="error" aria-label="failed" />
+                      <ErrorIcon
+                        color="error"
+                        titleAccess="failed"
+                        aria-label="failed"
+                      />
                     )}
                   </ListItemIcon>
                   <ListItemText

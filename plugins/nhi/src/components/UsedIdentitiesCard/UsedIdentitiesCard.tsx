@@ -24,7 +24,7 @@ import {
   TableRow,
   Typography,
 } from '@material-ui/core';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { identityPath, RiskLevelChip, RotationChip } from '../shared';
 
@@ -53,8 +53,16 @@ export function UsedIdentitiesCard() {
   const { entity } = useEntity();
   const catalogApi = useApi(catalogApiRef);
   const ref = stringifyEntityRef(entity);
-  const [cursor, setCursor] = useState<string | undefined>();
-  const { value, loading, error } = useAsync(async () => {
+  // A new object on every move, so that moving again to a page that failed
+  // to load loads it again.
+  const [at, setAt] = useState<{ cursor?: string }>({});
+  const cursor = at.cursor;
+  const setCursor = (next?: string) => setAt({ cursor: next });
+  const {
+    value: loaded,
+    loading,
+    error,
+  } = useAsync(async () => {
     const filter = { kind: NHI_KIND, 'spec.usedBy': ref };
     const [page, facets] = await Promise.all([
       catalogApi.queryEntities(
@@ -73,7 +81,14 @@ export function UsedIdentitiesCard() {
       }),
     ]);
     return { page, facets: facets.facets };
-  }, [ref, cursor]);
+  }, [ref, at]);
+  // When a page fails to load, the one shown stays (with the error), so that
+  // nothing is lost and Next or Previous can be tried again.
+  const shown = useRef<{ ref: string; value: typeof loaded }>();
+  if (loaded) shown.current = { ref, value: loaded };
+  const value =
+    loaded ??
+    (error && shown.current?.ref === ref ? shown.current.value : undefined);
 
   const count = (facet: string, v: string) =>
     value?.facets[facet]?.find(f => f.value === v)?.count ?? 0;

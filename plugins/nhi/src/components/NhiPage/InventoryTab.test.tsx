@@ -1,0 +1,492 @@
+import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
+import { NonHumanIdentityEntity } from '@backstage-nhi/nhi-common';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { useLocation } from 'react-router-dom';
+import { nhiEntity, unownedEntity } from '../../__testUtils__/fixtures';
+import { renderNhi } from '../../__testUtils__/render';
+import { NhiPage } from './NhiPage';
+
+type Facets = Record<string, Record<string, number>>;
+
+const NHI = { kind: 'NonHumanIdentity' };
+const SEARCH_FIELDS = [
+  'metadata.name',
+  'metadata.title',
+  'spec.externalId',
+  'spec.credentials.id',
+];
+const FACETS = [
+  'spec.provider',
+  'spec.category',
+  'spec.risk.level',
+  'spec.rotation.status',
+];
+
+/** The current location, so tests can see what the page keeps in the URL. */
+function LocationProbe() {
+  const location = useLocation();
+  return <output aria-label="location">{location.search}</output>;
+}
+
+function facetsResponse(facets: Facets) {
+  return {
+    facets: Object.fromEntries(
+      Object.entries(facets).map(([facet, values]) => [
+        facet,
+        Object.entries(values).map(([value, count]) => ({ value, count })),
+      ]),
+    ),
+  };
+}
+
+/** A catalog that serves `items` (sliced by offset and limit) and `facets`. */
+function inventoryCatalog(
+  items: NonHumanIdentityEntity[],
+  options: { totalItems?: number; facets?: Facets } = {},
+) {
+  return catalogApiMock.mock({
+    queryEntities: jest.fn(async (request: any) => {
+      const offset = request?.offset ?? 0;
+      return {
+        items: items.slice(offset, offset + (request?.limit ?? 20)),
+        totalItems: options.totalItems ?? items.length,
+        pageInfo: {},
+      };
+    }) as any,
+    getEntityFacets: jest.fn(async () =>
+      facetsResponse(
+        options.facets ?? {
+          'spec.provider': { aws: 3, gcp: 1 },
+          'spec.category': { 'service-account': 3, 'api-key': 1 },
+          'spec.risk.level': { critical: 1, none: 3 },
+          'spec.rotation.status': { overdue: 2, ok: 2 },
+        },
+      ),
+    ) as any,
+  });
+}
+
+function lastQuery(catalogApi: ReturnType<typeof inventoryCatalog>) {
+  const calls = (catalogApi.queryEntities as jest.Mock).mock.calls;
+  return calls[calls.length - 1]?.[0];
+}
+
+async function renderInventory(
+  catalogApi: ReturnType<typeof inventoryCatalog>,
+  search = '',
+) {
+  return renderNhi(
+    <>
+      <NhiPage />
+      <LocationProbe />
+    </>,
+    { catalogApi, routeEntries: [`/nhi?tab=inventory${search}`] },
+  );
+}
+
+/** Opens a filter's select and picks an option. */
+async function pick(label: string, option: string | RegExp) {
+  await userEvent.click(screen.getByLabelText(label));
+  const listbox = await screen.findByRole('listbox');
+  await userEvent.click(within(listbox).getByRole('option', { name: option }));
+  await waitFor(() =>
+    expect(screen.queryByRole('listbox')).not.toBeInTheDocument(),
+  );
+}
+
+function rowOf(text: string) {
+  return screen.getByText(text).closest('tr')!;
+}
+
+/** The pagination caption: "1-20 of 45" (rendered twice, once hidden). */
+function expectPageInfo(text: string) {
+  expect(
+    screen
+      .getAllByText(text)
+      .filter(e => getComputedStyle(e).display !== 'none'),
+  ).not.toHaveLength(0);
+}
+
+/** `count` identities named id-00, id-01, … */
+function manyEntities(count: number) {
+  return Array.from({ length: count }, (_, i) =>
+    nhiEntity({ name: `id-${String(i).padStart(2, '0')}` }),
+  );
+}
+
+// A full page with Material UI selects and material-table is slow in jsdom.
+jest.setTimeout(30_000);
+
+describe('NhiPage inventory tab', () => {
+  it('shows one server-side page of identities with owner, risk, rotation and last use', async () => {
+    const catalogApi = inventoryCatalog(
+      [
+        nhiEntity({
+          title: 'CI deployer',
+          spec: { risk: { score: 72, level: 'high', rules: [], findings: [] } },
+        }),
+        unownedEntity({ lastUsed: { never: true } }),
+      ],
+      { totalItems: 45 },
+    );
+    await renderInventory(catalogApi);
+
+    const link = await screen.findByRole('link', { name: 'CI deployer' });
+    expect(link).toHaveAttribute(
+      'href',
+      '/catalog/default/nonhumanidentity/ci-deployer',
+    );
+    const owned = rowOf('CI deployer');
+    expect(owned).toHaveTextContent(
+      'arn:aws:iam::123456789012:user/ci-deployer',
+    );
+    expect(owned).toHaveTextContent('IAM user · aws · 123456789012');
+    expect(
+      within(owned).getByRole('link', { name: 'payments' }),
+    ).toHaveAttribute('href', '/catalog/default/group/payments');
+    expect(within(owned).getByLabelText('risk high')).toHaveTextContent(
+      'high · 72',
+    );
+    expect(within(owned).getByText('overdue')).toBeInTheDocument();
+    expect(owned).toHaveTextContent('3 days ago');
+
+    const unowned = rowOf('legacy-exporter');
+    expect(within(unowned).getByText('unowned')).toBeInTheDocument();
+    expect(within(unowned).getAllByRole('cell')[5]).toHaveTextContent(
+      /^never$/,
+    );
+
+    // The total comes from the server, not from the rows on the page.
+    expectPageInfo('1-20 of 45');
+    expect(catalogApi.queryEntities).toHaveBeenCalledTimes(1);
+    expect(catalogApi.queryEntities).toHaveBeenCalledWith({
+      filter: NHI,
+      fields: expect.arrayContaining([
+        'kind',
+        'metadata.name',
+        'metadata.namespace',
+        'spec.externalId',
+        'spec.owner',
+        'spec.risk.level',
+        'spec.rotation',
+      ]),
+      limit: 20,
+      offset: 0,
+      orderFields: { field: 'metadata.name', order: 'asc' },
+    });
+    expect(catalogApi.getEntityFacets).toHaveBeenCalledWith({
+      filter: NHI,
+      facets: FACETS,
+    });
+  });
+
+  it('turns filters in the URL into one catalog filter, and shows them in the controls', async () => {
+    const catalogApi = inventoryCatalog([nhiEntity()]);
+    await renderInventory(
+      catalogApi,
+      '&provider=aws&category=api-key&level=critical&rotation=expired' +
+        '&owner=group:default/payments&q=AKIAIOSFODNN7EXAMPLE',
+    );
+    await screen.findByRole('link', { name: 'ci-deployer' });
+
+    expect(catalogApi.queryEntities).toHaveBeenCalledWith(
+      expect.objectContaining({
+        filter: {
+          ...NHI,
+          'spec.provider': 'aws',
+          'spec.category': 'api-key',
+          'spec.risk.level': 'critical',
+          'spec.rotation.status': 'expired',
+          'relations.ownedBy': 'group:default/payments',
+        },
+        fullTextFilter: { term: 'AKIAIOSFODNN7EXAMPLE', fields: SEARCH_FIELDS },
+        limit: 20,
+        offset: 0,
+      }),
+    );
+    // Facets count under the same filters, without the free text.
+    expect(catalogApi.getEntityFacets).toHaveBeenCalledWith({
+      filter: {
+        ...NHI,
+        'spec.provider': 'aws',
+        'spec.category': 'api-key',
+        'spec.risk.level': 'critical',
+        'spec.rotation.status': 'expired',
+        'relations.ownedBy': 'group:default/payments',
+      },
+      facets: FACETS,
+    });
+    expect(screen.getByLabelText('search identities')).toHaveValue(
+      'AKIAIOSFODNN7EXAMPLE',
+    );
+    await waitFor(() =>
+      expect(screen.getByLabelText('Provider')).toHaveTextContent('aws (3)'),
+    );
+    expect(screen.getByLabelText('Category')).toHaveTextContent(
+      'API key or token (1)',
+    );
+    expect(screen.getByLabelText('Risk level')).toHaveTextContent(
+      'critical (1)',
+    );
+    expect(screen.getByLabelText('Owner (group ref or “unowned”)')).toHaveValue(
+      'group:default/payments',
+    );
+  });
+
+  it('queries the server with each filter picked, lists facet counts and keeps the filters in the URL', async () => {
+    const catalogApi = inventoryCatalog([nhiEntity()]);
+    await renderInventory(catalogApi);
+    await screen.findByRole('link', { name: 'ci-deployer' });
+
+    await userEvent.click(screen.getByLabelText('Provider'));
+    const providers = await screen.findByRole('listbox');
+    expect(
+      within(providers)
+        .getAllByRole('option')
+        .map(o => o.textContent),
+    ).toEqual(['any', 'aws (3)', 'gcp (1)']);
+    await userEvent.click(
+      within(providers).getByRole('option', { name: 'gcp (1)' }),
+    );
+    await waitFor(() =>
+      expect(lastQuery(catalogApi).filter).toEqual({
+        ...NHI,
+        'spec.provider': 'gcp',
+      }),
+    );
+    expect(lastQuery(catalogApi).offset).toBe(0);
+    expect(catalogApi.getEntityFacets).toHaveBeenLastCalledWith({
+      filter: { ...NHI, 'spec.provider': 'gcp' },
+      facets: FACETS,
+    });
+
+    await pick('Category', 'Service account (3)');
+    await pick('Risk level', 'critical (1)');
+    await pick('Rotation', 'overdue (2)');
+    await waitFor(() =>
+      expect(lastQuery(catalogApi).filter).toEqual({
+        ...NHI,
+        'spec.provider': 'gcp',
+        'spec.category': 'service-account',
+        'spec.risk.level': 'critical',
+        'spec.rotation.status': 'overdue',
+      }),
+    );
+    expect(screen.getByLabelText('location')).toHaveTextContent(
+      '?tab=inventory&provider=gcp&category=service-account&level=critical&rotation=overdue',
+    );
+
+    // "any" clears a filter.
+    await pick('Provider', 'any');
+    await waitFor(() =>
+      expect(lastQuery(catalogApi).filter).toEqual({
+        ...NHI,
+        'spec.category': 'service-account',
+        'spec.risk.level': 'critical',
+        'spec.rotation.status': 'overdue',
+      }),
+    );
+  });
+
+  it('filters by rule, or by dormant identities when no rule is picked', async () => {
+    const catalogApi = inventoryCatalog([nhiEntity()]);
+    await renderInventory(catalogApi);
+    await screen.findByRole('link', { name: 'ci-deployer' });
+
+    const dormant = screen.getByRole('checkbox', { name: 'Dormant only' });
+    await userEvent.click(dormant);
+    await waitFor(() =>
+      expect(lastQuery(catalogApi).filter).toEqual({
+        ...NHI,
+        'spec.risk.rules': 'NHI-DORMANT-IDENTITY',
+      }),
+    );
+    expect(screen.getByLabelText('location')).toHaveTextContent(
+      '?tab=inventory&dormant=true',
+    );
+    await userEvent.click(
+      screen.getByRole('checkbox', { name: 'Dormant only' }),
+    );
+    await waitFor(() => expect(lastQuery(catalogApi).filter).toEqual(NHI));
+
+    await pick('Rule', 'NHI-NO-OWNER — Nobody owns the identity');
+    await waitFor(() =>
+      expect(lastQuery(catalogApi).filter).toEqual({
+        ...NHI,
+        'spec.risk.rules': 'NHI-NO-OWNER',
+      }),
+    );
+    // One catalog key holds one condition: with a rule, dormant is disabled.
+    expect(
+      screen.getByRole('checkbox', { name: 'Dormant only' }),
+    ).toBeDisabled();
+  });
+
+  it('filters by owner: unowned, or a team', async () => {
+    const catalogApi = inventoryCatalog([unownedEntity()]);
+    await renderInventory(catalogApi);
+    await screen.findByRole('link', { name: 'legacy-exporter' });
+
+    const owner = screen.getByLabelText('Owner (group ref or “unowned”)');
+    await userEvent.click(owner);
+    await userEvent.paste('unowned');
+    await waitFor(() =>
+      expect(lastQuery(catalogApi).filter).toEqual({
+        ...NHI,
+        'spec.ownership.status': 'unowned',
+      }),
+    );
+
+    const field = screen.getByLabelText('Owner (group ref or “unowned”)');
+    await userEvent.clear(field);
+    await userEvent.click(field);
+    await userEvent.paste('group:default/data');
+    await waitFor(() =>
+      expect(lastQuery(catalogApi).filter).toEqual({
+        ...NHI,
+        'relations.ownedBy': 'group:default/data',
+      }),
+    );
+  });
+
+  it('searches by external id, ARN or key id on the server, once typing pauses', async () => {
+    const catalogApi = inventoryCatalog([nhiEntity()]);
+    await renderInventory(catalogApi, '&provider=aws');
+    await screen.findByRole('link', { name: 'ci-deployer' });
+    const facetCalls = (catalogApi.getEntityFacets as jest.Mock).mock.calls
+      .length;
+
+    await userEvent.type(
+      screen.getByLabelText('search identities'),
+      'AKIAIOSFODNN7EXAMPLE',
+    );
+    await waitFor(() =>
+      expect(lastQuery(catalogApi)).toEqual(
+        expect.objectContaining({
+          filter: { ...NHI, 'spec.provider': 'aws' },
+          fullTextFilter: {
+            term: 'AKIAIOSFODNN7EXAMPLE',
+            fields: SEARCH_FIELDS,
+          },
+          offset: 0,
+        }),
+      ),
+    );
+    // Debounced: one search query for the whole term, not one per keystroke.
+    const searches = (catalogApi.queryEntities as jest.Mock).mock.calls.filter(
+      ([request]) => request.fullTextFilter,
+    );
+    expect(searches).toHaveLength(1);
+    expect(screen.getByLabelText('location')).toHaveTextContent(
+      '?tab=inventory&provider=aws&q=AKIAIOSFODNN7EXAMPLE',
+    );
+    // The facets do not depend on the free text.
+    expect(catalogApi.getEntityFacets).toHaveBeenCalledTimes(facetCalls);
+
+    await userEvent.clear(screen.getByLabelText('search identities'));
+    await waitFor(() =>
+      expect(lastQuery(catalogApi).fullTextFilter).toBeUndefined(),
+    );
+    expect(screen.getByLabelText('location')).toHaveTextContent(
+      /^\?tab=inventory&provider=aws$/,
+    );
+  });
+
+  it('requests the next page from the server with the same filters, and starts over when a filter changes', async () => {
+    const catalogApi = inventoryCatalog(manyEntities(45), {
+      facets: { 'spec.provider': { aws: 45 } },
+    });
+    await renderInventory(catalogApi, '&level=high');
+    await screen.findByRole('link', { name: 'id-00' });
+    expectPageInfo('1-20 of 45');
+    expect(
+      screen.queryByRole('link', { name: 'id-20' }),
+    ).not.toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole('button', { name: 'Next Page' }));
+    expect(
+      await screen.findByRole('link', { name: 'id-20' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('link', { name: 'id-00' }),
+    ).not.toBeInTheDocument();
+    expectPageInfo('21-40 of 45');
+    expect(lastQuery(catalogApi)).toEqual(
+      expect.objectContaining({
+        filter: { ...NHI, 'spec.risk.level': 'high' },
+        limit: 20,
+        offset: 20,
+      }),
+    );
+
+    await userEvent.click(screen.getByRole('button', { name: 'Next Page' }));
+    expect(
+      await screen.findByRole('link', { name: 'id-40' }),
+    ).toBeInTheDocument();
+    expect(lastQuery(catalogApi)).toEqual(
+      expect.objectContaining({ limit: 20, offset: 40 }),
+    );
+    expectPageInfo('41-45 of 45');
+
+    await pick('Provider', 'aws (45)');
+    await waitFor(() =>
+      expect(lastQuery(catalogApi)).toEqual(
+        expect.objectContaining({
+          filter: {
+            ...NHI,
+            'spec.risk.level': 'high',
+            'spec.provider': 'aws',
+          },
+          offset: 0,
+        }),
+      ),
+    );
+    expect(
+      await screen.findByRole('link', { name: 'id-00' }),
+    ).toBeInTheDocument();
+  });
+
+  it('says when no identity matches the filters', async () => {
+    const catalogApi = inventoryCatalog([], {
+      facets: { 'spec.provider': {} },
+    });
+    await renderInventory(catalogApi, '&provider=azure');
+    expect(
+      await screen.findByText('No identity matches these filters.'),
+    ).toBeInTheDocument();
+    expect(catalogApi.queryEntities).toHaveBeenCalledWith(
+      expect.objectContaining({ filter: { ...NHI, 'spec.provider': 'azure' } }),
+    );
+  });
+
+  it('shows progress while the page loads', async () => {
+    let resolve: (value: unknown) => void = () => {};
+    const catalogApi = inventoryCatalog([]);
+    (catalogApi.queryEntities as jest.Mock).mockImplementation(
+      () => new Promise(r => (resolve = r)),
+    );
+    await renderInventory(catalogApi);
+    expect(await screen.findByRole('progressbar')).toBeInTheDocument();
+
+    resolve({ items: [nhiEntity()], totalItems: 1, pageInfo: {} });
+    expect(
+      await screen.findByRole('link', { name: 'ci-deployer' }),
+    ).toBeInTheDocument();
+    expect(screen.queryByRole('progressbar')).not.toBeInTheDocument();
+  });
+
+  it('shows the error when the catalog query fails', async () => {
+    const catalogApi = inventoryCatalog([]);
+    (catalogApi.queryEntities as jest.Mock).mockRejectedValue(
+      new Error('Catalog is unavailable'),
+    );
+    await renderInventory(catalogApi);
+    expect(
+      await screen.findByText(/Catalog is unavailable/),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByText('No identity matches these filters.'),
+    ).not.toBeInTheDocument();
+  });
+});

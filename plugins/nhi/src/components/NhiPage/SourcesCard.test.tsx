@@ -1,0 +1,204 @@
+import { NhiSourceStatus } from '@backstage-nhi/nhi-common';
+import { act, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { daysAgo, mockNhiApi } from '../../__testUtils__/fixtures';
+import { renderNhi } from '../../__testUtils__/render';
+import { SourcesCard } from './SourcesCard';
+
+const SOURCES: NhiSourceStatus[] = [
+  {
+    type: 'aws',
+    id: 'production',
+    key: 'aws:production',
+    lastRun: {
+      status: 'succeeded',
+      startedAt: daysAgo(3),
+      finishedAt: daysAgo(2),
+      counts: { entities: 812, changed: 14, removed: 3 },
+      errors: [],
+    },
+  },
+  {
+    type: 'github',
+    id: 'acme',
+    key: 'github:acme',
+    lastRun: {
+      status: 'partial',
+      startedAt: daysAgo(5),
+      counts: { entities: 40 },
+      errors: [
+        {
+          message: 'rate limited',
+          location: 'github.com/acme',
+          scope: 'repos',
+        },
+        { message: 'token lacks read:org' },
+        { message: 'timeout', scope: 'apps' },
+        { message: 'not shown 1' },
+        { message: 'not shown 2' },
+      ],
+    },
+  },
+  { type: 'gcp', id: 'dev', key: 'gcp:dev', lastRun: null },
+];
+
+function rowOf(key: string) {
+  return screen.getByRole('cell', { name: key }).closest('tr')!;
+}
+
+function cells(key: string) {
+  return within(rowOf(key))
+    .getAllByRole('cell')
+    .map(c => c.textContent);
+}
+
+describe('SourcesCard', () => {
+  it('shows each source’s last run: when, status, counts and problems', async () => {
+    const nhiApi = mockNhiApi({
+      listSources: jest.fn(async () => ({ items: SOURCES })),
+    });
+    await renderNhi(<SourcesCard />, { nhiApi });
+
+    expect(
+      await screen.findByRole('table', { name: 'identity sources' }),
+    ).toBeInTheDocument();
+    expect(cells('aws:production').slice(0, 6)).toEqual([
+      'aws:production',
+      '2 days ago',
+      'succeeded',
+      '812',
+      '14 / 3',
+      'none',
+    ]);
+    // Still running or failed without finishing: its start counts.
+    expect(cells('github:acme').slice(0, 5)).toEqual([
+      'github:acme',
+      '5 days ago',
+      'partial',
+      '40',
+      '0 / 0',
+    ]);
+    const problems = within(rowOf('github:acme')).getAllByRole('cell')[5];
+    expect(
+      within(problems).getByText('github.com/acme repos: rate limited'),
+    ).toBeInTheDocument();
+    expect(
+      within(problems).getByText('token lacks read:org'),
+    ).toBeInTheDocument();
+    expect(within(problems).getByText('apps: timeout')).toBeInTheDocument();
+    expect(within(problems).queryByText(/not shown/)).not.toBeInTheDocument();
+    expect(within(problems).getByText('and 2 more')).toBeInTheDocument();
+
+    expect(cells('gcp:dev').slice(0, 6)).toEqual([
+      'gcp:dev',
+      'never',
+      '—',
+      '—',
+      '—',
+      '',
+    ]);
+  });
+
+  it('starts a source run, says so and reloads the sources', async () => {
+    jest.useFakeTimers();
+    try {
+      const user = userEvent.setup({ advanceTimers: jest.advanceTimersByTime });
+      const nhiApi = mockNhiApi({
+        listSources: jest.fn(async () => ({ items: SOURCES })),
+      });
+      const { alertApi } = await renderNhi(<SourcesCard />, { nhiApi });
+      await act(async () => {
+        await jest.advanceTimersByTimeAsync(10);
+      });
+      const run = within(rowOf('github:acme')).getByRole('button', {
+        name: 'Run now',
+      });
+      await waitFor(() => expect(run).toBeEnabled());
+
+      await user.click(run);
+      expect(nhiApi.runSource).toHaveBeenCalledWith('github', 'acme');
+      expect(alertApi.post).toHaveBeenCalledWith({
+        message: 'github:acme: run started',
+        severity: 'info',
+        display: 'transient',
+      });
+      expect(nhiApi.listSources).toHaveBeenCalledTimes(1);
+      await act(async () => {
+        await jest.advanceTimersByTimeAsync(3000);
+      });
+      expect(nhiApi.listSources).toHaveBeenCalledTimes(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('reports a run that could not start', async () => {
+    const nhiApi = mockNhiApi({
+      listSources: jest.fn(async () => ({ items: SOURCES })),
+      runSource: jest.fn(async () => {
+        throw new Error('A run of aws:production is already in progress');
+      }),
+    });
+    const { alertApi } = await renderNhi(<SourcesCard />, { nhiApi });
+    await screen.findByRole('table', { name: 'identity sources' });
+    const run = within(rowOf('aws:production')).getByRole('button', {
+      name: 'Run now',
+    });
+    await waitFor(() => expect(run).toBeEnabled());
+    await userEvent.click(run);
+    expect(alertApi.post).toHaveBeenCalledWith({
+      message: 'A run of aws:production is already in progress',
+      severity: 'error',
+    });
+  });
+
+  it('does not offer runs to users without the permission, and says why', async () => {
+    const nhiApi = mockNhiApi({
+      listSources: jest.fn(async () => ({ items: SOURCES })),
+    });
+    await renderNhi(<SourcesCard />, { nhiApi, permission: 'deny' });
+    await screen.findByRole('table', { name: 'identity sources' });
+    const buttons = screen.getAllByRole('button', { name: 'Run now' });
+    expect(buttons).toHaveLength(3);
+    for (const button of buttons) expect(button).toBeDisabled();
+    await userEvent.hover(buttons[0].parentElement!);
+    expect(await screen.findByRole('tooltip')).toHaveTextContent(
+      'You are not allowed to start source runs',
+    );
+    expect(nhiApi.runSource).not.toHaveBeenCalled();
+  });
+
+  it('says when no source is configured', async () => {
+    await renderNhi(<SourcesCard />);
+    expect(
+      await screen.findByText(
+        'No identity sources are configured (nhi.sources in app-config.yaml).',
+      ),
+    ).toBeInTheDocument();
+    expect(screen.queryByRole('table')).not.toBeInTheDocument();
+  });
+
+  it('shows progress while the sources load', async () => {
+    const nhiApi = mockNhiApi({
+      listSources: jest.fn(() => new Promise<never>(() => {})),
+    });
+    await renderNhi(<SourcesCard />, { nhiApi });
+    expect(screen.getByTestId('progress')).toBeInTheDocument();
+    expect(
+      screen.queryByText(/No identity sources are configured/),
+    ).not.toBeInTheDocument();
+  });
+
+  it('shows the error when the sources cannot be loaded', async () => {
+    const nhiApi = mockNhiApi({
+      listSources: jest.fn(async () => {
+        throw new Error('Catalog NHI module is unavailable');
+      }),
+    });
+    await renderNhi(<SourcesCard />, { nhiApi });
+    expect(
+      (await screen.findAllByText(/Catalog NHI module is unavailable/))[0],
+    ).toBeInTheDocument();
+    expect(screen.queryByRole('table')).not.toBeInTheDocument();
+  });
+});
