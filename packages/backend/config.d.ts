@@ -1,6 +1,8 @@
 export interface Config {
   /** The demo portal's generated data. Development only. */
   nhiDemo?: {
+    /** false turns the demo data off (e.g. for bench/catalog-scale.ts). Default true. */
+    enabled?: boolean;
     /** Serve a generated AWS organization from the test IAM endpoint. */
     aws?: {
       /** Port on 127.0.0.1; point nhi.sources.aws.<id>.endpoint at it. */

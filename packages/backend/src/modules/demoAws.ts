@@ -27,7 +27,8 @@ export const catalogModuleNhiDemoAws = createBackendModule({
       },
       async init({ config, logger, lifecycle }) {
         const demo = config.getOptionalConfig('nhiDemo.aws');
-        if (!demo) return;
+        if (!demo || config.getOptionalBoolean('nhiDemo.enabled') === false)
+          return;
         const today = new Date();
         today.setUTCHours(0, 0, 0, 0);
         const model = generateIamCompany({

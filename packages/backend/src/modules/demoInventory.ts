@@ -19,7 +19,8 @@ export const catalogModuleNhiDemoInventory = createBackendModule({
       deps: { config: coreServices.rootConfig, logger: coreServices.logger },
       async init({ config, logger }) {
         const demo = config.getOptionalConfig('nhiDemo.inventory');
-        if (!demo) return;
+        if (!demo || config.getOptionalBoolean('nhiDemo.enabled') === false)
+          return;
         const target = path.resolve(demo.getString('target'));
         const identities = demo.getOptionalNumber('identities') ?? 2000;
         const leakReport = demo.getOptionalString('leakReport');
