@@ -1,4 +1,5 @@
 import {
+  coreServices,
   createBackendModule,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
@@ -73,7 +74,15 @@ async function startPipeline(
   databaseId: TestDatabaseId,
   options: { withClaimsBackend?: boolean } = {},
 ) {
-  const knex = await databases.init(databaseId);
+  // Each plugin its own database, as in a real backend: the catalog and the
+  // claims backend both keep their migrations in `knex_migrations`, and one
+  // shared database would make the second to migrate find the first's files
+  // "missing" (whenever their start-ups do not overlap).
+  const knexes = new Map<string, ReturnType<typeof databases.init>>();
+  const knexFor = (pluginId: string) => {
+    if (!knexes.has(pluginId)) knexes.set(pluginId, databases.init(databaseId));
+    return knexes.get(pluginId)!;
+  };
   // One events service for every plugin, so that the claims backend's events
   // reach the catalog module as they do through the events backend.
   const sharedEvents = mockServices.events();
@@ -99,7 +108,14 @@ async function startPipeline(
           });
         },
       }),
-      mockServices.database.factory({ knex }),
+      createServiceFactory({
+        service: coreServices.database,
+        deps: { plugin: coreServices.pluginMetadata },
+        async factory({ plugin }) {
+          const knex = await knexFor(plugin.getId());
+          return { getClient: async () => knex, migrations: { skip: false } };
+        },
+      }),
       ...(options.withClaimsBackend
         ? [
             createServiceFactory({
