@@ -350,6 +350,35 @@ describe('NhiPage inventory tab', () => {
     );
   });
 
+  it('sends the owner once typing pauses, and keeps a filter picked meanwhile', async () => {
+    const catalogApi = inventoryCatalog([nhiEntity()], {
+      facets: { 'spec.provider': { aws: 1 } },
+    });
+    await renderInventory(catalogApi);
+    await screen.findByRole('link', { name: 'ci-deployer' });
+    const before = (catalogApi.queryEntities as jest.Mock).mock.calls.length;
+
+    await userEvent.type(
+      screen.getByLabelText('Owner (group ref or “unowned”)'),
+      'group:default/data',
+    );
+    // a filter picked before the typed owner lands is not overwritten by it
+    await pick('Provider', 'aws (1)');
+    await waitFor(() =>
+      expect(lastQuery(catalogApi).filter).toEqual({
+        ...NHI,
+        'spec.provider': 'aws',
+        'relations.ownedBy': 'group:default/data',
+      }),
+    );
+    expect(screen.getByLabelText('location')).toHaveTextContent('provider=aws');
+    // one query for the provider, one for the whole owner: none per keystroke
+    const owners = (catalogApi.queryEntities as jest.Mock).mock.calls
+      .slice(before)
+      .filter(([request]) => request.filter['relations.ownedBy']);
+    expect(owners).toHaveLength(1);
+  });
+
   it('searches by external id, ARN or key id on the server, once typing pauses', async () => {
     const catalogApi = inventoryCatalog([nhiEntity()]);
     await renderInventory(catalogApi, '&provider=aws');

@@ -21,7 +21,7 @@ import {
   TextField,
   Typography,
 } from '@material-ui/core';
-import { ReactNode, useEffect, useState } from 'react';
+import { ReactNode, useEffect, useRef, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { identityPath, relative, RiskLevelChip, RotationChip } from '../shared';
 import { catalogFilter, InventoryFilters, SEARCH_FIELDS } from './filters';
@@ -160,18 +160,33 @@ export function InventoryTab(props: {
   const catalogApi = useApi(catalogApiRef);
   const { filters, onFilters } = props;
   const [search, setSearch] = useState(filters.q ?? '');
+  const [owner, setOwner] = useState(filters.owner ?? '');
   const [failed, setFailed] = useState(false);
   const set = (patch: Partial<InventoryFilters>) =>
     onFilters({ ...filters, ...patch });
+  // The filters as they are when a debounced change lands, so that a filter
+  // picked while typing is kept.
+  const latest = useRef(filters);
+  latest.current = filters;
 
-  // Debounced free-text search.
-  useEffect(() => {
-    const t = setTimeout(() => {
-      if ((filters.q ?? '') !== search) set({ q: search || undefined });
-    }, 400);
+  // Typed filters reach the server once typing pauses: each change costs a
+  // page query and a facets query over every identity.
+  const debounced = (
+    key: 'q' | 'owner',
+    text: string,
+  ): (() => void) | undefined => {
+    const value = text.trim() || undefined;
+    if ((latest.current[key] ?? undefined) === value) return undefined;
+    const t = setTimeout(
+      () => onFilters({ ...latest.current, [key]: value }),
+      400,
+    );
     return () => clearTimeout(t);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [search]);
+  };
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(() => debounced('q', search), [search]);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(() => debounced('owner', owner), [owner]);
 
   const facets = useAsync(async () => {
     const { facets: f } = await catalogApi.getEntityFacets({
@@ -286,8 +301,8 @@ export function InventoryTab(props: {
               size="small"
               variant="outlined"
               label="Owner (group ref or “unowned”)"
-              value={filters.owner ?? ''}
-              onChange={e => set({ owner: e.target.value.trim() || undefined })}
+              value={owner}
+              onChange={e => setOwner(e.target.value)}
             />
           </Grid>
         )}
