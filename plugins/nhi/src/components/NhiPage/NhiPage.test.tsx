@@ -339,6 +339,41 @@ describe('NhiPage', () => {
       expect(nhiApi.listClaims).toHaveBeenCalledTimes(2);
     });
 
+    it('shows more claims than fit in one page when asked, and says how many are shown', async () => {
+      const first = claim({
+        id: 'claim-1',
+        justification: 'First page claim',
+      });
+      const second = claim({
+        id: 'claim-2',
+        justification: 'Second page claim',
+      });
+      const nhiApi = mockNhiApi({
+        listClaims: jest.fn(async (q: { cursor?: string } = {}) =>
+          q.cursor === 'page-2'
+            ? { items: [second], totalCount: 2 }
+            : { items: [first], totalCount: 2, nextCursor: 'page-2' },
+        ),
+      });
+      await renderPage('?tab=review', { nhiApi });
+      expect(await screen.findByText(/First page claim/)).toBeInTheDocument();
+      expect(screen.queryByText(/Second page claim/)).not.toBeInTheDocument();
+      expect(screen.getByText('1 of 2 shown')).toBeInTheDocument();
+
+      await userEvent.click(screen.getByRole('button', { name: 'Show more' }));
+      expect(await screen.findByText(/Second page claim/)).toBeInTheDocument();
+      expect(screen.getByText(/First page claim/)).toBeInTheDocument();
+      expect(nhiApi.listClaims).toHaveBeenLastCalledWith({
+        toReview: true,
+        limit: 100,
+        cursor: 'page-2',
+      });
+      // the last page: nothing more to show
+      expect(
+        screen.queryByRole('button', { name: 'Show more' }),
+      ).not.toBeInTheDocument();
+    });
+
     it('says when there is nothing to review', async () => {
       await renderPage('?tab=review');
       expect(await screen.findByText(/Nothing to review/)).toBeInTheDocument();

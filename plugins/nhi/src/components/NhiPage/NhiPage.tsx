@@ -29,10 +29,9 @@ import {
 import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { nhiApiRef } from '../../api';
 import { ClaimDialog } from '../OwnershipCard/ClaimDialog';
-import { ClaimList, RiskLevelChip } from '../shared';
+import { ClaimList, MoreClaims, RiskLevelChip, useClaimPages } from '../shared';
 import { FILTER_KEYS, filtersFromParams, InventoryFilters } from './filters';
 import { InventoryTab } from './InventoryTab';
 import { OverviewTab } from './OverviewTab';
@@ -52,27 +51,27 @@ function ReviewTab() {
   const nhiApi = useApi(nhiApiRef);
   const identityApi = useApi(identityApiRef);
   const me = useAsync(() => identityApi.getBackstageIdentity(), [identityApi]);
-  const claims = useAsyncRetry(
-    () => nhiApi.listClaims({ toReview: true, limit: 100 }),
-    [nhiApi],
-  );
+  const claims = useClaimPages({ toReview: true, limit: 100 }, [nhiApi]);
   return (
     <InfoCard title="Claims you can review">
       {claims.loading && <Progress />}
       {claims.error && <ResponseErrorPanel error={claims.error} />}
-      {claims.value?.items.length === 0 && (
+      {claims.items?.length === 0 && (
         <Typography variant="body2">
           Nothing to review. Reviewers are the configured reviewer groups and
           the leads of the claimed team; nobody reviews their own claim.
         </Typography>
       )}
-      {!!claims.value?.items.length && (
-        <ClaimList
-          claims={claims.value.items}
-          currentUser={me.value?.userEntityRef}
-          showIdentity
-          onChange={claims.retry}
-        />
+      {!!claims.items?.length && (
+        <>
+          <ClaimList
+            claims={claims.items}
+            currentUser={me.value?.userEntityRef}
+            showIdentity
+            onChange={claims.retry}
+          />
+          <MoreClaims pages={claims} />
+        </>
       )}
     </InfoCard>
   );

@@ -99,6 +99,36 @@ describe('TeamReviewCard', () => {
     ).toHaveAttribute('href', '/catalog/default/nonhumanidentity/ci-deployer');
   });
 
+  it('loads the next page of claims on request and keeps the first if it fails', async () => {
+    const listClaims = jest.fn(async (q: { cursor?: string } = {}) => {
+      if (q.cursor === 'page-2') throw new Error('claims backend unavailable');
+      return { items: [exporterClaim], totalCount: 2, nextCursor: 'page-2' };
+    });
+    await renderNhi(<TeamReviewCard />, {
+      entity: teamEntity,
+      nhiApi: mockNhiApi({ listClaims }),
+    });
+    expect(
+      await screen.findByText('Claims waiting for review (2)'),
+    ).toBeInTheDocument();
+    expect(screen.getByText('1 of 2 shown')).toBeInTheDocument();
+
+    await userEvent.click(screen.getByRole('button', { name: 'Show more' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'Could not load more claims: claims backend unavailable',
+    );
+    expect(listClaims).toHaveBeenLastCalledWith({
+      group: TEAM_REF,
+      status: 'open',
+      limit: 50,
+      cursor: 'page-2',
+    });
+    // what was shown stays
+    expect(
+      screen.getByText(/Our ledger export reads S3 with it/),
+    ).toBeVisible();
+  });
+
   it('shows progress while the claims load', async () => {
     const pending = deferred<NhiPage<NhiClaim>>();
     await renderNhi(<TeamReviewCard />, {

@@ -3,3 +3,4 @@ export * from './chips';
 export * from './provenance';
 export * from './links';
 export * from './ClaimList';
+export * from './useClaimPages';
