@@ -69,7 +69,10 @@ describe('NhiPage', () => {
         'aria-selected',
         'true',
       );
-      expect(await screen.findByText('Ownership coverage')).toBeInTheDocument();
+      // the overview of an empty catalog
+      expect(
+        await screen.findByText('No non-human identities in the catalog yet'),
+      ).toBeInTheDocument();
       expect(catalogApi.queryEntities).not.toHaveBeenCalled();
     });
 
@@ -79,7 +82,10 @@ describe('NhiPage', () => {
         'aria-selected',
         'true',
       );
-      expect(await screen.findByText('Ownership coverage')).toBeInTheDocument();
+      // the overview of an empty catalog
+      expect(
+        await screen.findByText('No non-human identities in the catalog yet'),
+      ).toBeInTheDocument();
     });
 
     it('switches tabs through the URL, and a new tab starts without the old filters', async () => {

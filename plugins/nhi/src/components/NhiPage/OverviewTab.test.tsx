@@ -208,21 +208,21 @@ describe('NhiPage overview tab', () => {
     ).toHaveTextContent('aws:production2 days agosucceeded8124 / 1none');
   });
 
-  it('shows an empty inventory as nothing to own yet', async () => {
+  it('says how identities get in when there are none, and keeps the sources', async () => {
     await renderOverview(overviewCatalog({}));
     expect(
-      await screen.findByLabelText('ownership coverage'),
-    ).toHaveTextContent('100%');
-    expect(screen.getByText(/identities have an owner/)).toHaveTextContent(
-      '0 of 0 identities have an owner; 0 do not.',
-    );
-    expect(Object.values(bars('identities by risk level'))).toEqual([
-      '0',
-      '0',
-      '0',
-      '0',
-      '0',
-    ]);
+      await screen.findByText('No non-human identities in the catalog yet'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/configured under nhi.sources/),
+    ).toBeInTheDocument();
+    // no charts of nothing, no "100% coverage" of zero identities
+    expect(
+      screen.queryByLabelText('ownership coverage'),
+    ).not.toBeInTheDocument();
+    expect(
+      screen.queryByLabelText('identities by risk level'),
+    ).not.toBeInTheDocument();
     expect(
       await screen.findByText(/No identity sources are configured/),
     ).toBeInTheDocument();

@@ -1,4 +1,5 @@
 import {
+  EmptyState,
   InfoCard,
   Progress,
   ResponseErrorPanel,
@@ -54,8 +55,26 @@ export function OverviewTab() {
   if (error) return <ResponseErrorPanel error={error} />;
   if (!value) return null;
   const { count, total } = value;
+  if (total === 0) {
+    // Nothing ingested yet: say how identities get here, and keep the
+    // sources card, whose last runs and errors explain why none did.
+    return (
+      <Grid container spacing={3}>
+        <Grid item xs={12}>
+          <EmptyState
+            missing="data"
+            title="No non-human identities in the catalog yet"
+            description="Identities come from the sources configured under nhi.sources in app-config.yaml (AWS IAM, inventory files or URLs), or are declared by hand as kind NonHumanIdentity in a catalog-info.yaml. Each source's last run is below."
+          />
+        </Grid>
+        <Grid item xs={12}>
+          <SourcesCard />
+        </Grid>
+      </Grid>
+    );
+  }
   const owned = count('spec.ownership.status', 'owned');
-  const coverage = total ? Math.round((100 * owned) / total) : 100;
+  const coverage = Math.round((100 * owned) / total);
   const levelColor: Record<string, string> = {
     critical: theme.palette.error.dark,
     high: theme.palette.error.main,
