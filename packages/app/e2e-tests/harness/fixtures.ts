@@ -10,6 +10,9 @@ export async function signInAsGuest(page: Page) {
   const enter = page.getByRole('button', { name: 'Enter' });
   await expect(enter).toBeVisible();
   await enter.click();
+  // Signed in once the app shows; a test that navigates before that would
+  // abort the sign-in and land on the sign-in page again.
+  await expect(page.getByText('Lumen Freight Catalog')).toBeVisible();
 }
 
 /** Signs in as a demo user (development sign-in), e.g. "Priya Raman". */
