@@ -350,6 +350,26 @@ describe('NhiPage inventory tab', () => {
     );
   });
 
+  it('says when the filter counts fail, shows no zeros, and keeps the chosen provider', async () => {
+    const catalogApi = inventoryCatalog([nhiEntity()]);
+    (catalogApi.getEntityFacets as jest.Mock).mockRejectedValue(
+      new Error('facets timed out'),
+    );
+    await renderInventory(catalogApi, '&provider=aws');
+    // the page itself still loads
+    expect(
+      await screen.findByRole('link', { name: 'ci-deployer' }),
+    ).toBeInTheDocument();
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'The counts next to the filters could not be loaded: facets timed out',
+    );
+    expect(screen.getByLabelText('Provider')).toHaveTextContent('aws');
+    expect(screen.getByLabelText('Provider')).not.toHaveTextContent('(');
+    await userEvent.click(screen.getByLabelText('Category'));
+    const listbox = await screen.findByRole('listbox');
+    expect(listbox).not.toHaveTextContent('(0)');
+  });
+
   it('sends the owner once typing pauses, and keeps a filter picked meanwhile', async () => {
     const catalogApi = inventoryCatalog([nhiEntity()], {
       facets: { 'spec.provider': { aws: 1 } },

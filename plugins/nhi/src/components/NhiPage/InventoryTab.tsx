@@ -200,8 +200,11 @@ export function InventoryTab(props: {
     });
     return f;
   }, [catalogApi, JSON.stringify({ ...filters, q: undefined })]);
+  // No counts rather than wrong zeros while they load or when they failed.
   const countOf = (facet: string, v: string) =>
-    facets.value?.[facet]?.find(x => x.value === v)?.count ?? 0;
+    facets.value
+      ? facets.value[facet]?.find(x => x.value === v)?.count ?? 0
+      : undefined;
   const hidden = (k: keyof InventoryFilters) => props.hide?.includes(k);
 
   return (
@@ -225,11 +228,20 @@ export function InventoryTab(props: {
               id="nhi-provider"
               label="Provider"
               value={filters.provider}
-              options={(facets.value?.['spec.provider'] ?? []).map(f => ({
-                value: f.value,
-                label: f.value,
-                count: f.count,
-              }))}
+              options={[
+                ...(facets.value?.['spec.provider'] ?? []).map(f => ({
+                  value: f.value,
+                  label: f.value,
+                  count: f.count as number | undefined,
+                })),
+                // the chosen provider stays pickable without its count
+                ...(filters.provider &&
+                !facets.value?.['spec.provider']?.some(
+                  f => f.value === filters.provider,
+                )
+                  ? [{ value: filters.provider, label: filters.provider }]
+                  : []),
+              ]}
               onChange={v => set({ provider: v })}
             />
           </Grid>
@@ -323,6 +335,12 @@ export function InventoryTab(props: {
           </Grid>
         )}
       </Grid>
+      {facets.error && (
+        <Typography variant="caption" color="error" role="alert" paragraph>
+          The counts next to the filters could not be loaded:{' '}
+          {facets.error.message}
+        </Typography>
+      )}
       <Table<NonHumanIdentityEntity>
         key={JSON.stringify(filters)}
         title={props.title ?? 'Identities'}
