@@ -24,25 +24,13 @@ import {
 import { ReactNode, useEffect, useRef, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { identityPath, relative, RiskLevelChip, RotationChip } from '../shared';
-import { catalogFilter, InventoryFilters, SEARCH_FIELDS } from './filters';
-
-const FIELDS = [
-  'kind',
-  'metadata.name',
-  'metadata.namespace',
-  'metadata.title',
-  'spec.type',
-  'spec.category',
-  'spec.provider',
-  'spec.account',
-  'spec.externalId',
-  'spec.owner',
-  'spec.ownership',
-  'spec.lastUsed',
-  'spec.risk.level',
-  'spec.risk.score',
-  'spec.rotation',
-];
+import {
+  catalogFilter,
+  INVENTORY_FACETS,
+  INVENTORY_FIELDS,
+  InventoryFilters,
+  SEARCH_FIELDS,
+} from './filters';
 
 const LEVELS = ['critical', 'high', 'medium', 'low', 'none'];
 const ROTATIONS = [
@@ -191,12 +179,7 @@ export function InventoryTab(props: {
   const facets = useAsync(async () => {
     const { facets: f } = await catalogApi.getEntityFacets({
       filter: catalogFilter({ ...filters, q: undefined }),
-      facets: [
-        'spec.provider',
-        'spec.category',
-        'spec.risk.level',
-        'spec.rotation.status',
-      ],
+      facets: INVENTORY_FACETS,
     });
     return f;
   }, [catalogApi, JSON.stringify({ ...filters, q: undefined })]);
@@ -356,7 +339,7 @@ export function InventoryTab(props: {
           try {
             const result = await catalogApi.queryEntities({
               filter: catalogFilter(filters),
-              fields: FIELDS,
+              fields: INVENTORY_FIELDS,
               limit: query.pageSize,
               offset: query.page * query.pageSize,
               orderFields: { field: 'metadata.name', order: 'asc' },

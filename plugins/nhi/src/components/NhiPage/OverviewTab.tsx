@@ -10,6 +10,7 @@ import { NHI_CATEGORIES, NHI_KIND } from '@backstage-nhi/nhi-common';
 import { Box, Grid, Typography, useTheme } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 import { Bars } from './Bars';
+import { OVERVIEW_FACETS } from './filters';
 import { SourcesCard } from './SourcesCard';
 
 const LEVELS = ['critical', 'high', 'medium', 'low', 'none'];
@@ -34,13 +35,7 @@ export function OverviewTab() {
   const { value, loading, error } = useAsync(async () => {
     const { facets } = await catalogApi.getEntityFacets({
       filter: { kind: NHI_KIND },
-      facets: [
-        'spec.category',
-        'spec.risk.level',
-        'spec.ownership.status',
-        'spec.rotation.status',
-        'spec.provider',
-      ],
+      facets: OVERVIEW_FACETS,
     });
     const count = (facet: string, v: string) =>
       facets[facet]?.find(f => f.value === v)?.count ?? 0;

@@ -62,3 +62,39 @@ export const SEARCH_FIELDS = [
   'spec.externalId',
   'spec.credentials.id',
 ];
+
+/** The fields an inventory row shows: what the page asks the catalog for. */
+export const INVENTORY_FIELDS = [
+  'kind',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.title',
+  'spec.type',
+  'spec.category',
+  'spec.provider',
+  'spec.account',
+  'spec.externalId',
+  'spec.owner',
+  'spec.ownership',
+  'spec.lastUsed',
+  'spec.risk.level',
+  'spec.risk.score',
+  'spec.rotation',
+];
+
+/** The counts next to the inventory's filters. */
+export const INVENTORY_FACETS = [
+  'spec.provider',
+  'spec.category',
+  'spec.risk.level',
+  'spec.rotation.status',
+];
+
+/** The counts behind the overview's charts. */
+export const OVERVIEW_FACETS = [
+  'spec.category',
+  'spec.risk.level',
+  'spec.ownership.status',
+  'spec.rotation.status',
+  'spec.provider',
+];
