@@ -16,3 +16,4 @@ export * from './permissions';
 export * from './risk';
 export * from './api/types';
 export * from './api/client';
+export * from './api/inventory';

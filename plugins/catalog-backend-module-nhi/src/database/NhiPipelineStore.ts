@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { NhiOwnership } from '@backstage-nhi/nhi-common';
 import { Knex } from 'knex';
+import { NhiInventoryStore } from './NhiInventoryStore';
 
 const migrationsDir = resolvePackagePath(
   '@backstage-nhi/plugin-catalog-backend-module-nhi',
@@ -50,7 +51,12 @@ export class NhiPipelineStore {
     return new NhiPipelineStore(knex);
   }
 
-  private constructor(private readonly knex: Knex) {}
+  /** The inventory summary the NHI page reads. */
+  readonly inventory: NhiInventoryStore;
+
+  private constructor(private readonly knex: Knex) {
+    this.inventory = new NhiInventoryStore(knex);
+  }
 
   async loadEmitted(sourceKey: string): Promise<Map<string, EmittedEntity>> {
     const rows = await this.knex('nhi_emitted_entities')
@@ -148,6 +154,21 @@ export class NhiPipelineStore {
             }
           : {}),
       });
+  }
+
+  /** Records that every identity of the source is in the inventory summary. */
+  async markInventorySynced(sourceKey: string, at: Date) {
+    await this.knex('nhi_source_runs')
+      .where({ source_key: sourceKey })
+      .update({ inventory_synced_at: at });
+  }
+
+  /** The sources whose identities are all in the inventory summary. */
+  async inventorySyncedSources(): Promise<Set<string>> {
+    const rows = await this.knex('nhi_source_runs')
+      .whereNotNull('inventory_synced_at')
+      .select('source_key');
+    return new Set(rows.map(r => r.source_key));
   }
 
   async listRuns(): Promise<NhiSourceRun[]> {

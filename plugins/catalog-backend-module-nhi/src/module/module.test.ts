@@ -186,6 +186,25 @@ async function startPipeline(
         .set(auth);
       return runs.body.items[0].lastRun;
     },
+    /** The inventory summary: `null` until it is ready. */
+    async inventory(query = ''): Promise<{
+      totalCount: number;
+      names: Array<string | undefined>;
+      owners: Array<string | undefined>;
+    } | null> {
+      const res = await request(server)
+        .get(`/api/catalog/nhi/inventory?limit=100${query}`)
+        .set(auth);
+      expect(res.status).toBe(200);
+      if (!res.body.ready) return null;
+      return {
+        totalCount: res.body.totalCount,
+        names: res.body.items.map(
+          (i: Entity) => i.metadata.title ?? i.metadata.name,
+        ),
+        owners: res.body.items.map((i: Entity) => i.spec?.owner),
+      };
+    },
     async publish(payload: object) {
       await events!.publish({
         topic: NHI_OWNERSHIP_TOPIC,
@@ -242,6 +261,9 @@ describe.each(databases.eachSupportedId())(
           items => items.length === 6,
         ),
       ).toHaveLength(6);
+
+      // The NHI page's summary waits for the source's first complete run.
+      expect(await api.inventory()).toBeNull();
 
       // 1. A full run: tagged, declared (inferred owner) and unowned identities.
       source.records = [
@@ -319,6 +341,27 @@ describe.each(databases.eachSupportedId())(
         targetRef: `nonhumanidentity:default/${byTitle['declared-one'].metadata.name}`,
       });
 
+      // The summary has them, and the hand-written one once processed.
+      expect(
+        await eventually(
+          () => api.inventory(),
+          v => v?.totalCount === 4,
+        ),
+      ).toEqual({
+        totalCount: 4,
+        names: expect.arrayContaining([
+          'tagged',
+          'declared-one',
+          'orphan',
+          'hand-written-key',
+        ]),
+        owners: expect.anything(),
+      });
+      expect((await api.inventory('&owner=payments'))?.names.sort()).toEqual([
+        'declared-one',
+        'tagged',
+      ]);
+
       // 2. The same read again changes nothing.
       const second = await api.run();
       expect(second).toMatchObject({
@@ -347,6 +390,11 @@ describe.each(databases.eachSupportedId())(
         status: 'partial',
         counts: { removed: 2, changed: 1 },
       });
+      expect((await api.inventory())?.names.sort()).toEqual([
+        'hand-written-key',
+        'in-b',
+        'tagged',
+      ]);
       await api.run(); // same partial read: nothing more is removed
       source.outcome = {};
       source.records.push(record('orphan'));
@@ -398,6 +446,9 @@ describe.each(databases.eachSupportedId())(
         },
       });
       expect(source.reads).toBe(readsBefore);
+      expect(
+        (await api.inventory('&owner=group:default/platform'))?.names,
+      ).toEqual(['orphan']);
 
       await api.publish({ entityRef: orphanRef, claim: null });
       const [released] = await eventually(
@@ -411,6 +462,11 @@ describe.each(databases.eachSupportedId())(
         status: 'unowned',
         provenance: 'none',
       });
+      expect((await api.inventory('&owner=unowned'))?.names.sort()).toEqual([
+        'hand-written-key',
+        'in-b',
+        'orphan',
+      ]);
     });
 
     it('applies an approved claim within seconds, keeps it on the next run and reverts a release', async () => {

@@ -27,6 +27,7 @@ import { loadEnrichmentContext } from '../lib/loadContext';
 import { NonHumanIdentityProcessor } from '../processors/NonHumanIdentityProcessor';
 import { NhiEntityProvider } from '../providers/NhiEntityProvider';
 import { createSourcesRouter } from '../service/router';
+import { sweepDeclaredInventory } from '../database/NhiInventoryStore';
 import { FileInventorySource } from '../sources/file/FileInventorySource';
 import {
   readFileSourceConfigs,
@@ -172,7 +173,11 @@ export const catalogModuleNhi = createBackendModule({
         const byKey = new Map(providers.map(p => [p.sourceKey, p]));
 
         catalogProcessing.addProcessor(
-          new NonHumanIdentityProcessor({ evaluate }),
+          new NonHumanIdentityProcessor({
+            evaluate,
+            inventory: store.inventory,
+            logger,
+          }),
         );
         catalogProcessing.addEntityProvider(providers);
 
@@ -217,6 +222,27 @@ export const catalogModuleNhi = createBackendModule({
               // Not lost: the next run reads claims and accepted risks in bulk.
               logger.warn(
                 `NHI change to ${entityRef} not applied now, the next run will: ${e}`,
+              );
+            }
+          },
+        });
+
+        // Hand-written identities are summarised when processed; drop the
+        // rows of those that left the catalog.
+        await scheduler.scheduleTask({
+          id: 'nhi-inventory-declared-sweep',
+          frequency: { minutes: 10 },
+          timeout: { minutes: 5 },
+          initialDelay: { minutes: 1 },
+          fn: async () => {
+            const removed = await sweepDeclaredInventory({
+              inventory: store.inventory,
+              catalog,
+              credentials: await auth.getOwnServiceCredentials(),
+            });
+            if (removed) {
+              logger.info(
+                `NHI inventory summary: ${removed} hand-written identities no longer in the catalog removed`,
               );
             }
           },

@@ -6,7 +6,9 @@ import {
   RELATION_DEPENDS_ON,
   RELATION_OWNED_BY,
   RELATION_OWNER_OF,
+  stringifyEntityRef,
 } from '@backstage/catalog-model';
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { LocationSpec } from '@backstage/plugin-catalog-common';
 import {
   CatalogProcessor,
@@ -24,6 +26,10 @@ import {
   RELATION_HAS_DELEGATE,
 } from '@backstage-nhi/nhi-common';
 import { NhiEvaluator } from '../lib/buildEntity';
+import {
+  DECLARED_SOURCE,
+  NhiInventoryStore,
+} from '../database/NhiInventoryStore';
 
 /**
  * The catalog processor of the NonHumanIdentity kind.
@@ -40,7 +46,14 @@ import { NhiEvaluator } from '../lib/buildEntity';
  * @public
  */
 export class NonHumanIdentityProcessor implements CatalogProcessor {
-  constructor(private readonly options: { evaluate?: NhiEvaluator } = {}) {}
+  constructor(
+    private readonly options: {
+      evaluate?: NhiEvaluator;
+      /** Where hand-written identities are summarised for the NHI page. */
+      inventory?: NhiInventoryStore;
+      logger?: LoggerService;
+    } = {},
+  ) {}
 
   getProcessorName(): string {
     return 'NonHumanIdentityProcessor';
@@ -143,6 +156,20 @@ export class NonHumanIdentityProcessor implements CatalogProcessor {
     );
     for (const user of onBehalfOf) {
       relate(user, 'user', RELATION_ACTS_ON_BEHALF_OF, RELATION_HAS_DELEGATE);
+    }
+    // Identities from a source are summarised by their provider; hand-written
+    // ones here, each time the catalog processes them.
+    const { inventory, logger } = this.options;
+    if (inventory && !entity.metadata.annotations?.[ANNOTATION_NHI_SOURCE]) {
+      try {
+        await inventory.upsert(DECLARED_SOURCE, [entity]);
+      } catch (e) {
+        logger?.warn(
+          `NHI inventory summary of ${stringifyEntityRef(
+            entity,
+          )} not written, the NHI page may miss it until it is processed again: ${e}`,
+        );
+      }
     }
     return entity;
   }

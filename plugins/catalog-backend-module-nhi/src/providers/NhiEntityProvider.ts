@@ -246,6 +246,10 @@ export class NhiEntityProvider implements EntityProvider {
           }),
         ),
       );
+      await store.inventory.upsert(
+        key,
+        batch.map(b => b.entity),
+      );
       for (const b of batch) {
         const before = previous.get(b.entityRef);
         if (before && before.hash === b.hash) counts.unchanged++;
@@ -373,12 +377,34 @@ export class NhiEntityProvider implements EntityProvider {
           removed: chunk.map(entityRef => ({ entityRef, locationKey })),
         });
         await store.deleteEmitted(key, chunk);
+        await store.inventory.delete(key, chunk);
         counts.removed += chunk.length;
         removedKnown += chunk.filter(ref => previous.has(ref)).length;
       }
     } catch (e) {
       addError({ message: `removing identities failed: ${errorMessage(e)}` });
       return finish('partial', summary.stats);
+    }
+    if (allComplete && resync) {
+      // Every identity of the source was written to the inventory summary:
+      // drop rows it no longer has, then let the NHI page read it.
+      try {
+        const present = new Set(
+          [...seen, ...kept].map(ref => ref.toLowerCase()),
+        );
+        const stale = (await store.inventory.refsOf(key)).filter(
+          ref => !present.has(ref),
+        );
+        await store.inventory.delete(key, stale);
+        await store.markInventorySynced(key, new Date());
+      } catch (e) {
+        addError({
+          message: `the inventory summary could not be brought up to date, the NHI page keeps asking the catalog: ${errorMessage(
+            e,
+          )}`,
+        });
+        return finish('partial', summary.stats);
+      }
     }
     if (allComplete) this.resyncDone = true;
 
@@ -483,6 +509,7 @@ export class NhiEntityProvider implements EntityProvider {
       removed: [],
     });
     await store.updateHash(this.sourceKey, entityRef, hashEntity(entity));
+    await store.inventory.upsert(this.sourceKey, [entity]);
     return true;
   }
 

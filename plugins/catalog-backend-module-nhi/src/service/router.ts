@@ -4,7 +4,8 @@ import {
   PermissionsService,
   SchedulerService,
 } from '@backstage/backend-plugin-api';
-import { NotAllowedError, NotFoundError } from '@backstage/errors';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import {
   AuthorizeResult,
   BasicPermission,
@@ -16,6 +17,10 @@ import {
 import express from 'express';
 import Router from 'express-promise-router';
 import { NhiPipelineStore } from '../database/NhiPipelineStore';
+import {
+  parseInventoryFacets,
+  parseInventoryFilters,
+} from '../database/NhiInventoryStore';
 import { nhiSourceTaskId } from '../providers/NhiEntityProvider';
 
 /** A configured source as the API lists it. */
@@ -30,7 +35,17 @@ export interface NhiSourceInfo {
  *
  * - `GET  /nhi/sources` — every source with its last run (status, counts,
  *   errors), for the NHI page;
- * - `POST /nhi/sources/:type/:id/run` — start a run now (202).
+ * - `POST /nhi/sources/:type/:id/run` — start a run now (202);
+ * - `GET  /nhi/inventory` — a page of the inventory summary (filters as
+ *   the NHI page's, `offset`, `limit` up to 500), ordered by name;
+ * - `GET  /nhi/inventory/facets` — its counts under the filters (`facet`,
+ *   comma separated).
+ *
+ * The inventory routes answer `{ ready: false, reason }` when the summary
+ * cannot answer for the caller — the catalog's read permission is
+ * conditional for them (the summary cannot apply per-entity conditions), or
+ * a configured source has not written every identity yet — and the page
+ * then asks the catalog.
  */
 export function createSourcesRouter(options: {
   sources: NhiSourceInfo[];
@@ -59,6 +74,76 @@ export function createSourcesRouter(options: {
     }
     return credentials;
   };
+
+  /** Why the summary cannot answer this request, if it cannot. */
+  const inventoryUnavailable = async (
+    req: express.Request,
+  ): Promise<string | undefined> => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    const [decision] = await permissions.authorizeConditional(
+      [{ permission: catalogEntityReadPermission }],
+      { credentials },
+    );
+    if (decision.result === AuthorizeResult.DENY) {
+      throw new NotAllowedError(
+        `not allowed: ${catalogEntityReadPermission.name}`,
+      );
+    }
+    if (decision.result === AuthorizeResult.CONDITIONAL) {
+      return 'the catalog read permission is conditional for this user';
+    }
+    const synced = await store.inventorySyncedSources();
+    const pending = sources.filter(s => !synced.has(s.key));
+    if (pending.length) {
+      return `waiting for a complete run of ${pending
+        .map(s => s.key)
+        .join(', ')}`;
+    }
+    return undefined;
+  };
+
+  const intParam = (
+    value: unknown,
+    name: string,
+    fallback: number,
+    max: number,
+  ) => {
+    if (value === undefined || value === '') return fallback;
+    const n = Number(value);
+    if (typeof value !== 'string' || !Number.isInteger(n) || n < 0 || n > max) {
+      throw new InputError(`${name} must be a whole number from 0 to ${max}`);
+    }
+    return n;
+  };
+
+  router.get('/nhi/inventory', async (req, res) => {
+    const filters = parseInventoryFilters(req.query);
+    const offset = intParam(req.query.offset, 'offset', 0, 10_000_000);
+    const limit = intParam(req.query.limit, 'limit', 20, 500);
+    const reason = await inventoryUnavailable(req);
+    if (reason) {
+      res.json({ ready: false, reason });
+      return;
+    }
+    const page = await store.inventory.query(filters, { offset, limit });
+    res.json({ ready: true, ...page });
+  });
+
+  router.get('/nhi/inventory/facets', async (req, res) => {
+    const filters = parseInventoryFilters(req.query);
+    const facets = parseInventoryFacets(req.query.facet);
+    const reason = await inventoryUnavailable(req);
+    if (reason) {
+      res.json({ ready: false, reason });
+      return;
+    }
+    res.json({
+      ready: true,
+      ...(await store.inventory.facets(filters, facets)),
+    });
+  });
 
   router.get('/nhi/sources', async (req, res) => {
     await authorize(req, nhiSourceReadPermission);

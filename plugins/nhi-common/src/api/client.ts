@@ -8,6 +8,13 @@ import {
   NhiException,
   NhiPage,
 } from './types';
+import {
+  NhiInventoryAnswer,
+  NhiInventoryFacet,
+  NhiInventoryFacets,
+  NhiInventoryFilters,
+  NhiInventoryPage,
+} from './inventory';
 
 /**
  * The last run of an identity source, as `GET /api/catalog/nhi/sources`
@@ -58,6 +65,15 @@ export interface NhiApi {
   }): Promise<NhiPage<NhiAuditEntry>>;
   listSources(): Promise<{ items: NhiSourceStatus[] }>;
   runSource(type: string, id: string): Promise<void>;
+  /** A page of the inventory summary, ordered by name. */
+  queryInventory(
+    query: NhiInventoryFilters & { offset?: number; limit?: number },
+  ): Promise<NhiInventoryAnswer<NhiInventoryPage>>;
+  /** Counts of the inventory summary under the filters. */
+  getInventoryFacets(
+    filters: NhiInventoryFilters,
+    facets: readonly NhiInventoryFacet[],
+  ): Promise<NhiInventoryAnswer<NhiInventoryFacets>>;
 }
 
 /**
@@ -198,6 +214,23 @@ export class NhiClient implements NhiApi {
 
   listSources() {
     return this.call<{ items: NhiSourceStatus[] }>('catalog', '/nhi/sources');
+  }
+
+  queryInventory(q: NhiInventoryFilters & { offset?: number; limit?: number }) {
+    return this.call<NhiInventoryAnswer<NhiInventoryPage>>(
+      'catalog',
+      `/nhi/inventory${query(q)}`,
+    );
+  }
+
+  getInventoryFacets(
+    filters: NhiInventoryFilters,
+    facets: readonly NhiInventoryFacet[],
+  ) {
+    return this.call<NhiInventoryAnswer<NhiInventoryFacets>>(
+      'catalog',
+      `/nhi/inventory/facets${query({ ...filters, facet: [...facets] })}`,
+    );
   }
 
   async runSource(type: string, id: string) {

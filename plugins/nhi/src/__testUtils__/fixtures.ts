@@ -187,6 +187,15 @@ export function mockNhiApi(
     listAudit: jest.fn(async () => page([])),
     listSources: jest.fn(async () => ({ items: [] })),
     runSource: jest.fn(async () => undefined),
+    // The summary is not ready unless a test says so: the page asks the catalog.
+    queryInventory: jest.fn(async () => ({
+      ready: false as const,
+      reason: 'not ready in this test',
+    })),
+    getInventoryFacets: jest.fn(async () => ({
+      ready: false as const,
+      reason: 'not ready in this test',
+    })),
     ...Object.fromEntries(
       Object.entries(overrides).map(([key, fn]) => [
         key,

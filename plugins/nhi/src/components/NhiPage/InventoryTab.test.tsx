@@ -3,7 +3,11 @@ import { NonHumanIdentityEntity } from '@backstage-nhi/nhi-common';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useLocation } from 'react-router-dom';
-import { nhiEntity, unownedEntity } from '../../__testUtils__/fixtures';
+import {
+  mockNhiApi,
+  nhiEntity,
+  unownedEntity,
+} from '../../__testUtils__/fixtures';
 import { renderNhi } from '../../__testUtils__/render';
 import { NhiPage } from './NhiPage';
 
@@ -537,5 +541,81 @@ describe('NhiPage inventory tab', () => {
     expect(
       screen.queryByText('No identity matches these filters.'),
     ).not.toBeInTheDocument();
+  });
+});
+
+describe('NhiPage inventory tab on the inventory summary', () => {
+  /** An NHI API whose summary is ready and serves `items` and counts. */
+  function summaryApi(items: NonHumanIdentityEntity[], totalCount: number) {
+    return mockNhiApi({
+      queryInventory: async (query: any) => ({
+        ready: true,
+        items: items.slice(query.offset, query.offset + query.limit) as any,
+        totalCount,
+      }),
+      getInventoryFacets: async () => ({
+        ready: true,
+        totalCount,
+        facets: {
+          'spec.provider': [{ value: 'aws', count: totalCount }],
+          'spec.category': [{ value: 'service-account', count: totalCount }],
+          'spec.risk.level': [{ value: 'critical', count: 120000 }],
+          'spec.rotation.status': [{ value: 'overdue', count: 9 }],
+        },
+      }),
+    });
+  }
+
+  it('lists pages and counts from the summary, with the URL filters, and never scans the catalog', async () => {
+    const catalogApi = inventoryCatalog([]);
+    const nhiApi = summaryApi(manyEntities(45), 450000);
+    await renderNhi(
+      <>
+        <NhiPage />
+        <LocationProbe />
+      </>,
+      {
+        catalogApi,
+        nhiApi,
+        routeEntries: ['/nhi?tab=inventory&provider=aws&owner=unowned'],
+      },
+    );
+    expect(await screen.findByText('id-00')).toBeInTheDocument();
+    expectPageInfo('1-20 of 450000');
+    expect(nhiApi.queryInventory).toHaveBeenLastCalledWith({
+      provider: 'aws',
+      owner: 'unowned',
+      offset: 0,
+      limit: 20,
+    });
+    expect(nhiApi.getInventoryFacets).toHaveBeenLastCalledWith(
+      { provider: 'aws', owner: 'unowned', q: undefined },
+      FACETS,
+    );
+    await userEvent.click(screen.getByLabelText('Risk level'));
+    expect(
+      await screen.findByRole('option', { name: 'critical (120,000)' }),
+    ).toBeInTheDocument();
+    await userEvent.click(
+      screen.getByRole('option', { name: 'critical (120,000)' }),
+    );
+    await waitFor(() =>
+      expect(nhiApi.queryInventory).toHaveBeenLastCalledWith({
+        provider: 'aws',
+        owner: 'unowned',
+        level: 'critical',
+        offset: 0,
+        limit: 20,
+      }),
+    );
+    await userEvent.click(screen.getByRole('button', { name: /next page/i }));
+    await waitFor(() =>
+      expect(nhiApi.queryInventory).toHaveBeenLastCalledWith(
+        expect.objectContaining({ offset: 20, limit: 20 }),
+      ),
+    );
+    expect(await screen.findByText('id-20')).toBeInTheDocument();
+    expect(catalogApi.queryEntities).not.toHaveBeenCalled();
+    expect(catalogApi.getEntityFacets).not.toHaveBeenCalled();
   });
 });

@@ -24,13 +24,9 @@ import {
 import { ReactNode, useEffect, useRef, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { identityPath, relative, RiskLevelChip, RotationChip } from '../shared';
-import {
-  catalogFilter,
-  INVENTORY_FACETS,
-  INVENTORY_FIELDS,
-  InventoryFilters,
-  SEARCH_FIELDS,
-} from './filters';
+import { nhiApiRef } from '../../api';
+import { INVENTORY_FACETS, InventoryFilters } from './filters';
+import { inventoryFacets, inventoryPage } from './inventoryData';
 
 const LEVELS = ['critical', 'high', 'medium', 'low', 'none'];
 const ROTATIONS = [
@@ -146,6 +142,7 @@ export function InventoryTab(props: {
   header?: ReactNode;
 }) {
   const catalogApi = useApi(catalogApiRef);
+  const nhiApi = useApi(nhiApiRef);
   const { filters, onFilters } = props;
   const [search, setSearch] = useState(filters.q ?? '');
   const [owner, setOwner] = useState(filters.owner ?? '');
@@ -176,13 +173,10 @@ export function InventoryTab(props: {
   // eslint-disable-next-line react-hooks/exhaustive-deps
   useEffect(() => debounced('owner', owner), [owner]);
 
-  const facets = useAsync(async () => {
-    const { facets: f } = await catalogApi.getEntityFacets({
-      filter: catalogFilter({ ...filters, q: undefined }),
-      facets: INVENTORY_FACETS,
-    });
-    return f;
-  }, [catalogApi, JSON.stringify({ ...filters, q: undefined })]);
+  const facets = useAsync(
+    () => inventoryFacets({ nhiApi, catalogApi }, filters, INVENTORY_FACETS),
+    [nhiApi, catalogApi, JSON.stringify({ ...filters, q: undefined })],
+  );
   // No counts rather than wrong zeros while they load or when they failed.
   const countOf = (facet: string, v: string) =>
     facets.value
@@ -337,21 +331,16 @@ export function InventoryTab(props: {
         columns={identityColumns(props.extraColumns)}
         data={async query => {
           try {
-            const result = await catalogApi.queryEntities({
-              filter: catalogFilter(filters),
-              fields: INVENTORY_FIELDS,
-              limit: query.pageSize,
-              offset: query.page * query.pageSize,
-              orderFields: { field: 'metadata.name', order: 'asc' },
-              ...(filters.q
-                ? { fullTextFilter: { term: filters.q, fields: SEARCH_FIELDS } }
-                : {}),
-            });
+            const result = await inventoryPage(
+              { nhiApi, catalogApi },
+              filters,
+              { offset: query.page * query.pageSize, limit: query.pageSize },
+            );
             setFailed(false);
             return {
-              data: result.items as NonHumanIdentityEntity[],
+              data: result.items,
               page: query.page,
-              totalCount: result.totalItems,
+              totalCount: result.totalCount,
             };
           } catch (e) {
             // The table shows the error; "no match" would be wrong under it.

@@ -256,3 +256,31 @@ describe('NhiPage overview tab', () => {
     expect(screen.queryByText('Ownership coverage')).not.toBeInTheDocument();
   });
 });
+
+describe('NhiPage overview tab on the inventory summary', () => {
+  it('draws the charts from the summary’s counts without a catalog facet query', async () => {
+    const catalogApi = overviewCatalog({});
+    const nhiApi = mockNhiApi({
+      getInventoryFacets: async (_filters, requested) => ({
+        ready: true,
+        totalCount: 8,
+        facets: facetsResponse(FACETS, [...requested]).facets,
+      }),
+    });
+    await renderNhi(<NhiPage />, {
+      catalogApi,
+      nhiApi,
+      routeEntries: ['/nhi?tab=overview'],
+    });
+    expect(
+      await screen.findByLabelText('ownership coverage'),
+    ).toHaveTextContent('75%');
+    expect(bars('identities by risk level')).toMatchObject({
+      critical: '1',
+      high: '2',
+      none: '4',
+    });
+    expect(nhiApi.getInventoryFacets).toHaveBeenCalledWith({}, OVERVIEW_FACETS);
+    expect(catalogApi.getEntityFacets).not.toHaveBeenCalled();
+  });
+});

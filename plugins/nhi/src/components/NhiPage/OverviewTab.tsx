@@ -6,11 +6,13 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
-import { NHI_CATEGORIES, NHI_KIND } from '@backstage-nhi/nhi-common';
+import { NHI_CATEGORIES } from '@backstage-nhi/nhi-common';
 import { Box, Grid, Typography, useTheme } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 import { Bars } from './Bars';
+import { nhiApiRef } from '../../api';
 import { OVERVIEW_FACETS } from './filters';
+import { inventoryFacets } from './inventoryData';
 import { SourcesCard } from './SourcesCard';
 
 const LEVELS = ['critical', 'high', 'medium', 'low', 'none'];
@@ -31,12 +33,14 @@ const ROTATIONS = [
  */
 export function OverviewTab() {
   const catalogApi = useApi(catalogApiRef);
+  const nhiApi = useApi(nhiApiRef);
   const theme = useTheme();
   const { value, loading, error } = useAsync(async () => {
-    const { facets } = await catalogApi.getEntityFacets({
-      filter: { kind: NHI_KIND },
-      facets: OVERVIEW_FACETS,
-    });
+    const facets = await inventoryFacets(
+      { nhiApi, catalogApi },
+      {},
+      OVERVIEW_FACETS,
+    );
     const count = (facet: string, v: string) =>
       facets[facet]?.find(f => f.value === v)?.count ?? 0;
     const total = (facets['spec.category'] ?? []).reduce(
@@ -44,7 +48,7 @@ export function OverviewTab() {
       0,
     );
     return { count, total, providers: facets['spec.provider'] ?? [] };
-  }, [catalogApi]);
+  }, [nhiApi, catalogApi]);
 
   if (loading) return <Progress />;
   if (error) return <ResponseErrorPanel error={error} />;

@@ -18,8 +18,9 @@ import {
   makeStyles,
 } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
-import { NHI_KIND } from '@backstage-nhi/nhi-common';
+import { nhiApiRef } from '../../api';
 import { nhiScorecardsApiRef } from '../../scorecards';
+import { inventoryFacets } from './inventoryData';
 
 type Row = {
   ref: string;
@@ -46,6 +47,7 @@ const useStyles = makeStyles({
 export function TeamsTab() {
   const classes = useStyles();
   const catalogApi = useApi(catalogApiRef);
+  const nhiApi = useApi(nhiApiRef);
   const scorecards = useApi(nhiScorecardsApiRef);
   const { value, loading, error } = useAsync(async (): Promise<Row[]> => {
     const { items } = await catalogApi.getEntities({
@@ -56,13 +58,10 @@ export function TeamsTab() {
     const [results, owned] = await Promise.all([
       scorecards.runMany(refs, 'nhi-group-'),
       // identities per owner, in one facet query
-      catalogApi.getEntityFacets({
-        filter: { kind: NHI_KIND },
-        facets: ['relations.ownedBy'],
-      }),
+      inventoryFacets({ nhiApi, catalogApi }, {}, ['relations.ownedBy']),
     ]);
     const ownedBy = new Map(
-      owned.facets['relations.ownedBy'].map(f => [
+      (owned['relations.ownedBy'] ?? []).map(f => [
         f.value.toLowerCase(),
         f.count,
       ]),
@@ -98,7 +97,7 @@ export function TeamsTab() {
         b.facts.critical - a.facts.critical ||
         a.ref.localeCompare(b.ref),
     );
-  }, [catalogApi, scorecards]);
+  }, [catalogApi, nhiApi, scorecards]);
 
   return (
     <InfoCard

@@ -1,18 +1,11 @@
-import { NHI_KIND } from '@backstage-nhi/nhi-common';
+import {
+  NHI_KIND,
+  NhiInventoryFacet,
+  NhiInventoryFilters,
+} from '@backstage-nhi/nhi-common';
 
 /** The inventory's filters, as kept in the page URL. */
-export interface InventoryFilters {
-  provider?: string;
-  category?: string;
-  level?: string;
-  rule?: string;
-  /** `unowned`, or an owner entity ref. */
-  owner?: string;
-  dormant?: boolean;
-  rotation?: string;
-  /** Free text: external id, ARN, key id, name. */
-  q?: string;
-}
+export type InventoryFilters = NhiInventoryFilters;
 
 export const FILTER_KEYS: Array<keyof InventoryFilters> = [
   'provider',
@@ -83,7 +76,7 @@ export const INVENTORY_FIELDS = [
 ];
 
 /** The counts next to the inventory's filters. */
-export const INVENTORY_FACETS = [
+export const INVENTORY_FACETS: NhiInventoryFacet[] = [
   'spec.provider',
   'spec.category',
   'spec.risk.level',
@@ -91,7 +84,7 @@ export const INVENTORY_FACETS = [
 ];
 
 /** The counts behind the overview's charts. */
-export const OVERVIEW_FACETS = [
+export const OVERVIEW_FACETS: NhiInventoryFacet[] = [
   'spec.category',
   'spec.risk.level',
   'spec.ownership.status',

@@ -1,0 +1,404 @@
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  ANNOTATION_NHI_SOURCE,
+  NHI_INVENTORY_FACETS,
+  NHI_KIND,
+  NhiInventoryFacet,
+  NhiInventoryFacets,
+  NhiInventoryFilters,
+  NhiInventoryItem,
+  NhiInventoryPage,
+  NonHumanIdentityEntity,
+} from '@backstage-nhi/nhi-common';
+import { Knex } from 'knex';
+
+/** The source key of identities written by hand in catalog files. */
+export const DECLARED_SOURCE = 'declared';
+
+const TABLE = 'nhi_inventory';
+// 21 columns a row: 400 rows stay under SQLite's and PostgreSQL's bind limits.
+const CHUNK = 400;
+const DORMANT_RULE = 'NHI-DORMANT-IDENTITY';
+
+type Row = {
+  entity_ref: string;
+  source_key: string;
+  name: string;
+  namespace: string;
+  title: string | null;
+  type: string;
+  category: string;
+  provider: string;
+  account: string | null;
+  external_id: string;
+  owner: string | null;
+  ownership_status: string;
+  ownership_provenance: string;
+  suggested_owners: string | null;
+  risk_level: string | null;
+  risk_score: number | null;
+  rules: string;
+  rotation_status: string | null;
+  last_used_at: string | null;
+  last_used_never: boolean | number;
+  search_text: string;
+};
+
+const FACET_COLUMNS: Record<NhiInventoryFacet, keyof Row> = {
+  'spec.provider': 'provider',
+  'spec.category': 'category',
+  'spec.risk.level': 'risk_level',
+  'spec.rotation.status': 'rotation_status',
+  'spec.ownership.status': 'ownership_status',
+  'relations.ownedBy': 'owner',
+};
+
+/** A full, lower-case group ref, as the catalog's `ownedBy` relation has it. */
+export function ownerRef(owner: string, defaultNamespace = 'default') {
+  return stringifyEntityRef(
+    parseEntityRef(owner, { defaultKind: 'group', defaultNamespace }),
+  ).toLowerCase();
+}
+
+/** The summary row of one identity. */
+export function inventoryRow(
+  entity: NonHumanIdentityEntity,
+  sourceKey: string,
+): Row {
+  const { metadata, spec } = entity;
+  const namespace = metadata.namespace ?? 'default';
+  let owner: string | null = null;
+  if (spec.owner) {
+    try {
+      owner = ownerRef(spec.owner, namespace);
+    } catch {
+      owner = spec.owner.toLowerCase();
+    }
+  }
+  const search = [
+    metadata.name,
+    metadata.title,
+    spec.externalId,
+    ...(spec.credentials ?? []).map(c => c.id),
+  ]
+    .filter((s): s is string => typeof s === 'string' && s !== '')
+    .join('\n')
+    .toLowerCase();
+  return {
+    entity_ref: stringifyEntityRef({
+      kind: NHI_KIND,
+      namespace,
+      name: metadata.name,
+    }).toLowerCase(),
+    source_key: sourceKey,
+    name: metadata.name,
+    namespace,
+    title: metadata.title ?? null,
+    type: spec.type,
+    category: spec.category,
+    provider: spec.provider,
+    account: spec.account ?? null,
+    external_id: spec.externalId,
+    owner,
+    ownership_status: spec.ownership?.status ?? (owner ? 'owned' : 'unowned'),
+    ownership_provenance: spec.ownership?.provenance ?? 'none',
+    suggested_owners: spec.ownership?.suggestedOwners?.length
+      ? JSON.stringify(spec.ownership.suggestedOwners)
+      : null,
+    risk_level: spec.risk?.level ?? null,
+    risk_score: spec.risk?.score ?? null,
+    rules: ` ${(spec.risk?.rules ?? []).join(' ')} `,
+    rotation_status: spec.rotation?.status ?? null,
+    last_used_at: spec.lastUsed?.at ?? null,
+    last_used_never: !!spec.lastUsed?.never,
+    search_text: search,
+  };
+}
+
+function toItem(row: Row): NhiInventoryItem {
+  const spec: NhiInventoryItem['spec'] = {
+    type: row.type,
+    category: row.category as NhiInventoryItem['spec']['category'],
+    provider: row.provider,
+    externalId: row.external_id,
+    ownership: {
+      status: row.ownership_status as 'owned' | 'unowned',
+      provenance:
+        row.ownership_provenance as NhiInventoryItem['spec']['ownership']['provenance'],
+      ...(row.suggested_owners
+        ? { suggestedOwners: JSON.parse(row.suggested_owners) }
+        : {}),
+    },
+  };
+  if (row.account) spec.account = row.account;
+  if (row.owner) spec.owner = row.owner;
+  if (row.risk_level) {
+    spec.risk = { level: row.risk_level, score: row.risk_score ?? 0 };
+  }
+  if (row.rotation_status) {
+    spec.rotation = {
+      status: row.rotation_status as NonNullable<
+        NhiInventoryItem['spec']['rotation']
+      >['status'],
+    };
+  }
+  if (row.last_used_at || row.last_used_never) {
+    spec.lastUsed = row.last_used_never
+      ? { never: true }
+      : { at: row.last_used_at ?? undefined };
+  }
+  return {
+    kind: NHI_KIND,
+    metadata: {
+      name: row.name,
+      namespace: row.namespace,
+      ...(row.title ? { title: row.title } : {}),
+    },
+    spec,
+  };
+}
+
+function likeEscape(text: string) {
+  return text.replace(/[\\%_]/g, c => `\\${c}`);
+}
+
+/** Reads inventory filters from a query string, refusing what is malformed. */
+export function parseInventoryFilters(
+  query: Record<string, unknown>,
+): NhiInventoryFilters {
+  const filters: NhiInventoryFilters = {};
+  for (const key of [
+    'provider',
+    'category',
+    'level',
+    'rule',
+    'owner',
+    'rotation',
+    'q',
+  ] as const) {
+    const value = query[key];
+    if (value === undefined || value === '') continue;
+    if (typeof value !== 'string') {
+      throw new InputError(`${key} must be given once, as text`);
+    }
+    if (value.length > 1000) {
+      throw new InputError(`${key} is longer than 1000 characters`);
+    }
+    filters[key] = value;
+  }
+  if (query.dormant !== undefined && query.dormant !== '') {
+    if (query.dormant !== 'true' && query.dormant !== 'false') {
+      throw new InputError('dormant must be true or false');
+    }
+    if (query.dormant === 'true') filters.dormant = true;
+  }
+  if (filters.owner && filters.owner !== 'unowned') {
+    try {
+      filters.owner = ownerRef(filters.owner);
+    } catch (e) {
+      throw new InputError(`owner: ${(e as Error).message}`);
+    }
+  }
+  return filters;
+}
+
+/** Reads the requested facets, refusing unknown ones. */
+export function parseInventoryFacets(value: unknown): NhiInventoryFacet[] {
+  if (value === undefined || value === '') return [...NHI_INVENTORY_FACETS];
+  if (typeof value !== 'string') {
+    throw new InputError('facet must be given once, comma separated');
+  }
+  const facets = value.split(',').map(f => f.trim());
+  for (const f of facets) {
+    if (!(NHI_INVENTORY_FACETS as readonly string[]).includes(f)) {
+      throw new InputError(
+        `unknown facet ${JSON.stringify(f)}; known: ${NHI_INVENTORY_FACETS.join(
+          ', ',
+        )}`,
+      );
+    }
+  }
+  return [...new Set(facets)] as NhiInventoryFacet[];
+}
+
+/**
+ * The inventory summary (`nhi_inventory`): one narrow row per identity,
+ * written with the same deltas the pipeline sends to the catalog, so that
+ * the NHI page's pages and counts are indexed queries over one table.
+ */
+export class NhiInventoryStore {
+  constructor(private readonly knex: Knex) {}
+
+  async upsert(sourceKey: string, entities: NonHumanIdentityEntity[]) {
+    for (let i = 0; i < entities.length; i += CHUNK) {
+      const rows = entities
+        .slice(i, i + CHUNK)
+        .map(e => inventoryRow(e, sourceKey));
+      await this.knex(TABLE).insert(rows).onConflict('entity_ref').merge();
+    }
+  }
+
+  /** Removes rows of one source (refs as kind:namespace/name, any case). */
+  async delete(sourceKey: string, entityRefs: string[]) {
+    for (let i = 0; i < entityRefs.length; i += CHUNK) {
+      await this.knex(TABLE)
+        .where({ source_key: sourceKey })
+        .whereIn(
+          'entity_ref',
+          entityRefs.slice(i, i + CHUNK).map(r => r.toLowerCase()),
+        )
+        .delete();
+    }
+  }
+
+  /** The refs of one source's rows. */
+  async refsOf(sourceKey: string): Promise<string[]> {
+    const rows = await this.knex(TABLE)
+      .where({ source_key: sourceKey })
+      .select('entity_ref');
+    return rows.map(r => r.entity_ref);
+  }
+
+  private filtered(filters: NhiInventoryFilters) {
+    const query = this.knex<Row>(TABLE);
+    if (filters.provider) query.where('provider', filters.provider);
+    if (filters.category) query.where('category', filters.category);
+    if (filters.level) query.where('risk_level', filters.level);
+    if (filters.rotation) query.where('rotation_status', filters.rotation);
+    if (filters.rule) {
+      query.whereRaw(`rules like ? escape '\\'`, [
+        `% ${likeEscape(filters.rule)} %`,
+      ]);
+    }
+    if (filters.dormant) {
+      query.whereRaw(`rules like ? escape '\\'`, [
+        `% ${likeEscape(DORMANT_RULE)} %`,
+      ]);
+    }
+    if (filters.owner === 'unowned') {
+      query.where('ownership_status', 'unowned');
+    } else if (filters.owner) {
+      query.where('owner', filters.owner.toLowerCase());
+    }
+    const q = filters.q?.trim().toLowerCase();
+    if (q) {
+      query.whereRaw(`search_text like ? escape '\\'`, [`%${likeEscape(q)}%`]);
+    }
+    return query;
+  }
+
+  async query(
+    filters: NhiInventoryFilters,
+    page: { offset: number; limit: number },
+  ): Promise<NhiInventoryPage> {
+    const [rows, [{ count }]] = await Promise.all([
+      this.filtered(filters)
+        .select('*')
+        .orderBy([
+          { column: 'name', order: 'asc' },
+          { column: 'entity_ref', order: 'asc' },
+        ])
+        .offset(page.offset)
+        .limit(page.limit),
+      this.filtered(filters).count({ count: '*' }),
+    ]);
+    return {
+      items: (rows as Row[]).map(toItem),
+      totalCount: Number(count),
+    };
+  }
+
+  /**
+   * Counts under the filters: one grouped scan for the low-cardinality
+   * facets, one more for owners when asked.
+   */
+  async facets(
+    filters: NhiInventoryFilters,
+    facets: NhiInventoryFacet[],
+  ): Promise<NhiInventoryFacets> {
+    const grouped = facets.filter(f => f !== 'relations.ownedBy');
+    const columns = grouped.map(f => FACET_COLUMNS[f]);
+    const [groups, owners] = await Promise.all([
+      columns.length
+        ? this.filtered(filters)
+            .select(columns)
+            .count({ count: '*' })
+            .groupBy(columns)
+        : this.filtered(filters).count({ count: '*' }),
+      facets.includes('relations.ownedBy')
+        ? this.filtered(filters)
+            .whereNotNull('owner')
+            .select('owner')
+            .count({ count: '*' })
+            .groupBy('owner')
+        : Promise.resolve([]),
+    ]);
+    const result: NhiInventoryFacets['facets'] = {};
+    let totalCount = 0;
+    const tallies = grouped.map(() => new Map<string, number>());
+    for (const g of groups as Array<Record<string, unknown>>) {
+      const count = Number(g.count);
+      totalCount += count;
+      columns.forEach((column, i) => {
+        const value = g[column];
+        if (value === null || value === undefined) return;
+        const key = String(value);
+        tallies[i].set(key, (tallies[i].get(key) ?? 0) + count);
+      });
+    }
+    grouped.forEach((facet, i) => {
+      result[facet] = sortCounts(tallies[i]);
+    });
+    if (facets.includes('relations.ownedBy')) {
+      result['relations.ownedBy'] = sortCounts(
+        new Map(
+          (owners as Array<{ owner: string; count: unknown }>).map(o => [
+            o.owner,
+            Number(o.count),
+          ]),
+        ),
+      );
+    }
+    return { totalCount, facets: result };
+  }
+}
+
+function sortCounts(tally: Map<string, number>) {
+  return [...tally]
+    .map(([value, count]) => ({ value, count }))
+    .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+}
+
+/**
+ * Removes the summary rows of hand-written identities that are no longer in
+ * the catalog (their file was removed or unregistered). Returns how many.
+ */
+export async function sweepDeclaredInventory(options: {
+  inventory: NhiInventoryStore;
+  catalog: CatalogService;
+  credentials: BackstageCredentials;
+}): Promise<number> {
+  const { inventory, catalog, credentials } = options;
+  const refs = await inventory.refsOf(DECLARED_SOURCE);
+  const gone: string[] = [];
+  for (let i = 0; i < refs.length; i += CHUNK) {
+    const chunk = refs.slice(i, i + CHUNK);
+    const { items } = await catalog.getEntitiesByRefs(
+      {
+        entityRefs: chunk,
+        fields: ['kind', 'metadata.name', 'metadata.annotations'],
+      },
+      { credentials },
+    );
+    items.forEach((entity, j) => {
+      if (!entity || entity.metadata.annotations?.[ANNOTATION_NHI_SOURCE]) {
+        gone.push(chunk[j]);
+      }
+    });
+  }
+  await inventory.delete(DECLARED_SOURCE, gone);
+  return gone.length;
+}
