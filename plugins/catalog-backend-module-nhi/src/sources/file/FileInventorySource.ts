@@ -3,6 +3,7 @@ import {
   UrlReaderService,
 } from '@backstage/backend-plugin-api';
 import {
+  NhiIdentityRecord,
   NhiIdentitySource,
   NhiSourceReadContext,
   NhiSourceReadSummary,
@@ -80,17 +81,24 @@ export class FileInventorySource implements NhiIdentitySource {
       };
     }
     const parsed = parseInventory(text, { format: this.format, location });
+    // Large inventories: let the text and each emitted batch be collected
+    // while the rest is still being emitted.
+    const bytes = text.length;
+    text = '';
     if (parsed.fatal) {
       return { complete: false, completeScopes: [], errors: [parsed.fatal] };
     }
-    for (let i = 0; i < parsed.records.length; i += BATCH) {
-      await context.emit(parsed.records.slice(i, i + BATCH));
+    const records: Array<NhiIdentityRecord | undefined> = parsed.records;
+    for (let i = 0; i < records.length; i += BATCH) {
+      const batch = records.slice(i, i + BATCH) as NhiIdentityRecord[];
+      records.fill(undefined, i, i + BATCH);
+      await context.emit(batch);
     }
     return {
       complete: parsed.errors.length === 0,
       completeScopes: [],
       errors: parsed.errors,
-      stats: { items: parsed.items, bytes: text.length },
+      stats: { items: parsed.items, bytes },
     };
   }
 }

@@ -308,6 +308,8 @@ export function parseInventory(
       continue;
     }
     const record = toRecord(item, defaults);
+    // the parsed item is not needed again: let it be collected
+    items[i] = undefined;
     if (typeof record === 'string') {
       bad.push({ index: i, message: `${prefix} ${record}` });
       continue;
