@@ -26,13 +26,13 @@ exports.up = async function up(knex) {
     table.string('name', 255).notNullable().comment('metadata.name');
     table.string('namespace', 255).notNullable().comment('metadata.namespace');
     table.text('title').nullable().comment('metadata.title');
-    table.string('type', 64).notNullable().comment('spec.type');
+    table.text('type').notNullable().comment('spec.type');
     table.string('category', 64).notNullable().comment('spec.category');
-    table.string('provider', 64).notNullable().comment('spec.provider');
-    table.string('account', 255).nullable().comment('spec.account');
+    table.text('provider').notNullable().comment('spec.provider');
+    table.text('account').nullable().comment('spec.account');
     table.text('external_id').notNullable().comment('spec.externalId');
     table
-      .string('owner', 255)
+      .text('owner')
       .nullable()
       .comment('spec.owner as a full entity ref in lower case');
     table
@@ -57,7 +57,7 @@ exports.up = async function up(knex) {
       .string('rotation_status', 32)
       .nullable()
       .comment('spec.rotation.status');
-    table.string('last_used_at', 64).nullable().comment('spec.lastUsed.at');
+    table.text('last_used_at').nullable().comment('spec.lastUsed.at');
     table
       .boolean('last_used_never')
       .notNullable()
@@ -69,6 +69,11 @@ exports.up = async function up(knex) {
       .comment(
         'Lower-case name, title, external id and credential ids, for the search box',
       );
+    table
+      .timestamp('updated_at', { useTz: true })
+      .notNullable()
+      .defaultTo(knex.fn.now())
+      .comment('When the row was last written');
     table.index(['name'], 'nhi_inventory_name_idx');
     table.index(['owner'], 'nhi_inventory_owner_idx');
     table.index(['category'], 'nhi_inventory_category_idx');

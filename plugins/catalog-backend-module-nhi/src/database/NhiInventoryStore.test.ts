@@ -14,7 +14,7 @@ import {
   inventoryRow,
   parseInventoryFacets,
   parseInventoryFilters,
-  sweepDeclaredInventory,
+  syncDeclaredInventory,
 } from './NhiInventoryStore';
 import { NhiPipelineStore } from './NhiPipelineStore';
 
@@ -274,16 +274,28 @@ describe.each(databases.eachSupportedId())(
       ]);
     });
 
-    it('sweeps hand-written identities that left the catalog', async () => {
+    it('adds every hand-written identity once, then sweeps those that left the catalog', async () => {
       const { store } = await setup();
-      await store.inventory.upsert(DECLARED_SOURCE, [
-        identity('kept-by-hand'),
-        identity('deleted-by-hand'),
-        identity('now-from-a-source'),
-      ]);
+      const fromFile = identity('from-a-file', {
+        owner: 'team-a',
+        ownership: { status: 'owned', provenance: 'declared' },
+      });
       const catalog = {
-        getEntitiesByRefs: jest.fn(async ({ entityRefs }: any) => ({
+        streamEntities: jest.fn(async function* stream() {
+          yield [
+            { kind: 'NonHumanIdentity', metadata: { name: 'from-a-file' } },
+            {
+              kind: 'NonHumanIdentity',
+              metadata: {
+                name: 'aws-deploy-bot',
+                annotations: { 'backstage-nhi.io/source': 'aws:prod' },
+              },
+            },
+          ];
+        }),
+        getEntitiesByRefs: jest.fn(async ({ entityRefs, fields }: any) => ({
           items: entityRefs.map((ref: string) => {
+            if (ref.endsWith('/from-a-file')) return fromFile;
             if (ref.endsWith('/kept-by-hand')) {
               return {
                 kind: 'NonHumanIdentity',
@@ -299,21 +311,74 @@ describe.each(databases.eachSupportedId())(
                 },
               };
             }
+            expect(fields).toBeDefined(); // only the sweep asks for others
             return undefined;
           }),
         })),
       } as any;
-      const removed = await sweepDeclaredInventory({
-        inventory: store.inventory,
-        catalog,
-        credentials: mockCredentials.service(),
-      });
-      expect(removed).toBe(2);
-      expect(await store.inventory.refsOf(DECLARED_SOURCE)).toEqual([
+      const markSynced = jest.fn(async () => {});
+      const sync = (synced: boolean, graceMs?: number) =>
+        syncDeclaredInventory({
+          inventory: store.inventory,
+          catalog,
+          credentials: mockCredentials.service(),
+          synced,
+          markSynced,
+          graceMs,
+        });
+
+      expect(await sync(false)).toEqual({ added: 1, removed: 0 });
+      expect(markSynced).toHaveBeenCalledTimes(1);
+      expect(
+        (
+          await store.inventory.query(
+            { owner: 'group:default/team-a' },
+            { offset: 0, limit: 10 },
+          )
+        ).items.map(i => i.metadata.name),
+      ).toEqual(['aws-deploy-bot', 'from-a-file']);
+
+      await store.inventory.upsert(DECLARED_SOURCE, [
+        identity('kept-by-hand'),
+        identity('deleted-by-hand'),
+        identity('now-from-a-source'),
+      ]);
+      // rows written in the last minutes are left alone: the catalog may not
+      // have stitched them yet
+      expect(await sync(true)).toEqual({ added: 0, removed: 0 });
+      expect(await sync(true, 0)).toEqual({ added: 0, removed: 2 });
+      expect(catalog.streamEntities).toHaveBeenCalledTimes(1);
+      expect((await store.inventory.refsOf(DECLARED_SOURCE)).sort()).toEqual([
+        'nonhumanidentity:default/from-a-file',
         'nonhumanidentity:default/kept-by-hand',
       ]);
       // the sources' rows are untouched
-      expect((await store.inventory.facets({}, [])).totalCount).toBe(5);
+      expect((await store.inventory.facets({}, [])).totalCount).toBe(6);
+    });
+
+    it('takes values of any length and filter values in any case', async () => {
+      const { store } = await setup();
+      const long = 'x'.repeat(300);
+      await store.inventory.upsert('file:ci', [
+        identity('long-values', {
+          type: long,
+          provider: long,
+          account: long,
+          owner: `group:default/${'t'.repeat(300)}`,
+          ownership: { status: 'owned', provenance: 'tagged' },
+          risk: { level: 'high', score: 50, rules: ['NHI-X'], findings: [] },
+        }),
+      ]);
+      const page = await store.inventory.query(
+        parseInventoryFilters({
+          level: 'HIGH',
+          rule: 'nhi-x',
+          category: 'Service-Account',
+        }),
+        { offset: 0, limit: 10 },
+      );
+      expect(page.items.map(i => i.metadata.name)).toEqual(['long-values']);
+      expect(page.items[0].spec.type).toBe(long);
     });
 
     it('serves the routes once every source has written its identities', async () => {
@@ -360,6 +425,16 @@ describe.each(databases.eachSupportedId())(
       await store.markInventorySynced('file:ci', new Date());
       // a later run start keeps the mark
       await store.startRun('file:ci', new Date());
+      expect((await get('/nhi/inventory')).body.reason).toBe(
+        'waiting for the hand-written identities to be summarised',
+      );
+      await store.markInventorySynced(DECLARED_SOURCE, new Date());
+      // which is not a source the sources route lists
+      expect((await store.listRuns()).map(r => r.sourceKey).sort()).toEqual([
+        'aws:prod',
+        'declared',
+        'file:ci',
+      ]);
 
       const page = await get('/nhi/inventory?owner=unowned&limit=1&offset=1');
       expect(page.status).toBe(200);

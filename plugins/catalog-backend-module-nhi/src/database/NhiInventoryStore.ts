@@ -195,6 +195,11 @@ export function parseInventoryFilters(
     }
     if (query.dormant === 'true') filters.dormant = true;
   }
+  // as the catalog matches them: whatever the case
+  for (const key of ['category', 'level', 'rotation'] as const) {
+    if (filters[key]) filters[key] = filters[key]!.toLowerCase();
+  }
+  if (filters.rule) filters.rule = filters.rule.toUpperCase();
   if (filters.owner && filters.owner !== 'unowned') {
     try {
       filters.owner = ownerRef(filters.owner);
@@ -234,9 +239,10 @@ export class NhiInventoryStore {
 
   async upsert(sourceKey: string, entities: NonHumanIdentityEntity[]) {
     for (let i = 0; i < entities.length; i += CHUNK) {
+      const now = new Date();
       const rows = entities
         .slice(i, i + CHUNK)
-        .map(e => inventoryRow(e, sourceKey));
+        .map(e => ({ ...inventoryRow(e, sourceKey), updated_at: now }));
       await this.knex(TABLE).insert(rows).onConflict('entity_ref').merge();
     }
   }
@@ -254,11 +260,11 @@ export class NhiInventoryStore {
     }
   }
 
-  /** The refs of one source's rows. */
-  async refsOf(sourceKey: string): Promise<string[]> {
-    const rows = await this.knex(TABLE)
-      .where({ source_key: sourceKey })
-      .select('entity_ref');
+  /** The refs of one source's rows (those last written before a time). */
+  async refsOf(sourceKey: string, writtenBefore?: Date): Promise<string[]> {
+    const query = this.knex(TABLE).where({ source_key: sourceKey });
+    if (writtenBefore) query.where('updated_at', '<', writtenBefore);
+    const rows = await query.select('entity_ref');
     return rows.map(r => r.entity_ref);
   }
 
@@ -373,16 +379,67 @@ function sortCounts(tally: Map<string, number>) {
 }
 
 /**
- * Removes the summary rows of hand-written identities that are no longer in
- * the catalog (their file was removed or unregistered). Returns how many.
+ * Keeps the summary rows of hand-written identities (kind NonHumanIdentity
+ * in catalog files, without a source annotation) in step with the catalog:
+ *
+ * - once per database, adds every one the catalog has (the processor writes
+ *   them only when it next processes each, which may be a processing
+ *   interval away after an upgrade), then records that they are all in;
+ * - removes the rows of those no longer in the catalog, leaving rows written
+ *   in the last minutes alone (the catalog may not have stitched them yet).
+ *
+ * Returns how many rows it added and removed.
  */
-export async function sweepDeclaredInventory(options: {
+export async function syncDeclaredInventory(options: {
   inventory: NhiInventoryStore;
   catalog: CatalogService;
   credentials: BackstageCredentials;
-}): Promise<number> {
+  synced: boolean;
+  markSynced(): Promise<void>;
+  graceMs?: number;
+}): Promise<{ added: number; removed: number }> {
   const { inventory, catalog, credentials } = options;
-  const refs = await inventory.refsOf(DECLARED_SOURCE);
+  let added = 0;
+  if (!options.synced) {
+    const declared: string[] = [];
+    for await (const page of catalog.streamEntities(
+      {
+        filter: { kind: NHI_KIND },
+        fields: [
+          'kind',
+          'metadata.name',
+          'metadata.namespace',
+          `metadata.annotations.${ANNOTATION_NHI_SOURCE}`,
+        ],
+        pageSize: 1000,
+      },
+      { credentials },
+    )) {
+      for (const entity of page) {
+        if (!entity.metadata.annotations?.[ANNOTATION_NHI_SOURCE]) {
+          declared.push(stringifyEntityRef(entity));
+        }
+      }
+    }
+    for (let i = 0; i < declared.length; i += CHUNK) {
+      const { items } = await catalog.getEntitiesByRefs(
+        { entityRefs: declared.slice(i, i + CHUNK) },
+        { credentials },
+      );
+      const found = items.filter(
+        (e): e is NonHumanIdentityEntity =>
+          !!e && e.kind === NHI_KIND && !!e.spec,
+      );
+      await inventory.upsert(DECLARED_SOURCE, found);
+      added += found.length;
+    }
+    await options.markSynced();
+  }
+
+  const refs = await inventory.refsOf(
+    DECLARED_SOURCE,
+    new Date(Date.now() - (options.graceMs ?? 5 * 60_000)),
+  );
   const gone: string[] = [];
   for (let i = 0; i < refs.length; i += CHUNK) {
     const chunk = refs.slice(i, i + CHUNK);
@@ -400,5 +457,5 @@ export async function sweepDeclaredInventory(options: {
     });
   }
   await inventory.delete(DECLARED_SOURCE, gone);
-  return gone.length;
+  return { added, removed: gone.length };
 }

@@ -158,9 +158,24 @@ export class NhiPipelineStore {
 
   /** Records that every identity of the source is in the inventory summary. */
   async markInventorySynced(sourceKey: string, at: Date) {
-    await this.knex('nhi_source_runs')
+    const updated = await this.knex('nhi_source_runs')
       .where({ source_key: sourceKey })
       .update({ inventory_synced_at: at });
+    if (!updated) {
+      // hand-written identities have no runs: a row of their own
+      await this.knex('nhi_source_runs')
+        .insert({
+          source_key: sourceKey,
+          status: 'succeeded',
+          started_at: at,
+          finished_at: at,
+          counts: '{}',
+          errors: '[]',
+          inventory_synced_at: at,
+        })
+        .onConflict('source_key')
+        .merge(['inventory_synced_at']);
+    }
   }
 
   /** The sources whose identities are all in the inventory summary. */

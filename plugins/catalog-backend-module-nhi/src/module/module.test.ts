@@ -1,5 +1,6 @@
 import {
   coreServices,
+  SchedulerService,
   createBackendModule,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
@@ -88,6 +89,7 @@ async function startPipeline(
   const sharedEvents = mockServices.events();
   const source = new ControlledSource();
   let events: EventsService | undefined;
+  let scheduler: SchedulerService | undefined;
   const { server } = await startTestBackend({
     features: [
       catalogPlugin,
@@ -100,10 +102,12 @@ async function startPipeline(
             deps: {
               sources: nhiSourcesExtensionPoint,
               events: eventsServiceRef,
+              scheduler: coreServices.scheduler,
             },
             async init(deps) {
               deps.sources.addSource(source);
               events = deps.events;
+              scheduler = deps.scheduler;
             },
           });
         },
@@ -185,6 +189,10 @@ async function startPipeline(
         .get('/api/catalog/nhi/sources')
         .set(auth);
       return runs.body.items[0].lastRun;
+    },
+    /** Runs the task that summarises hand-written identities. */
+    async syncDeclared() {
+      await scheduler!.triggerTask('nhi-inventory-declared-sync');
     },
     /** The inventory summary: `null` until it is ready. */
     async inventory(query = ''): Promise<{
@@ -342,6 +350,8 @@ describe.each(databases.eachSupportedId())(
       });
 
       // The summary has them, and the hand-written one once processed.
+      expect(await api.inventory()).toBeNull(); // hand-written ones pending
+      await api.syncDeclared();
       expect(
         await eventually(
           () => api.inventory(),

@@ -27,7 +27,10 @@ import { loadEnrichmentContext } from '../lib/loadContext';
 import { NonHumanIdentityProcessor } from '../processors/NonHumanIdentityProcessor';
 import { NhiEntityProvider } from '../providers/NhiEntityProvider';
 import { createSourcesRouter } from '../service/router';
-import { sweepDeclaredInventory } from '../database/NhiInventoryStore';
+import {
+  DECLARED_SOURCE,
+  syncDeclaredInventory,
+} from '../database/NhiInventoryStore';
 import { FileInventorySource } from '../sources/file/FileInventorySource';
 import {
   readFileSourceConfigs,
@@ -227,22 +230,29 @@ export const catalogModuleNhi = createBackendModule({
           },
         });
 
-        // Hand-written identities are summarised when processed; drop the
-        // rows of those that left the catalog.
+        // Hand-written identities are summarised when processed; this task
+        // adds them all once per database and drops the rows of those that
+        // left the catalog.
         await scheduler.scheduleTask({
-          id: 'nhi-inventory-declared-sweep',
+          id: 'nhi-inventory-declared-sync',
           frequency: { minutes: 10 },
-          timeout: { minutes: 5 },
-          initialDelay: { minutes: 1 },
+          timeout: { minutes: 10 },
+          initialDelay: { seconds: 5 },
           fn: async () => {
-            const removed = await sweepDeclaredInventory({
+            const synced = (await store.inventorySyncedSources()).has(
+              DECLARED_SOURCE,
+            );
+            const result = await syncDeclaredInventory({
               inventory: store.inventory,
               catalog,
               credentials: await auth.getOwnServiceCredentials(),
+              synced,
+              markSynced: () =>
+                store.markInventorySynced(DECLARED_SOURCE, new Date()),
             });
-            if (removed) {
+            if (result.added || result.removed) {
               logger.info(
-                `NHI inventory summary: ${removed} hand-written identities no longer in the catalog removed`,
+                `NHI inventory summary: ${result.added} hand-written identities added, ${result.removed} no longer in the catalog removed`,
               );
             }
           },

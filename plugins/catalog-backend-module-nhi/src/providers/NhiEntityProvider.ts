@@ -12,6 +12,7 @@ import {
 } from '@backstage/plugin-catalog-node';
 import {
   ANNOTATION_NHI_SOURCE,
+  isNonHumanIdentityEntity,
   NHI_KIND,
   nhiEntityName,
   NhiApprovedClaim,
@@ -235,6 +236,12 @@ export class NhiEntityProvider implements EntityProvider {
         added: batch.map(b => ({ entity: b.entity, locationKey })),
         removed: [],
       });
+      // The summary before the hashes: if it fails, the next run sends
+      // these identities again instead of taking them for unchanged.
+      await store.inventory.upsert(
+        key,
+        batch.map(b => b.entity),
+      );
       await store.upsertEmitted(
         key,
         batch.map(
@@ -245,10 +252,6 @@ export class NhiEntityProvider implements EntityProvider {
             fallback: b.fallback,
           }),
         ),
-      );
-      await store.inventory.upsert(
-        key,
-        batch.map(b => b.entity),
       );
       for (const b of batch) {
         const before = previous.get(b.entityRef);
@@ -376,8 +379,8 @@ export class NhiEntityProvider implements EntityProvider {
           added: [],
           removed: chunk.map(entityRef => ({ entityRef, locationKey })),
         });
-        await store.deleteEmitted(key, chunk);
         await store.inventory.delete(key, chunk);
+        await store.deleteEmitted(key, chunk);
         counts.removed += chunk.length;
         removedKnown += chunk.filter(ref => previous.has(ref)).length;
       }
@@ -389,6 +392,9 @@ export class NhiEntityProvider implements EntityProvider {
       // Every identity of the source was written to the inventory summary:
       // drop rows it no longer has, then let the NHI page read it.
       try {
+        // Identities kept from an earlier run (their record is invalid now)
+        // are summarised from the catalog's copy.
+        await this.summariseFromCatalog([...kept]);
         const present = new Set(
           [...seen, ...kept].map(ref => ref.toLowerCase()),
         );
@@ -508,9 +514,25 @@ export class NhiEntityProvider implements EntityProvider {
       ],
       removed: [],
     });
-    await store.updateHash(this.sourceKey, entityRef, hashEntity(entity));
     await store.inventory.upsert(this.sourceKey, [entity]);
+    await store.updateHash(this.sourceKey, entityRef, hashEntity(entity));
     return true;
+  }
+
+  private async summariseFromCatalog(entityRefs: string[]) {
+    const { catalog, auth, store } = this.options;
+    for (let i = 0; i < entityRefs.length; i += 500) {
+      const { items } = await catalog.getEntitiesByRefs(
+        { entityRefs: entityRefs.slice(i, i + 500) },
+        { credentials: await auth.getOwnServiceCredentials() },
+      );
+      await store.inventory.upsert(
+        this.sourceKey,
+        items.filter((e): e is NonHumanIdentityEntity =>
+          isNonHumanIdentityEntity(e),
+        ),
+      );
+    }
   }
 
   private async catalogRefsOfSource(): Promise<string[]> {

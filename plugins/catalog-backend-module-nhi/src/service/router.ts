@@ -18,6 +18,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { NhiPipelineStore } from '../database/NhiPipelineStore';
 import {
+  DECLARED_SOURCE,
   parseInventoryFacets,
   parseInventoryFilters,
 } from '../database/NhiInventoryStore';
@@ -100,6 +101,9 @@ export function createSourcesRouter(options: {
       return `waiting for a complete run of ${pending
         .map(s => s.key)
         .join(', ')}`;
+    }
+    if (!synced.has(DECLARED_SOURCE)) {
+      return 'waiting for the hand-written identities to be summarised';
     }
     return undefined;
   };

@@ -25,7 +25,7 @@ import { ReactNode, useEffect, useRef, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { identityPath, relative, RiskLevelChip, RotationChip } from '../shared';
 import { nhiApiRef } from '../../api';
-import { INVENTORY_FACETS, InventoryFilters } from './filters';
+import { INVENTORY_FACETS, InventoryFilters, ownerRef } from './filters';
 import { inventoryFacets, inventoryPage } from './inventoryData';
 
 const LEVELS = ['critical', 'high', 'medium', 'low', 'none'];
@@ -170,8 +170,16 @@ export function InventoryTab(props: {
   };
   // eslint-disable-next-line react-hooks/exhaustive-deps
   useEffect(() => debounced('q', search), [search]);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  useEffect(() => debounced('owner', owner), [owner]);
+  // A half-typed owner ("group:") is said under the box, not sent.
+  const ownerProblem =
+    owner.trim() && owner.trim() !== 'unowned' && !ownerRef(owner)
+      ? 'not a group ref: write team-a, group:default/team-a or unowned'
+      : undefined;
+  useEffect(
+    () => (ownerProblem ? undefined : debounced('owner', owner)),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [owner],
+  );
 
   const facets = useAsync(
     () => inventoryFacets({ nhiApi, catalogApi }, filters, INVENTORY_FACETS),
@@ -278,7 +286,11 @@ export function InventoryTab(props: {
                 value: r.id,
                 label: `${r.id} — ${r.title}`,
               }))}
-              onChange={v => set({ rule: v })}
+              // a rule and "dormant" are one catalog filter: picking a rule
+              // clears "dormant"
+              onChange={v =>
+                set({ rule: v, ...(v ? { dormant: undefined } : {}) })
+              }
             />
           </Grid>
         )}
@@ -291,6 +303,8 @@ export function InventoryTab(props: {
               variant="outlined"
               label="Owner (group ref or “unowned”)"
               value={owner}
+              error={!!ownerProblem}
+              helperText={ownerProblem}
               onChange={e => setOwner(e.target.value)}
             />
           </Grid>

@@ -1,3 +1,4 @@
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
   NHI_KIND,
   NhiInventoryFacet,
@@ -44,7 +45,7 @@ export function catalogFilter(
   if (f.rule) filter['spec.risk.rules'] = f.rule;
   else if (f.dormant) filter['spec.risk.rules'] = 'NHI-DORMANT-IDENTITY';
   if (f.owner === 'unowned') filter['spec.ownership.status'] = 'unowned';
-  else if (f.owner) filter['relations.ownedBy'] = f.owner;
+  else if (f.owner) filter['relations.ownedBy'] = ownerRef(f.owner) ?? f.owner;
   return filter;
 }
 
@@ -91,3 +92,20 @@ export const OVERVIEW_FACETS: NhiInventoryFacet[] = [
   'spec.rotation.status',
   'spec.provider',
 ];
+
+/**
+ * An owner as the catalog's `ownedBy` relation names it (`team-a` is
+ * `group:default/team-a`), or undefined when it is not an entity ref.
+ */
+export function ownerRef(owner: string): string | undefined {
+  try {
+    return stringifyEntityRef(
+      parseEntityRef(owner.trim(), {
+        defaultKind: 'group',
+        defaultNamespace: 'default',
+      }),
+    ).toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
