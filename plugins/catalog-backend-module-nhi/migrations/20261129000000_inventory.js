@@ -81,7 +81,28 @@ exports.up = async function up(knex) {
     table.index(['rotation_status'], 'nhi_inventory_rotation_idx');
     table.index(['ownership_status'], 'nhi_inventory_ownership_idx');
     table.index(['source_key'], 'nhi_inventory_source_idx');
+    table.index(['provider'], 'nhi_inventory_provider_idx');
   });
+
+  // PostgreSQL: a trigram index makes the search box's "contains" match an
+  // index lookup instead of a scan of every row. pg_trgm ships with
+  // PostgreSQL and is trusted (a database owner may create it); where it
+  // cannot be created the search still works, by scanning.
+  if (knex.client.config.client === 'pg') {
+    try {
+      await knex.transaction(async trx => {
+        await trx.raw('CREATE EXTENSION IF NOT EXISTS pg_trgm');
+        await trx.raw(
+          'CREATE INDEX nhi_inventory_search_trgm_idx ON nhi_inventory USING gin (search_text gin_trgm_ops)',
+        );
+      });
+    } catch (e) {
+      // eslint-disable-next-line no-console
+      console.warn(
+        `nhi_inventory: no trigram index for the search box (${e}); searches scan the table`,
+      );
+    }
+  }
 
   await knex.schema.alterTable('nhi_source_runs', table => {
     table

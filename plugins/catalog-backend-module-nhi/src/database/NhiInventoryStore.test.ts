@@ -357,7 +357,16 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('takes values of any length and filter values in any case', async () => {
-      const { store } = await setup();
+      const { store, knex } = await setup();
+      if (databaseId === 'POSTGRES_15') {
+        // the search box's "contains" has a trigram index on PostgreSQL
+        const { rows } = await knex.raw(
+          "select indexname from pg_indexes where tablename = 'nhi_inventory'",
+        );
+        expect(rows.map((r: { indexname: string }) => r.indexname)).toContain(
+          'nhi_inventory_search_trgm_idx',
+        );
+      }
       const long = 'x'.repeat(300);
       await store.inventory.upsert('file:ci', [
         identity('long-values', {

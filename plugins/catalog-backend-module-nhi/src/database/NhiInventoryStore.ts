@@ -318,56 +318,41 @@ export class NhiInventoryStore {
   }
 
   /**
-   * Counts under the filters: one grouped scan for the low-cardinality
-   * facets, one more for owners when asked.
+   * Counts under the filters: one grouped query per facet, in parallel, each
+   * over its column's index.
    */
   async facets(
     filters: NhiInventoryFilters,
     facets: NhiInventoryFacet[],
   ): Promise<NhiInventoryFacets> {
-    const grouped = facets.filter(f => f !== 'relations.ownedBy');
-    const columns = grouped.map(f => FACET_COLUMNS[f]);
-    const [groups, owners] = await Promise.all([
-      columns.length
-        ? this.filtered(filters)
-            .select(columns)
-            .count({ count: '*' })
-            .groupBy(columns)
-        : this.filtered(filters).count({ count: '*' }),
-      facets.includes('relations.ownedBy')
-        ? this.filtered(filters)
-            .whereNotNull('owner')
-            .select('owner')
-            .count({ count: '*' })
-            .groupBy('owner')
-        : Promise.resolve([]),
-    ]);
+    const counted = await Promise.all(
+      facets.map(async facet => {
+        const column = FACET_COLUMNS[facet];
+        const rows = (await this.filtered(filters)
+          .whereNotNull(column)
+          .select({ value: column })
+          .count({ count: '*' })
+          .groupBy(column)) as Array<{ value: unknown; count: unknown }>;
+        const tally = new Map<string, number>();
+        for (const row of rows) {
+          tally.set(String(row.value), Number(row.count));
+        }
+        return [facet, tally] as const;
+      }),
+    );
+    // Every identity has a category: its counts add up to the total.
+    const category = counted.find(([f]) => f === 'spec.category')?.[1];
+    const totalCount = category
+      ? [...category.values()].reduce((a, b) => a + b, 0)
+      : Number(
+          (
+            (await this.filtered(filters).count({ count: '*' })) as Array<{
+              count: unknown;
+            }>
+          )[0].count,
+        );
     const result: NhiInventoryFacets['facets'] = {};
-    let totalCount = 0;
-    const tallies = grouped.map(() => new Map<string, number>());
-    for (const g of groups as Array<Record<string, unknown>>) {
-      const count = Number(g.count);
-      totalCount += count;
-      columns.forEach((column, i) => {
-        const value = g[column];
-        if (value === null || value === undefined) return;
-        const key = String(value);
-        tallies[i].set(key, (tallies[i].get(key) ?? 0) + count);
-      });
-    }
-    grouped.forEach((facet, i) => {
-      result[facet] = sortCounts(tallies[i]);
-    });
-    if (facets.includes('relations.ownedBy')) {
-      result['relations.ownedBy'] = sortCounts(
-        new Map(
-          (owners as Array<{ owner: string; count: unknown }>).map(o => [
-            o.owner,
-            Number(o.count),
-          ]),
-        ),
-      );
-    }
+    for (const [facet, tally] of counted) result[facet] = sortCounts(tally);
     return { totalCount, facets: result };
   }
 }
