@@ -1,10 +1,12 @@
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ANNOTATION_NHI_SOURCE,
   NHI_INVENTORY_FACETS,
+  NHI_INVENTORY_FILTER_KEYS,
+  nhiOwnerRef,
   NHI_KIND,
   NhiInventoryFacet,
   NhiInventoryFacets,
@@ -56,13 +58,6 @@ const FACET_COLUMNS: Record<NhiInventoryFacet, keyof Row> = {
   'relations.ownedBy': 'owner',
 };
 
-/** A full, lower-case group ref, as the catalog's `ownedBy` relation has it. */
-export function ownerRef(owner: string, defaultNamespace = 'default') {
-  return stringifyEntityRef(
-    parseEntityRef(owner, { defaultKind: 'group', defaultNamespace }),
-  ).toLowerCase();
-}
-
 /** The summary row of one identity. */
 export function inventoryRow(
   entity: NonHumanIdentityEntity,
@@ -73,7 +68,7 @@ export function inventoryRow(
   let owner: string | null = null;
   if (spec.owner) {
     try {
-      owner = ownerRef(spec.owner, namespace);
+      owner = nhiOwnerRef(spec.owner, namespace);
     } catch {
       owner = spec.owner.toLowerCase();
     }
@@ -170,15 +165,8 @@ export function parseInventoryFilters(
   query: Record<string, unknown>,
 ): NhiInventoryFilters {
   const filters: NhiInventoryFilters = {};
-  for (const key of [
-    'provider',
-    'category',
-    'level',
-    'rule',
-    'owner',
-    'rotation',
-    'q',
-  ] as const) {
+  for (const key of NHI_INVENTORY_FILTER_KEYS) {
+    if (key === 'dormant') continue;
     const value = query[key];
     if (value === undefined || value === '') continue;
     if (typeof value !== 'string') {
@@ -202,7 +190,7 @@ export function parseInventoryFilters(
   if (filters.rule) filters.rule = filters.rule.toUpperCase();
   if (filters.owner && filters.owner !== 'unowned') {
     try {
-      filters.owner = ownerRef(filters.owner);
+      filters.owner = nhiOwnerRef(filters.owner);
     } catch (e) {
       throw new InputError(`owner: ${(e as Error).message}`);
     }

@@ -1,3 +1,4 @@
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { NonHumanIdentityEntity } from '../kind/types';
 
 /**
@@ -88,3 +89,37 @@ export type NhiInventoryFacets = {
     Record<NhiInventoryFacet, Array<{ value: string; count: number }>>
   >;
 };
+
+/**
+ * The keys of {@link NhiInventoryFilters}, as the page's URL and the
+ * inventory routes take them.
+ *
+ * @public
+ */
+export const NHI_INVENTORY_FILTER_KEYS: ReadonlyArray<
+  keyof NhiInventoryFilters
+> = [
+  'provider',
+  'category',
+  'level',
+  'rule',
+  'owner',
+  'dormant',
+  'rotation',
+  'q',
+];
+
+/**
+ * An owner as the catalog's `ownedBy` relation names it, in lower case:
+ * `team-a` is `group:default/team-a`. Throws when it is not an entity ref.
+ *
+ * @public
+ */
+export function nhiOwnerRef(
+  owner: string,
+  defaultNamespace = 'default',
+): string {
+  return stringifyEntityRef(
+    parseEntityRef(owner.trim(), { defaultKind: 'group', defaultNamespace }),
+  ).toLowerCase();
+}

@@ -31,7 +31,7 @@ import { useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { nhiApiRef } from '../../api';
 import { ClaimDialog } from '../OwnershipCard/ClaimDialog';
-import { ClaimList, MoreClaims, RiskLevelChip, useClaimPages } from '../shared';
+import { PagedClaimList, RiskLevelChip, useClaimPages } from '../shared';
 import { FILTER_KEYS, filtersFromParams, InventoryFilters } from './filters';
 import { InventoryTab } from './InventoryTab';
 import { OverviewTab } from './OverviewTab';
@@ -62,17 +62,7 @@ function ReviewTab() {
           the leads of the claimed team; nobody reviews their own claim.
         </Typography>
       )}
-      {!!claims.items?.length && (
-        <>
-          <ClaimList
-            claims={claims.items}
-            currentUser={me.value?.userEntityRef}
-            showIdentity
-            onChange={claims.retry}
-          />
-          <MoreClaims pages={claims} />
-        </>
-      )}
+      <PagedClaimList pages={claims} currentUser={me.value?.userEntityRef} />
     </InfoCard>
   );
 }

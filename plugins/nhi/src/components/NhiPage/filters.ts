@@ -1,6 +1,7 @@
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import {
+  NHI_INVENTORY_FILTER_KEYS,
   NHI_KIND,
+  nhiOwnerRef,
   NhiInventoryFacet,
   NhiInventoryFilters,
 } from '@backstage-nhi/nhi-common';
@@ -8,16 +9,7 @@ import {
 /** The inventory's filters, as kept in the page URL. */
 export type InventoryFilters = NhiInventoryFilters;
 
-export const FILTER_KEYS: Array<keyof InventoryFilters> = [
-  'provider',
-  'category',
-  'level',
-  'rule',
-  'owner',
-  'dormant',
-  'rotation',
-  'q',
-];
+export const FILTER_KEYS = NHI_INVENTORY_FILTER_KEYS;
 
 /** Reads filters from URL search params. */
 export function filtersFromParams(params: URLSearchParams): InventoryFilters {
@@ -93,18 +85,10 @@ export const OVERVIEW_FACETS: NhiInventoryFacet[] = [
   'spec.provider',
 ];
 
-/**
- * An owner as the catalog's `ownedBy` relation names it (`team-a` is
- * `group:default/team-a`), or undefined when it is not an entity ref.
- */
+/** The owner's full ref (see `nhiOwnerRef`), or undefined when it is none. */
 export function ownerRef(owner: string): string | undefined {
   try {
-    return stringifyEntityRef(
-      parseEntityRef(owner.trim(), {
-        defaultKind: 'group',
-        defaultNamespace: 'default',
-      }),
-    ).toLowerCase();
+    return nhiOwnerRef(owner);
   } catch {
     return undefined;
   }

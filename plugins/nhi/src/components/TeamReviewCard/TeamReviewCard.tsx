@@ -8,7 +8,7 @@ import { identityApiRef, useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Typography } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
-import { ClaimList, MoreClaims, useClaimPages } from '../shared';
+import { PagedClaimList, useClaimPages } from '../shared';
 
 /** For a Group: open claims for this team, with approve and reject in place for reviewers. */
 export function TeamReviewCard() {
@@ -30,17 +30,7 @@ export function TeamReviewCard() {
           No claims for this team are waiting.
         </Typography>
       )}
-      {!!claims.items?.length && (
-        <>
-          <ClaimList
-            claims={claims.items}
-            currentUser={me.value?.userEntityRef}
-            showIdentity
-            onChange={claims.retry}
-          />
-          <MoreClaims pages={claims} />
-        </>
-      )}
+      <PagedClaimList pages={claims} currentUser={me.value?.userEntityRef} />
     </InfoCard>
   );
 }

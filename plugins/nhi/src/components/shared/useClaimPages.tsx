@@ -4,6 +4,7 @@ import { Box, Button, Typography } from '@material-ui/core';
 import { useEffect, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { nhiApiRef } from '../../api';
+import { ClaimList } from './ClaimList';
 
 /**
  * A list of claims read page by page: the first page on mount (and on
@@ -74,5 +75,28 @@ export function MoreClaims(props: { pages: ReturnType<typeof useClaimPages> }) {
         </Typography>
       )}
     </Box>
+  );
+}
+
+/**
+ * A paged list of claims to review, with their identities, reloaded after
+ * each review, and "Show more" under it. Nothing when there is none.
+ */
+export function PagedClaimList(props: {
+  pages: ReturnType<typeof useClaimPages>;
+  currentUser?: string;
+}) {
+  const { pages } = props;
+  if (!pages.items?.length) return null;
+  return (
+    <>
+      <ClaimList
+        claims={pages.items}
+        currentUser={props.currentUser}
+        showIdentity
+        onChange={pages.retry}
+      />
+      <MoreClaims pages={pages} />
+    </>
   );
 }
