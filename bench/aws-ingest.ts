@@ -18,27 +18,7 @@ import {
   generateIamCompany,
   startIamEndpoint,
 } from '@backstage-nhi/plugin-catalog-backend-module-nhi-aws/testUtils';
-import { LoggerService } from '@backstage/backend-plugin-api';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isFinite(value) || value < 0) {
-    throw new Error(`--${name} needs a number, got ${process.argv[i + 1]}`);
-  }
-  return value;
-}
-
-const silent: LoggerService = {
-  error() {},
-  warn() {},
-  info() {},
-  debug() {},
-  child() {
-    return silent;
-  },
-};
+import { arg, silentLogger as silent } from './lib';
 
 async function main() {
   const identities = arg('identities', 10_000);

@@ -53,15 +53,10 @@ import {
   inventoryPage,
 } from '../plugins/nhi/src/components/NhiPage/inventoryData';
 import { NhiClient } from '@backstage-nhi/nhi-common';
+import { arg, flag, log, peakRss, timed } from './lib';
 
 const ROOT = path.resolve(__dirname, '..');
 const PG = process.env.BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const flag = (name: string) => process.argv.includes(`--${name}`);
 
 const N = arg('identities', 450_000);
 const AWS_SHARE = arg('aws-share', 0.3);
@@ -72,9 +67,6 @@ const BARE_PORT = arg('bare-port', 7208);
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
-const log = (msg: string) =>
-  console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
-
 /** The PostgreSQL connection of a backend's config. */
 function pgConnection() {
   const pg = new URL(PG);
@@ -137,8 +129,7 @@ class Backend {
 
   #sample() {
     try {
-      const status = fs.readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
-      const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      const hwm = peakRss(this.child.pid!) / 1024;
       this.peakKb = Math.max(this.peakKb, hwm);
     } catch {
       // exited
@@ -258,22 +249,6 @@ async function until<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(everyMs);
   }
-}
-
-function p95(samples: number[]) {
-  const s = [...samples].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)];
-}
-
-async function timed(n: number, fn: () => Promise<unknown>) {
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    samples.push(performance.now() - t0);
-  }
-  samples.sort((a, b) => a - b);
-  return { p95: p95(samples), median: samples[Math.floor(n / 2)] };
 }
 
 // ---------------------------------------------------------------------------

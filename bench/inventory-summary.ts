@@ -35,32 +35,12 @@ import {
   inventoryFacets,
   inventoryPage,
 } from '../plugins/nhi/src/components/NhiPage/inventoryData';
+import { arg, log, timed } from './lib';
 
 const PG = process.env.BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432';
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
 const N = arg('identities', 450_000);
 const PORT = arg('port', 7209);
 const DB = 'nhibench_summary';
-
-const log = (m: string) =>
-  console.log(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
-
-async function timed(n: number, fn: () => Promise<unknown>) {
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await fn();
-    samples.push(performance.now() - t);
-  }
-  samples.sort((a, b) => a - b);
-  return {
-    p95: samples[Math.ceil(0.95 * n) - 1],
-    median: samples[Math.floor(n / 2)],
-  };
-}
 
 async function main() {
   const admin = knexFactory({ client: 'pg', connection: `${PG}/postgres` });

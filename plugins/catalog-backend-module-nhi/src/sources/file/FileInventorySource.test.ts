@@ -98,4 +98,59 @@ describe('FileInventorySource', () => {
       ],
     });
   });
+
+  it('streams a large JSON file in batches of 1,000, with bad items located', async () => {
+    const file = path.join(dir, 'big.json');
+    const identities = Array.from({ length: 2500 }, (_, i) => ({
+      externalId: `k${i}`,
+      name: `key ${i}`,
+      type: 'api-key',
+      ...(i === 1234 ? {} : { provider: 'datadog' }),
+    }));
+    const text = JSON.stringify({ identities }, null, 1);
+    fs.writeFileSync(file, text);
+    const source = FileInventorySource.fromConfig(
+      { id: 'big', target: file },
+      { urlReader },
+    );
+    const batches: number[] = [];
+    const summary = await source.read({
+      logger: mockServices.logger.mock(),
+      signal: new AbortController().signal,
+      emit: async records => {
+        batches.push(records.length);
+      },
+    });
+    expect(batches).toEqual([1000, 1000, 499]);
+    expect(summary.stats).toEqual({
+      items: 2500,
+      bytes: Buffer.byteLength(text),
+    });
+    expect(summary.errors).toHaveLength(1);
+    const line = Number(summary.errors[0].location!.split(':')[1]);
+    // the item opens on that line; its id is on the next
+    expect(text.split('\n')[line]).toContain('"k1234"');
+  });
+
+  it('changes nothing when a JSON file breaks after many good items', async () => {
+    const file = path.join(dir, 'cut.json');
+    const identities = Array.from({ length: 3000 }, (_, i) => ({
+      externalId: `k${i}`,
+      name: `key ${i}`,
+      type: 'api-key',
+      provider: 'datadog',
+    }));
+    const text = JSON.stringify({ identities }, null, 1);
+    fs.writeFileSync(file, text.slice(0, text.length - 100));
+    const source = FileInventorySource.fromConfig(
+      { id: 'cut', target: file },
+      { urlReader },
+    );
+    const { records, summary } = await readSource(source);
+    expect(records).toEqual([]);
+    expect(summary.complete).toBe(false);
+    expect(summary.completeScopes).toEqual([]);
+    expect(summary.errors).toHaveLength(1);
+    expect(summary.errors[0].message).toMatch(/^not valid JSON: .*cut short/);
+  });
 });

@@ -11,7 +11,13 @@ import {
 import path from 'node:path';
 import { NhiFileSourceConfig } from '../../module/config';
 import { parseInventory } from './parseInventory';
-import { isUrlTarget, readTarget } from '../../lib/readTarget';
+import {
+  isUrlTarget,
+  OpenedTarget,
+  openTarget,
+  readTarget,
+} from '../../lib/readTarget';
+import { readJsonInventory } from './jsonInventory';
 
 const BATCH = 1000;
 
@@ -61,6 +67,52 @@ export class FileInventorySource implements NhiIdentitySource {
     const location = this.isUrl
       ? this.config.target
       : path.basename(this.config.target);
+    const unreadable = (e: unknown): NhiSourceReadSummary => ({
+      complete: false,
+      completeScopes: [],
+      errors: [
+        {
+          location: this.config.target,
+          message: `could not be read: ${(e as Error).message}`,
+        },
+      ],
+    });
+    if (this.format === 'json') {
+      // Streamed: memory stays bounded whatever the inventory's size.
+      let target: OpenedTarget;
+      try {
+        target = await openTarget(
+          this.config.target,
+          this.urlReader,
+          context.signal,
+        );
+      } catch (e) {
+        return unreadable(e);
+      }
+      try {
+        const outcome = await readJsonInventory(() => target.chunks(), {
+          location,
+          batchSize: BATCH,
+          emit: records => context.emit(records),
+        });
+        if (outcome.fatal) {
+          return {
+            complete: false,
+            completeScopes: [],
+            errors: [outcome.fatal],
+          };
+        }
+        return {
+          complete: outcome.errors.length === 0,
+          completeScopes: [],
+          errors: outcome.errors,
+          stats: { items: outcome.items, bytes: outcome.bytes },
+        };
+      } finally {
+        await target.close();
+      }
+    }
+
     let text: string;
     try {
       text = await readTarget(
@@ -69,16 +121,7 @@ export class FileInventorySource implements NhiIdentitySource {
         context.signal,
       );
     } catch (e) {
-      return {
-        complete: false,
-        completeScopes: [],
-        errors: [
-          {
-            location: this.config.target,
-            message: `could not be read: ${(e as Error).message}`,
-          },
-        ],
-      };
+      return unreadable(e);
     }
     const parsed = parseInventory(text, { format: this.format, location });
     // Large inventories: let the text and each emitted batch be collected

@@ -1,0 +1,56 @@
+/* Helpers the benchmark scripts share. */
+import fs from 'node:fs';
+import { LoggerService } from '@backstage/backend-plugin-api';
+
+/** A numeric `--name N` option; throws on anything but a number ≥ 0. */
+export function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const value = Number(process.argv[i + 1]);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new Error(`--${name} needs a number, got ${process.argv[i + 1]}`);
+  }
+  return value;
+}
+
+/** Whether `--name` was given. */
+export const flag = (name: string) => process.argv.includes(`--${name}`);
+
+/** A logger that drops everything. */
+export const silentLogger: LoggerService = {
+  error() {},
+  warn() {},
+  info() {},
+  debug() {},
+  child() {
+    return silentLogger;
+  },
+};
+
+/** A line with the time of day, for long runs. */
+export const log = (message: string) =>
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+/** The 95th percentile of some samples. */
+export function p95(samples: number[]): number {
+  const s = [...samples].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(s.length * 0.95) - 1)];
+}
+
+/** Runs `fn` n times one after the other: p95 and median in ms. */
+export async function timed(n: number, fn: () => Promise<unknown>) {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  return { p95: p95(samples), median: samples[Math.floor(n / 2)] };
+}
+
+/** A process's peak resident set (VmHWM) in bytes; this process by default. */
+export function peakRss(pid: number | 'self' = 'self'): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+}
