@@ -2,7 +2,7 @@ import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { NonHumanIdentityEntity } from '@backstage-nhi/nhi-common';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { useLocation } from 'react-router-dom';
+import { useLocation, useNavigate } from 'react-router-dom';
 import {
   mockNhiApi,
   nhiEntity,
@@ -31,6 +31,19 @@ const FACETS = [
 function LocationProbe() {
   const location = useLocation();
   return <output aria-label="location">{location.search}</output>;
+}
+
+/** The browser's back button, and a link to the inventory with a search. */
+function Navigation() {
+  const navigate = useNavigate();
+  return (
+    <>
+      <button onClick={() => navigate(-1)}>back</button>
+      <button onClick={() => navigate('/nhi?tab=inventory&q=other')}>
+        link
+      </button>
+    </>
+  );
 }
 
 function facetsResponse(facets: Facets) {
@@ -84,6 +97,7 @@ async function renderInventory(
     <>
       <NhiPage />
       <LocationProbe />
+      <Navigation />
     </>,
     { catalogApi, routeEntries: [`/nhi?tab=inventory${search}`] },
   );
@@ -473,6 +487,43 @@ describe('NhiPage inventory tab', () => {
     expect(screen.getByLabelText('location')).toHaveTextContent(
       /^\?tab=inventory&provider=aws$/,
     );
+  });
+
+  it('shows the search and owner the URL gets from a link, and again after going back', async () => {
+    const catalogApi = inventoryCatalog([nhiEntity()]);
+    await renderInventory(catalogApi, '&q=first&owner=unowned');
+    await screen.findByRole('link', { name: 'ci-deployer' });
+    const box = screen.getByLabelText('search identities');
+    const ownerBox = screen.getByLabelText(/^Owner/);
+    expect(box).toHaveValue('first');
+    expect(ownerBox).toHaveValue('unowned');
+
+    // a link to the inventory with another search, followed while on it
+    await userEvent.click(screen.getByRole('button', { name: 'link' }));
+    await waitFor(() => expect(box).toHaveValue('other'));
+    expect(ownerBox).toHaveValue('');
+    await waitFor(() =>
+      expect(lastQuery(catalogApi).fullTextFilter?.term).toBe('other'),
+    );
+
+    await userEvent.click(screen.getByRole('button', { name: 'back' }));
+    await waitFor(() => expect(box).toHaveValue('first'));
+    expect(ownerBox).toHaveValue('unowned');
+    await waitFor(() =>
+      expect(lastQuery(catalogApi).fullTextFilter?.term).toBe('first'),
+    );
+    expect(lastQuery(catalogApi).filter).toEqual({
+      ...NHI,
+      'spec.ownership.status': 'unowned',
+    });
+    // what was typed is still sent as before
+    await userEvent.type(box, '-x');
+    await waitFor(() =>
+      expect(screen.getByLabelText('location')).toHaveTextContent(
+        '?tab=inventory&owner=unowned&q=first-x',
+      ),
+    );
+    expect(box).toHaveValue('first-x');
   });
 
   it('requests the next page from the server with the same filters, and starts over when a filter changes', async () => {

@@ -154,6 +154,13 @@ export function InventoryTab(props: {
   const latest = useRef(filters);
   latest.current = filters;
 
+  // What the boxes last sent: any other change of q or owner in the URL came
+  // from elsewhere (a link followed while on the page, the back button) and is shown.
+  const sent = useRef<Pick<InventoryFilters, 'q' | 'owner'>>({
+    q: filters.q,
+    owner: filters.owner,
+  });
+
   // Typed filters reach the server once typing pauses: each change costs a
   // page query and a facets query over every identity.
   const debounced = (
@@ -162,12 +169,24 @@ export function InventoryTab(props: {
   ): (() => void) | undefined => {
     const value = text.trim() || undefined;
     if ((latest.current[key] ?? undefined) === value) return undefined;
-    const t = setTimeout(
-      () => onFilters({ ...latest.current, [key]: value }),
-      400,
-    );
+    const t = setTimeout(() => {
+      sent.current[key] = value;
+      onFilters({ ...latest.current, [key]: value });
+    }, 400);
     return () => clearTimeout(t);
   };
+  useEffect(() => {
+    if (filters.q !== sent.current.q) {
+      sent.current.q = filters.q;
+      setSearch(filters.q ?? '');
+    }
+  }, [filters.q]);
+  useEffect(() => {
+    if (filters.owner !== sent.current.owner) {
+      sent.current.owner = filters.owner;
+      setOwner(filters.owner ?? '');
+    }
+  }, [filters.owner]);
   // eslint-disable-next-line react-hooks/exhaustive-deps
   useEffect(() => debounced('q', search), [search]);
   // A half-typed owner ("group:") is said under the box, not sent.
