@@ -70,6 +70,44 @@ describe('FileInventorySource', () => {
     expect(summary.errors[0].message).toMatch(/^could not be read: ENOENT/);
   });
 
+  it('reports a folder given as a JSON file as a failed read', async () => {
+    const folder = path.join(dir, 'inventory.json');
+    fs.mkdirSync(folder);
+    const source = FileInventorySource.fromConfig(
+      { id: 'x', target: folder },
+      { urlReader },
+    );
+    const { records, summary } = await readSource(source);
+    expect(records).toEqual([]);
+    expect(summary).toMatchObject({ complete: false, completeScopes: [] });
+    expect(summary.errors[0].message).toMatch(/^could not be read: EISDIR/);
+  });
+
+  it('passes on a failure of the pipeline to take a batch', async () => {
+    const file = path.join(dir, 'inv.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        identities: [
+          { externalId: 'a', name: 'a', type: 'api-key', provider: 'x' },
+        ],
+      }),
+    );
+    const source = FileInventorySource.fromConfig(
+      { id: 'x', target: file },
+      { urlReader },
+    );
+    await expect(
+      source.read({
+        logger: mockServices.logger.mock(),
+        signal: new AbortController().signal,
+        emit: async () => {
+          throw new Error('the catalog is gone');
+        },
+      }),
+    ).rejects.toThrow('the catalog is gone');
+  });
+
   it('emits the good items of a file with bad ones, as a partial read', async () => {
     const file = path.join(dir, 'inv.yaml');
     fs.writeFileSync(

@@ -89,11 +89,21 @@ export class FileInventorySource implements NhiIdentitySource {
       } catch (e) {
         return unreadable(e);
       }
+      // An error from the pipeline's emit or an abort ends the read as it
+      // is; any other is the target's (e.g. a folder given as the file).
+      let emitError: unknown;
       try {
         const outcome = await readJsonInventory(() => target.chunks(), {
           location,
           batchSize: BATCH,
-          emit: records => context.emit(records),
+          emit: async records => {
+            try {
+              await context.emit(records);
+            } catch (e) {
+              emitError = e;
+              throw e;
+            }
+          },
         });
         if (outcome.fatal) {
           return {
@@ -108,6 +118,9 @@ export class FileInventorySource implements NhiIdentitySource {
           errors: outcome.errors,
           stats: { items: outcome.items, bytes: outcome.bytes },
         };
+      } catch (e) {
+        if (e === emitError || context.signal.aborted) throw e;
+        return unreadable(e);
       } finally {
         await target.close();
       }
