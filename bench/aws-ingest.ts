@@ -18,7 +18,7 @@ import {
   generateIamCompany,
   startIamEndpoint,
 } from '@backstage-nhi/plugin-catalog-backend-module-nhi-aws/testUtils';
-import { arg, silentLogger as silent } from './lib';
+import { arg, readCounting } from './lib';
 
 async function main() {
   const identities = arg('identities', 10_000);
@@ -64,18 +64,7 @@ async function main() {
     },
   );
 
-  let emitted = 0;
-  let batches = 0;
-  const t0 = Date.now();
-  const summary = await source.read({
-    logger: silent,
-    signal: new AbortController().signal,
-    async emit(records) {
-      emitted += records.length;
-      batches++;
-    },
-  });
-  const wallMs = Date.now() - t0;
+  const { summary, emitted, batches, wallMs } = await readCounting(source);
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   await endpoint.stop();

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FileInventorySource } from '@backstage-nhi/plugin-catalog-backend-module-nhi';
 import { writeDemoInventory } from '@backstage-nhi/demo-data';
-import { arg, flag, peakRss, silentLogger as silent } from './lib';
+import { arg, flag, peakRss, readCounting } from './lib';
 
 const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
 
@@ -29,19 +29,10 @@ async function readOnly(file: string, emitMs: number) {
     { id: 'bench', target: file },
     { urlReader: {} as any },
   );
-  let emitted = 0;
-  let batches = 0;
-  const t0 = Date.now();
-  const summary = await source.read({
-    logger: silent,
-    signal: new AbortController().signal,
-    async emit(records) {
-      emitted += records.length;
-      batches++;
-      if (emitMs) await new Promise(r => setTimeout(r, emitMs));
-    },
-  });
-  const wallMs = Date.now() - t0;
+  const { summary, emitted, batches, wallMs } = await readCounting(
+    source,
+    emitMs,
+  );
   process.stdout.write(
     `${JSON.stringify({
       emitted,

@@ -1,6 +1,7 @@
 /* Helpers the benchmark scripts share. */
 import fs from 'node:fs';
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { NhiIdentitySource } from '@backstage-nhi/nhi-node';
 
 /** A numeric `--name N` option; throws on anything but a number ≥ 0. */
 export function arg(name: string, fallback: number): number {
@@ -53,4 +54,24 @@ export async function timed(n: number, fn: () => Promise<unknown>) {
 export function peakRss(pid: number | 'self' = 'self'): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+/**
+ * Reads a source into an emit that only counts (and waits `emitMs` per
+ * batch, standing in for the pipeline's writes).
+ */
+export async function readCounting(source: NhiIdentitySource, emitMs = 0) {
+  let emitted = 0;
+  let batches = 0;
+  const t0 = Date.now();
+  const summary = await source.read({
+    logger: silentLogger,
+    signal: new AbortController().signal,
+    async emit(records) {
+      emitted += records.length;
+      batches++;
+      if (emitMs) await new Promise(r => setTimeout(r, emitMs));
+    },
+  });
+  return { summary, emitted, batches, wallMs: Date.now() - t0 };
 }

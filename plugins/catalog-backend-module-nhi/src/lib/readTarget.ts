@@ -7,23 +7,6 @@ export function isUrlTarget(target: string): boolean {
   return /^https?:\/\//i.test(target);
 }
 
-/**
- * Reads a configured target as text: a URL through Backstage's UrlReader
- * (so integrations and `backend.reading.allow` apply), a path from disk
- * (relative to the backend's working directory).
- */
-export async function readTarget(
-  target: string,
-  urlReader: UrlReaderService,
-  signal?: AbortSignal,
-): Promise<string> {
-  if (isUrlTarget(target)) {
-    const response = await urlReader.readUrl(target, { signal });
-    return (await response.buffer()).toString('utf8');
-  }
-  return fs.readFile(path.resolve(target), { encoding: 'utf8', signal });
-}
-
 /** A target opened for reading its bytes, once or several times over. */
 export interface OpenedTarget {
   /** The bytes from the start, in chunks; each call reads them again. */
@@ -73,4 +56,24 @@ export async function openTarget(
     },
     close: () => handle.close(),
   };
+}
+
+/**
+ * Reads a configured target as text: a URL through Backstage's UrlReader
+ * (so integrations and `backend.reading.allow` apply), a path from disk
+ * (relative to the backend's working directory).
+ */
+export async function readTarget(
+  target: string,
+  urlReader: UrlReaderService,
+  signal?: AbortSignal,
+): Promise<string> {
+  const opened = await openTarget(target, urlReader, signal);
+  try {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of opened.chunks()) chunks.push(chunk);
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    await opened.close();
+  }
 }

@@ -17,7 +17,7 @@ import {
   openTarget,
   readTarget,
 } from '../../lib/readTarget';
-import { readJsonInventory } from './jsonInventory';
+import { JsonInventoryOutcome, readJsonInventory } from './jsonInventory';
 
 const BATCH = 1000;
 
@@ -105,19 +105,7 @@ export class FileInventorySource implements NhiIdentitySource {
             }
           },
         });
-        if (outcome.fatal) {
-          return {
-            complete: false,
-            completeScopes: [],
-            errors: [outcome.fatal],
-          };
-        }
-        return {
-          complete: outcome.errors.length === 0,
-          completeScopes: [],
-          errors: outcome.errors,
-          stats: { items: outcome.items, bytes: outcome.bytes },
-        };
+        return summaryOf(outcome);
       } catch (e) {
         if (e === emitError || context.signal.aborted) throw e;
         return unreadable(e);
@@ -139,22 +127,29 @@ export class FileInventorySource implements NhiIdentitySource {
     const parsed = parseInventory(text, { format: this.format, location });
     // Large inventories: let the text and each emitted batch be collected
     // while the rest is still being emitted.
-    const bytes = text.length;
+    const bytes = Buffer.byteLength(text);
     text = '';
-    if (parsed.fatal) {
-      return { complete: false, completeScopes: [], errors: [parsed.fatal] };
+    if (!parsed.fatal) {
+      const records: Array<NhiIdentityRecord | undefined> = parsed.records;
+      for (let i = 0; i < records.length; i += BATCH) {
+        const batch = records.slice(i, i + BATCH) as NhiIdentityRecord[];
+        records.fill(undefined, i, i + BATCH);
+        await context.emit(batch);
+      }
     }
-    const records: Array<NhiIdentityRecord | undefined> = parsed.records;
-    for (let i = 0; i < records.length; i += BATCH) {
-      const batch = records.slice(i, i + BATCH) as NhiIdentityRecord[];
-      records.fill(undefined, i, i + BATCH);
-      await context.emit(batch);
-    }
-    return {
-      complete: parsed.errors.length === 0,
-      completeScopes: [],
-      errors: parsed.errors,
-      stats: { items: parsed.items, bytes },
-    };
+    return summaryOf({ ...parsed, bytes });
   }
+}
+
+/** A read's summary: a document with bad items is a partial read. */
+function summaryOf(outcome: JsonInventoryOutcome): NhiSourceReadSummary {
+  if (outcome.fatal) {
+    return { complete: false, completeScopes: [], errors: [outcome.fatal] };
+  }
+  return {
+    complete: outcome.errors.length === 0,
+    completeScopes: [],
+    errors: outcome.errors,
+    stats: { items: outcome.items, bytes: outcome.bytes },
+  };
 }

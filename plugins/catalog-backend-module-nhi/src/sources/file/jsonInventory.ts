@@ -252,6 +252,43 @@ function located(location: string, e: unknown): NhiSourceError {
 }
 
 /**
+ * The verdict of the first pass, once it was fed every byte (or failed on
+ * one): the defaults to read the items with, or why the document is unusable.
+ */
+function checked(
+  check: JsonInventoryPass,
+  location: string,
+  failure?: unknown,
+): { defaults: Defaults } | { fatal: NhiSourceError } {
+  try {
+    if (failure) throw failure;
+    check.end();
+  } catch (e) {
+    return { fatal: located(location, e) };
+  }
+  return checkDocument(check.shell, location);
+}
+
+/** The second pass: each item to a record or a located error. */
+function itemPass(
+  location: string,
+  defaults: Defaults,
+  onRecord: (record: NhiIdentityRecord) => void,
+) {
+  const errors: NhiSourceError[] = [];
+  let index = 0;
+  const pass = new JsonInventoryPass((value, line) => {
+    const record = itemRecord(value, index++, defaults);
+    if ('message' in record) {
+      errors.push({ location: `${location}:${line}`, message: record.message });
+    } else {
+      onRecord(record);
+    }
+  });
+  return { pass, errors };
+}
+
+/**
  * Reads a JSON inventory from `open()` (called once per pass; each call must
  * yield the same bytes) and hands its good records to `emit` in batches of
  * `batchSize`, awaiting each. Bad items are reported with their line and
@@ -270,40 +307,24 @@ export async function readJsonInventory(
 
   // 1: the whole document, without keeping its items.
   const check = new JsonInventoryPass(() => {}, { shell: true });
+  let failure: unknown;
   try {
     for await (const chunk of open()) check.write(chunk);
-    check.end();
   } catch (e) {
-    return { fatal: located(location, e), errors: [], items: 0, bytes: 0 };
+    if (!(e instanceof JsonInventoryError)) throw e;
+    failure = e;
   }
-  const checked = checkDocument(check.shell, location);
-  if ('fatal' in checked) {
-    return { fatal: checked.fatal, errors: [], items: 0, bytes: check.bytes };
+  const verdict = checked(check, location, failure);
+  if ('fatal' in verdict) {
+    return { fatal: verdict.fatal, errors: [], items: 0, bytes: check.bytes };
   }
-  const defaults: Defaults = checked.defaults;
 
   // 2: the items, a batch at a time.
-  const errors: NhiSourceError[] = [];
   let pending: NhiIdentityRecord[] = [];
-  let index = 0;
-  const pass = new JsonInventoryPass((value, line) => {
-    const record = itemRecord(value, index++, defaults);
-    if ('message' in record) {
-      errors.push({ location: `${location}:${line}`, message: record.message });
-    } else {
-      pending.push(record);
-    }
-  });
-  const changed = (): JsonInventoryOutcome => ({
-    fatal: {
-      location,
-      message:
-        'the inventory changed while it was being read; it is read again on the next run',
-    },
-    errors: [],
-    items: 0,
-    bytes: check.bytes,
-  });
+  const { pass, errors } = itemPass(location, verdict.defaults, record =>
+    pending.push(record),
+  );
+  let same = true;
   try {
     for await (const chunk of open()) {
       pass.write(chunk);
@@ -315,11 +336,20 @@ export async function readJsonInventory(
     }
     pass.end();
   } catch (e) {
-    if (e instanceof JsonInventoryError) return changed();
-    throw e;
+    if (!(e instanceof JsonInventoryError)) throw e;
+    same = false;
   }
-  if (pass.count !== check.count || pass.bytes !== check.bytes) {
-    return changed();
+  if (!same || pass.count !== check.count || pass.bytes !== check.bytes) {
+    return {
+      fatal: {
+        location,
+        message:
+          'the inventory changed while it was being read; it is read again on the next run',
+      },
+      errors: [],
+      items: 0,
+      bytes: check.bytes,
+    };
   }
   if (pending.length) await options.emit(pending);
   return { errors, items: pass.count, bytes: pass.bytes };
@@ -334,33 +364,21 @@ export function parseJsonInventory(
   location: string,
 ): JsonInventoryOutcome & { records: NhiIdentityRecord[] } {
   const check = new JsonInventoryPass(() => {}, { shell: true });
+  let failure: unknown;
   try {
     check.write(bytes);
-    check.end();
   } catch (e) {
-    return {
-      fatal: located(location, e),
-      errors: [],
-      items: 0,
-      bytes: 0,
-      records: [],
-    };
+    failure = e;
   }
-  const checked = checkDocument(check.shell, location);
-  if ('fatal' in checked) {
-    return { ...checked, errors: [], items: 0, bytes: 0, records: [] };
+  const verdict = checked(check, location, failure);
+  if ('fatal' in verdict) {
+    const { fatal } = verdict;
+    return { fatal, errors: [], items: 0, bytes: check.bytes, records: [] };
   }
   const records: NhiIdentityRecord[] = [];
-  const errors: NhiSourceError[] = [];
-  let index = 0;
-  const pass = new JsonInventoryPass((value, line) => {
-    const record = itemRecord(value, index++, checked.defaults);
-    if ('message' in record) {
-      errors.push({ location: `${location}:${line}`, message: record.message });
-    } else {
-      records.push(record);
-    }
-  });
+  const { pass, errors } = itemPass(location, verdict.defaults, record =>
+    records.push(record),
+  );
   pass.write(bytes);
   pass.end();
   return { errors, items: pass.count, bytes: pass.bytes, records };
