@@ -17,7 +17,8 @@
  *    with the input unchanged.
  * 4. Starts a bare backend (catalog only, bench/bare-catalog.ts) with a
  *    trivial provider of N minimal entities on a fresh database (prefix
- *    `nhibare_`) and waits until they are all queryable: the catalog's own
+ *    `nhibare_`), sent as the pipeline sends its own (delta mutations of
+ *    1,000), and waits until they are all queryable: the catalog's own
  *    ceiling on this machine.
  * 5. Prints both, their ratio, IAM API calls per identity and each backend's
  *    peak RSS (VmHWM of the backend process).
@@ -27,7 +28,8 @@
  * ingests and VACUUM ANALYZEs it before timing queries.
  *
  * Options: --identities N (450000), --aws-share F (0.3), --skip-bare,
- * --skip-nhi, --timeout-min M (180), --port P (7207), --bare-port P (7208).
+ * --skip-nhi, --bare-full (the bare provider sends one full mutation instead),
+ * --timeout-min M (180), --port P (7207), --bare-port P (7208).
  * PostgreSQL: BENCH_PG (postgresql://postgres@127.0.0.1:5432). Databases with
  * the two prefixes are dropped before each run.
  */
@@ -673,7 +675,10 @@ async function runBare(tmp: string) {
   const backend = new Backend(
     path.join(ROOT, 'bench/bare-catalog.ts'),
     ['--config', configFile],
-    { BENCH_ENTITIES: String(N) },
+    {
+      BENCH_ENTITIES: String(N),
+      BENCH_MUTATION: flag('bare-full') ? 'full' : 'delta',
+    },
     logFile,
   );
   try {
