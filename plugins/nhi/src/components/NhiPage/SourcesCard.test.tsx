@@ -99,38 +99,141 @@ describe('SourcesCard', () => {
     ]);
   });
 
-  it('starts a source run, says so and reloads the sources', async () => {
+  it('starts a source run, says so and follows it until it is done', async () => {
     jest.useFakeTimers();
     try {
       const user = userEvent.setup({ advanceTimers: jest.advanceTimersByTime });
+      const acme = SOURCES[1];
+      const running = {
+        ...acme,
+        lastRun: {
+          status: 'running' as const,
+          startedAt: new Date().toISOString(),
+          counts: {},
+          errors: [],
+        },
+      };
+      const done = {
+        ...acme,
+        lastRun: {
+          ...running.lastRun,
+          status: 'succeeded' as const,
+          finishedAt: new Date().toISOString(),
+          counts: { entities: 41, changed: 1, removed: 0 },
+        },
+      };
+      // the scheduler starts the run a little after it was asked for
+      const answers = [SOURCES, SOURCES, [running], [running], [done]];
+      let call = 0;
       const nhiApi = mockNhiApi({
-        listSources: jest.fn(async () => ({ items: SOURCES })),
+        listSources: jest.fn(async () => {
+          const items = answers[Math.min(call++, answers.length - 1)];
+          return {
+            items: SOURCES.map(s => items.find(i => i.key === s.key) ?? s),
+          };
+        }),
       });
-      const { alertApi } = await renderNhi(<SourcesCard />, { nhiApi });
+      const { alertApi, unmount } = await renderNhi(<SourcesCard />, {
+        nhiApi,
+      });
       await act(async () => {
         await jest.advanceTimersByTimeAsync(10);
       });
-      const run = within(rowOf('github:acme')).getByRole('button', {
-        name: 'Run now',
-      });
-      await waitFor(() => expect(run).toBeEnabled());
+      const run = () =>
+        within(rowOf('github:acme')).getByRole('button', { name: 'Run now' });
+      await waitFor(() => expect(run()).toBeEnabled());
+      const tick = () =>
+        act(async () => {
+          await jest.advanceTimersByTimeAsync(3000);
+        });
+      // nothing running: no reloading
+      await tick();
+      expect(nhiApi.listSources).toHaveBeenCalledTimes(1);
 
-      await user.click(run);
+      await user.click(run());
       expect(nhiApi.runSource).toHaveBeenCalledWith('github', 'acme');
       expect(alertApi.post).toHaveBeenCalledWith({
         message: 'github:acme: run started',
         severity: 'info',
         display: 'transient',
       });
-      expect(nhiApi.listSources).toHaveBeenCalledTimes(1);
-      await act(async () => {
-        await jest.advanceTimersByTimeAsync(3000);
-      });
+      // asked for, not started yet: it cannot be asked for twice
+      await waitFor(() => expect(run()).toBeDisabled());
+      await tick();
       expect(nhiApi.listSources).toHaveBeenCalledTimes(2);
+      expect(run()).toBeDisabled();
+      await tick();
+      expect(nhiApi.listSources).toHaveBeenCalledTimes(3);
+      expect(cells('github:acme')[2]).toBe('running');
+      expect(run()).toBeDisabled();
+      // the table stays while it reloads
+      expect(screen.queryByTestId('progress')).not.toBeInTheDocument();
+      await tick();
+      await tick();
+      expect(nhiApi.listSources).toHaveBeenCalledTimes(5);
+      expect(cells('github:acme').slice(2, 5)).toEqual([
+        'succeeded',
+        '41',
+        '1 / 0',
+      ]);
+      expect(run()).toBeEnabled();
+      // done: it stops reloading
+      await tick();
+      await tick();
+      expect(nhiApi.listSources).toHaveBeenCalledTimes(5);
+
+      // a run shown as running is followed too, and not after the card is gone
+      call = 2;
+      await user.click(
+        within(rowOf('aws:production')).getByRole('button', {
+          name: 'Run now',
+        }),
+      );
+      await tick();
+      expect(nhiApi.listSources).toHaveBeenCalledTimes(6);
+      unmount();
+      await tick();
+      await tick();
+      expect(nhiApi.listSources).toHaveBeenCalledTimes(6);
     } finally {
       jest.useRealTimers();
     }
-  });
+  }, 30_000);
+
+  it('stops waiting for a run that never shows up after two minutes', async () => {
+    jest.useFakeTimers();
+    try {
+      const user = userEvent.setup({ advanceTimers: jest.advanceTimersByTime });
+      const nhiApi = mockNhiApi({
+        listSources: jest.fn(async () => ({ items: SOURCES })),
+      });
+      await renderNhi(<SourcesCard />, { nhiApi });
+      await act(async () => {
+        await jest.advanceTimersByTimeAsync(10);
+      });
+      const run = () =>
+        within(rowOf('gcp:dev')).getByRole('button', { name: 'Run now' });
+      await waitFor(() => expect(run()).toBeEnabled());
+      await user.click(run());
+      await waitFor(() => expect(run()).toBeDisabled());
+      const tick = () =>
+        act(async () => {
+          await jest.advanceTimersByTimeAsync(3000);
+        });
+      for (let i = 0; i < 39; i++) await tick();
+      // 117 s: still waiting, reloading every 3 s
+      expect(nhiApi.listSources).toHaveBeenCalledTimes(40);
+      expect(run()).toBeDisabled();
+      for (let i = 0; i < 2; i++) await tick();
+      expect(run()).toBeEnabled();
+      // and stopped reloading
+      const calls = (nhiApi.listSources as jest.Mock).mock.calls.length;
+      for (let i = 0; i < 10; i++) await tick();
+      expect(nhiApi.listSources).toHaveBeenCalledTimes(calls);
+    } finally {
+      jest.useRealTimers();
+    }
+  }, 30_000);
 
   it('reports a run that could not start', async () => {
     const nhiApi = mockNhiApi({

@@ -5,7 +5,10 @@ import {
 } from '@backstage/core-components';
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
-import { nhiSourceRunPermission } from '@backstage-nhi/nhi-common';
+import {
+  nhiSourceRunPermission,
+  NhiSourceStatus,
+} from '@backstage-nhi/nhi-common';
 import {
   Button,
   Table,
@@ -16,9 +19,15 @@ import {
   Tooltip,
   Typography,
 } from '@material-ui/core';
+import { useEffect, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { nhiApiRef } from '../../api';
 import { relative } from '../shared';
+
+/** How often the card reloads while a run is starting or running. */
+const POLL_MS = 3000;
+/** How long a requested run may take to show up before the card stops waiting. */
+const START_WAIT_MS = 120_000;
 
 /** Each identity source's last run: status, counts, errors, and "Run now". */
 export function SourcesCard() {
@@ -26,9 +35,51 @@ export function SourcesCard() {
   const alertApi = useApi(alertApiRef);
   const canRun = usePermission({ permission: nhiSourceRunPermission });
   const sources = useAsyncRetry(() => nhiApi.listSources(), [nhiApi]);
+  // runs asked for and not seen starting yet: key → the start time it had
+  // then, and when it was asked
+  const [requested, setRequested] = useState<
+    Record<string, { previousStart?: string; at: number }>
+  >({});
+  const { retry, loading, value } = sources;
+  const items = value?.items;
+
+  // forget requests whose run has started (or that waited too long): checked
+  // on every reload
+  useEffect(() => {
+    if (!items) return;
+    setRequested(current => {
+      const next = { ...current };
+      for (const [key, r] of Object.entries(current)) {
+        const start = items.find(s => s.key === key)?.lastRun?.startedAt;
+        if (start !== r.previousStart || Date.now() - r.at > START_WAIT_MS) {
+          delete next[key];
+        }
+      }
+      return Object.keys(next).length === Object.keys(current).length
+        ? current
+        : next;
+    });
+  }, [value, items]);
+
+  // follow runs: reload while one is starting or running, until it is done
+  const following =
+    Object.keys(requested).length > 0 ||
+    !!items?.some(s => s.lastRun?.status === 'running');
+  const busy = (s: NhiSourceStatus) =>
+    s.lastRun?.status === 'running' || !!requested[s.key];
+  const runTitle = (s: NhiSourceStatus) => {
+    if (!canRun.allowed) return 'You are not allowed to start source runs';
+    return busy(s) ? 'A run of this source is in progress' : '';
+  };
+  useEffect(() => {
+    if (!following || loading) return undefined;
+    const timer = setTimeout(retry, POLL_MS);
+    return () => clearTimeout(timer);
+  }, [following, loading, value, retry]);
+
   return (
     <InfoCard title="Sources">
-      {sources.loading && <Progress />}
+      {sources.loading && !sources.value && <Progress />}
       {sources.error && <ResponseErrorPanel error={sources.error} />}
       {sources.value?.items.length === 0 && (
         <Typography variant="body2">
@@ -87,26 +138,24 @@ export function SourcesCard() {
                   {s.lastRun?.errors.length === 0 && 'none'}
                 </TableCell>
                 <TableCell>
-                  <Tooltip
-                    title={
-                      canRun.allowed
-                        ? ''
-                        : 'You are not allowed to start source runs'
-                    }
-                  >
+                  <Tooltip title={runTitle(s)}>
                     <span>
                       <Button
                         size="small"
-                        disabled={!canRun.allowed}
+                        disabled={!canRun.allowed || busy(s)}
                         onClick={async () => {
                           try {
+                            const previousStart = s.lastRun?.startedAt;
                             await nhiApi.runSource(s.type, s.id);
                             alertApi.post({
                               message: `${s.key}: run started`,
                               severity: 'info',
                               display: 'transient',
                             });
-                            setTimeout(sources.retry, 3000);
+                            setRequested(current => ({
+                              ...current,
+                              [s.key]: { previousStart, at: Date.now() },
+                            }));
                           } catch (e) {
                             alertApi.post({
                               message: (e as Error).message,
