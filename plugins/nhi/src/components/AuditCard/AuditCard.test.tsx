@@ -10,6 +10,7 @@ import {
   page,
 } from '../../__testUtils__/fixtures';
 import { renderNhi } from '../../__testUtils__/render';
+import { dateTime } from '../shared';
 import { AuditCard } from './AuditCard';
 
 const ENTITY_REF = 'nonhumanidentity:default/ci-deployer';
@@ -85,28 +86,34 @@ describe('AuditCard', () => {
     await renderNhi(<AuditCard />, { entity: nhiEntity(), nhiApi });
 
     expect(await screen.findByText('Audit history (4)')).toBeInTheDocument();
+    // times in the viewer's own zone (format.test.ts: dateTime)
     expect(rows()).toEqual([
       [
-        '2026-02-03 10:15',
+        dateTime(approved.at),
         'user:default/bob',
         'approved a claim',
         'group:default/data · “Confirmed with the data team”',
       ],
       [
-        '2026-02-01 09:30',
+        dateTime(claimed.at),
         'user:default/alice',
         'claimed',
         'group:default/data · “Our nightly export job reads S3 with it”',
       ],
       [
-        '2026-01-10 08:00',
+        dateTime(accepted.at),
         'user:default/carol',
         'accepted a risk',
         'NHI-ADMIN · until 2026-12-31 · “Break-glass role”',
       ],
       // An action the card does not know is shown as it is.
-      ['2026-01-02 00:00', 'user:default/dave', 'identity.imported', ''],
+      [dateTime(unknown.at), 'user:default/dave', 'identity.imported', ''],
     ]);
+    // the exact time, in UTC, on hover
+    expect(screen.getByText(dateTime(approved.at))).toHaveAttribute(
+      'title',
+      '2026-02-03T10:15:42.000Z',
+    );
     expect(nhiApi.listAudit).toHaveBeenCalledTimes(1);
     expect(nhiApi.listAudit).toHaveBeenCalledWith({
       entityRef: ENTITY_REF,

@@ -18,6 +18,7 @@ import {
 } from '@material-ui/core';
 import { useEffect, useState } from 'react';
 import { nhiApiRef } from '../../api';
+import { dateTime } from '../shared';
 
 const ACTIONS: Record<string, string> = {
   'claim.created': 'claimed',
@@ -102,7 +103,11 @@ export function AuditCard() {
           <TableBody>
             {items.map(e => (
               <TableRow key={e.id}>
-                <TableCell>{e.at.replace('T', ' ').slice(0, 16)}</TableCell>
+                <TableCell>
+                  <time dateTime={e.at} title={e.at}>
+                    {dateTime(e.at)}
+                  </time>
+                </TableCell>
                 <TableCell>{e.actor}</TableCell>
                 <TableCell>{ACTIONS[e.action] ?? e.action}</TableCell>
                 <TableCell>{describe(e)}</TableCell>

@@ -30,3 +30,31 @@ export function ageDays(
 export function day(iso: string | undefined): string {
   return iso ? iso.slice(0, 10) : '—';
 }
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * "YYYY-MM-DD HH:mm" of an ISO time in a time zone (by default the viewer's
+ * own); the text itself when it is not a time.
+ */
+export function dateTime(iso: string, timeZone?: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const key = timeZone ?? '';
+  let format = formats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    formats.set(key, format);
+  }
+  const part: Record<string, string> = {};
+  for (const p of format.formatToParts(d)) part[p.type] = p.value;
+  return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute}`;
+}
