@@ -274,6 +274,43 @@ describe.each(databases.eachSupportedId())(
       ]);
     });
 
+    it('keeps a row another source wrote; a source takes over a hand-written one', async () => {
+      const { store } = await setup();
+      const owners = async () =>
+        (
+          await store.inventory.query(
+            { q: 'aws-report_job' },
+            {
+              offset: 0,
+              limit: 10,
+            },
+          )
+        ).items.map(i => i.spec.owner);
+      const claimed = identity('aws-report_job', {
+        owner: 'team-c',
+        ownership: { status: 'owned', provenance: 'claimed' },
+      });
+      // aws:prod wrote it: file:ci and the hand-written ones leave it alone
+      await store.inventory.upsert('file:ci', [claimed]);
+      await store.inventory.upsert(DECLARED_SOURCE, [claimed]);
+      expect(await owners()).toEqual([undefined]);
+      expect(await store.inventory.refsOf('file:ci')).toEqual([
+        'nonhumanidentity:default/github-ci-token',
+      ]);
+
+      const handWritten = identity('hand-written', { provider: 'vault' });
+      await store.inventory.upsert(DECLARED_SOURCE, [handWritten]);
+      await store.inventory.upsert('file:ci', [
+        { ...handWritten, spec: { ...handWritten.spec, owner: 'team-d' } },
+      ]);
+      expect(await store.inventory.refsOf(DECLARED_SOURCE)).toEqual([]);
+      const { items } = await store.inventory.query(
+        { q: 'hand-written' },
+        { offset: 0, limit: 10 },
+      );
+      expect(items.map(i => i.spec.owner)).toEqual(['group:default/team-d']);
+    });
+
     it('adds every hand-written identity once, then sweeps those that left the catalog', async () => {
       const { store } = await setup();
       const fromFile = identity('from-a-file', {

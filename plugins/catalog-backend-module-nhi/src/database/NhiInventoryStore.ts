@@ -225,13 +225,27 @@ export function parseInventoryFacets(value: unknown): NhiInventoryFacet[] {
 export class NhiInventoryStore {
   constructor(private readonly knex: Knex) {}
 
+  /**
+   * Writes the rows of one source's identities. A row another source wrote
+   * stays as it is (the catalog keeps the entity of the source that emitted
+   * it first); a source takes over the row of a hand-written identity.
+   */
   async upsert(sourceKey: string, entities: NonHumanIdentityEntity[]) {
     for (let i = 0; i < entities.length; i += CHUNK) {
       const now = new Date();
       const rows = entities
         .slice(i, i + CHUNK)
         .map(e => ({ ...inventoryRow(e, sourceKey), updated_at: now }));
-      await this.knex(TABLE).insert(rows).onConflict('entity_ref').merge();
+      await this.knex(TABLE)
+        .insert(rows)
+        .onConflict('entity_ref')
+        .merge()
+        .where(q => {
+          q.where(`${TABLE}.source_key`, sourceKey);
+          if (sourceKey !== DECLARED_SOURCE) {
+            q.orWhere(`${TABLE}.source_key`, DECLARED_SOURCE);
+          }
+        });
     }
   }
 

@@ -91,6 +91,30 @@ export class NhiPipelineStore {
     };
   }
 
+  /**
+   * Which of some entities another of the given sources has emitted: entity
+   * ref → that source's key.
+   */
+  async emittedByOthers(
+    sourceKey: string,
+    entityRefs: string[],
+    others: string[],
+  ): Promise<Map<string, string>> {
+    const held = new Map<string, string>();
+    const among = others.filter(o => o !== sourceKey);
+    if (!among.length) return held;
+    for (let i = 0; i < entityRefs.length; i += CHUNK) {
+      const rows = await this.knex('nhi_emitted_entities')
+        .whereIn('entity_ref', entityRefs.slice(i, i + CHUNK))
+        .whereIn('source_key', among)
+        .select('entity_ref', 'source_key');
+      for (const row of rows) {
+        if (!held.has(row.entity_ref)) held.set(row.entity_ref, row.source_key);
+      }
+    }
+    return held;
+  }
+
   async upsertEmitted(sourceKey: string, entities: EmittedEntity[]) {
     for (let i = 0; i < entities.length; i += CHUNK) {
       const rows = entities.slice(i, i + CHUNK).map(e => ({

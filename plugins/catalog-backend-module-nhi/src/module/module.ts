@@ -169,6 +169,7 @@ export const catalogModuleNhi = createBackendModule({
               scheduler,
               schedule: source.schedule ?? pipeline.schedule,
               batchSize: pipeline.batchSize,
+              sourceKeys: [...keys],
               evaluate,
               loadContext,
             }),

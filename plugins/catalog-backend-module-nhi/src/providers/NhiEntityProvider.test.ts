@@ -12,7 +12,7 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 class ListSource implements NhiIdentitySource {
   readonly type = 'test';
-  readonly id = 'unit';
+  constructor(readonly id = 'unit') {}
   records: NhiIdentityRecord[] = [];
   async read(context: { emit(r: NhiIdentityRecord[]): Promise<void> }) {
     await context.emit(this.records);
@@ -32,8 +32,18 @@ async function setup() {
       items: entityRefs.map((ref: string) => catalogCopies.get(ref)),
     })),
     getEntityByRef: jest.fn(async (ref: string) => catalogCopies.get(ref)),
-    streamEntities: jest.fn(async function* stream() {
-      yield [...catalogCopies.values()];
+    // as the catalog filters: by each entity field given
+    streamEntities: jest.fn(async function* stream({ filter }: any) {
+      yield [...catalogCopies.values()].filter(e =>
+        Object.entries(filter ?? {}).every(([path, value]) => {
+          const actual = path === 'kind' ? e.kind : undefined;
+          if (path.startsWith('metadata.annotations.')) {
+            const name = path.slice('metadata.annotations.'.length);
+            return e.metadata.annotations?.[name] === value;
+          }
+          return String(actual).toLowerCase() === String(value).toLowerCase();
+        }),
+      );
     }),
   } as any;
   const options = {
@@ -69,8 +79,8 @@ async function setup() {
     refresh: jest.fn(),
   };
   /** A provider as a freshly started backend process has it. */
-  const provider = async () => {
-    const p = new NhiEntityProvider(options as any);
+  const provider = async (more: Record<string, unknown> = {}) => {
+    const p = new NhiEntityProvider({ ...options, ...more } as any);
     await p.connect(connection);
     return p;
   };
@@ -78,7 +88,7 @@ async function setup() {
     (await store.inventory.query({}, { offset: 0, limit: 100 })).items.map(
       i => i.metadata.title ?? i.metadata.name,
     );
-  return { store, source, provider, names, connection };
+  return { store, source, provider, names, connection, catalogCopies };
 }
 
 describe('NhiEntityProvider and the inventory summary', () => {
@@ -134,5 +144,79 @@ describe('NhiEntityProvider and the inventory summary', () => {
     const again = await p.run();
     expect(again.counts.changed).toBe(1);
     expect(await names()).toEqual(['one']);
+  });
+
+  it('does not emit an identity another source emits already, and says so', async () => {
+    const { store, source, provider, names, connection, catalogCopies } =
+      await setup();
+    const sourceKeys = ['test:unit', 'test:other'];
+    const other = new ListSource('other');
+    const shared = mockNhiRecord({ name: 'shared', description: 'from unit' });
+    source.records = [shared, mockNhiRecord({ name: 'only-unit' })];
+    const first = await provider({ sourceKeys });
+    expect((await first.run()).status).toBe('succeeded');
+
+    other.records = [
+      { ...shared, description: 'from other' },
+      mockNhiRecord({ name: 'only-other' }),
+    ];
+    const second = await provider({ source: other, sourceKeys });
+    connection.applyMutation.mockClear();
+    const run = await second.run();
+    expect(run.status).toBe('partial');
+    expect(run.counts).toMatchObject({ read: 2, changed: 1, duplicate: 1 });
+    expect(run.counts.entities).toBe(1);
+    const ref = [...catalogCopies.keys()].find(r => r.includes('shared'))!;
+    expect(run.errors).toEqual([
+      {
+        message: `${shared.externalId}: source test:unit emits the same identity (${ref}) and keeps it; list it in one source only`,
+        scope: shared.account,
+      },
+    ]);
+    // only its own identity went to the catalog; the summary keeps unit's
+    const sent = connection.applyMutation.mock.calls.flatMap(([m]: any) =>
+      m.added.map((a: any) => a.entity.metadata.title),
+    );
+    expect(sent).toEqual(['only-other']);
+    expect(catalogCopies.get(ref).metadata.description).toBe('from unit');
+    expect((await names()).sort()).toEqual([
+      'only-other',
+      'only-unit',
+      'shared',
+    ]);
+    expect(await store.inventory.refsOf('test:unit')).toContain(ref);
+    expect(await store.inventory.refsOf('test:other')).toHaveLength(1);
+
+    // reported on every run, not taken for unchanged
+    expect((await second.run()).counts.duplicate).toBe(1);
+
+    // once the first source no longer has it, the other one emits it
+    source.records = [mockNhiRecord({ name: 'only-unit' })];
+    expect((await first.run()).counts.removed).toBe(1);
+    const after = await second.run();
+    expect(after.status).toBe('succeeded');
+    expect(after.counts).toMatchObject({ changed: 1, duplicate: 0 });
+    expect(after.counts.entities).toBe(2);
+    expect(catalogCopies.get(ref).metadata.description).toBe('from other');
+    expect(await store.inventory.refsOf('test:other')).toContain(ref);
+    expect((await names()).sort()).toEqual([
+      'only-other',
+      'only-unit',
+      'shared',
+    ]);
+  });
+
+  it('does not stop at an identity of a source that is no longer configured', async () => {
+    const { source, provider } = await setup();
+    source.records = [mockNhiRecord({ name: 'moved' })];
+    expect((await (await provider()).run()).status).toBe('succeeded');
+    // test:unit is removed from the configuration; test:other lists it now
+    const other = new ListSource('other');
+    other.records = [mockNhiRecord({ name: 'moved' })];
+    const run = await (
+      await provider({ source: other, sourceKeys: ['test:other'] })
+    ).run();
+    expect(run.status).toBe('succeeded');
+    expect(run.counts).toMatchObject({ changed: 1, duplicate: 0 });
   });
 });

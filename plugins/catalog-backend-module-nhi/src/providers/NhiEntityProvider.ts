@@ -90,6 +90,12 @@ export class NhiEntityProvider implements EntityProvider {
       scheduler?: SchedulerService;
       schedule: SchedulerServiceTaskScheduleDefinition;
       batchSize: number;
+      /**
+       * The keys of every configured source: an identity one of them has
+       * emitted already is not emitted by another (the catalog would keep
+       * the first and log a conflict); the run reports it instead.
+       */
+      sourceKeys?: string[];
       evaluate: NhiEvaluator;
       loadContext(): Promise<{
         context: EnrichmentContext;
@@ -227,10 +233,31 @@ export class NhiEntityProvider implements EntityProvider {
     let unscopedInvalid = false;
     let pending: BuiltIdentity[] = [];
 
+    const others = (this.options.sourceKeys ?? []).filter(k => k !== key);
     const flush = async () => {
       if (!pending.length) return;
-      const batch = pending;
+      let batch = pending;
       pending = [];
+      // new to this source and already emitted by another: reported, not sent
+      const held = await store.emittedByOthers(
+        key,
+        batch.filter(b => !previous.has(b.entityRef)).map(b => b.entityRef),
+        others,
+      );
+      if (held.size) {
+        batch = batch.filter(b => {
+          const other = held.get(b.entityRef);
+          if (!other) return true;
+          seen.delete(b.entityRef);
+          counts.duplicate++;
+          addError({
+            message: `${b.entity.spec.externalId}: source ${other} emits the same identity (${b.entityRef}) and keeps it; list it in one source only`,
+            scope: b.scope,
+          });
+          return false;
+        });
+        if (!batch.length) return;
+      }
       await connection.applyMutation({
         type: 'delta',
         added: batch.map(b => ({ entity: b.entity, locationKey })),
