@@ -40,8 +40,6 @@ import nhiPlugin, {
   nhiScorecardsApi,
 } from './alpha';
 
-jest.setTimeout(30_000);
-
 const identity = nhiEntity();
 const user: Entity = {
   apiVersion: 'backstage.io/v1alpha1',

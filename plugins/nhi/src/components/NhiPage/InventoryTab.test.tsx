@@ -134,7 +134,6 @@ function manyEntities(count: number) {
 }
 
 // A full page with Material UI selects and material-table is slow in jsdom.
-jest.setTimeout(30_000);
 
 describe('NhiPage inventory tab', () => {
   it('shows one server-side page of identities with owner, risk, rotation and last use', async () => {

@@ -14,7 +14,6 @@ import { renderNhi } from '../../__testUtils__/render';
 import { NhiPage } from './NhiPage';
 
 // A full page with Material UI and material-table is slow in jsdom.
-jest.setTimeout(30_000);
 
 const NHI = { kind: 'NonHumanIdentity' };
 

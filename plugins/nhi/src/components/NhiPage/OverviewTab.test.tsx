@@ -6,8 +6,6 @@ import { daysAgo, mockNhiApi } from '../../__testUtils__/fixtures';
 import { renderNhi } from '../../__testUtils__/render';
 import { NhiPage } from './NhiPage';
 
-jest.setTimeout(30_000);
-
 type Facets = Record<string, Record<string, number>>;
 
 const OVERVIEW_FACETS = [

@@ -198,7 +198,7 @@ describe('SourcesCard', () => {
     } finally {
       jest.useRealTimers();
     }
-  }, 30_000);
+  });
 
   it('stops waiting for a run that never shows up after two minutes', async () => {
     jest.useFakeTimers();
@@ -233,7 +233,7 @@ describe('SourcesCard', () => {
     } finally {
       jest.useRealTimers();
     }
-  }, 30_000);
+  });
 
   it('reports a run that could not start', async () => {
     const nhiApi = mockNhiApi({

@@ -6,8 +6,6 @@ import { useLocation } from 'react-router-dom';
 import { renderNhi } from '../../__testUtils__/render';
 import { NhiPage } from './NhiPage';
 
-jest.setTimeout(30_000);
-
 function LocationProbe() {
   const location = useLocation();
   return <output aria-label="location">{location.search}</output>;
