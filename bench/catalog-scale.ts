@@ -239,14 +239,19 @@ async function until<T>(
   everyMs = 2000,
 ): Promise<T> {
   const deadline = Date.now() + TIMEOUT_MS;
+  let said = Date.now();
   for (;;) {
     if (!backend.alive)
       throw new Error(`backend exited while waiting for ${what}`);
     try {
       const v = await fn();
       if (v !== undefined) return v;
-    } catch {
-      // not up yet
+    } catch (e) {
+      // not up yet; said once a minute, so that a lasting failure shows
+      if (Date.now() - said > 60_000) {
+        said = Date.now();
+        log(`  still waiting for ${what}: ${e}`);
+      }
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(everyMs);
@@ -376,14 +381,25 @@ async function runNhi(tmp: string): Promise<NhiFigures> {
       return res.json();
     };
     await until('the backend', () => tokenOf(), backend);
-    const guest = await tokenOf();
+    // Backstage tokens last an hour and a large run takes longer: a guest
+    // token, renewed every ten minutes
+    let guest = { token: await tokenOf(), at: Date.now() };
+    const guestToken = async () => {
+      if (Date.now() - guest.at > 10 * 60_000) {
+        guest = { token: await tokenOf(), at: Date.now() };
+      }
+      return guest.token;
+    };
     const catalog = new CatalogClient({
       discoveryApi: { getBaseUrl: async () => `${base}/api/catalog` },
       fetchApi: {
-        fetch: (input, init) =>
+        fetch: async (input, init) =>
           fetch(input, {
             ...init,
-            headers: { ...init?.headers, Authorization: `Bearer ${guest}` },
+            headers: {
+              ...init?.headers,
+              Authorization: `Bearer ${await guestToken()}`,
+            },
           }),
       },
     });
@@ -460,10 +476,13 @@ async function runNhi(tmp: string): Promise<NhiFigures> {
     const nhiApi = new NhiClient({
       discoveryApi: { getBaseUrl: async id => `${base}/api/${id}` },
       fetchApi: {
-        fetch: (input, init) =>
+        fetch: async (input, init) =>
           fetch(input, {
             ...init,
-            headers: { ...init?.headers, Authorization: `Bearer ${guest}` },
+            headers: {
+              ...init?.headers,
+              Authorization: `Bearer ${await guestToken()}`,
+            },
           }),
       },
     });
