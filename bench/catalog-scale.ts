@@ -369,39 +369,43 @@ async function runNhi(tmp: string): Promise<NhiFigures> {
       if (!res.ok) throw new Error(`sign-in ${res.status}`);
       return (await res.json()).backstageIdentity.token as string;
     };
-    const call = async (p: string, init?: RequestInit & { as?: string }) => {
-      const res = await fetch(`${base}${p}`, {
-        ...init,
-        headers: {
-          Authorization: `Bearer ${await tokenOf(init?.as)}`,
-          'Content-Type': 'application/json',
-        },
-      });
-      if (!res.ok) throw new Error(`${p}: ${res.status} ${await res.text()}`);
-      return res.json();
-    };
-    await until('the backend', () => tokenOf(), backend);
-    // Backstage tokens last an hour and a large run takes longer: a guest
-    // token, renewed every ten minutes
-    let guest = { token: await tokenOf(), at: Date.now() };
+    // Backstage tokens last an hour and a large run takes longer: the
+    // guest's token, renewed every ten minutes
+    let guest = { token: '', at: 0 };
     const guestToken = async () => {
       if (Date.now() - guest.at > 10 * 60_000) {
         guest = { token: await tokenOf(), at: Date.now() };
       }
       return guest.token;
     };
+    const call = async (p: string, init?: RequestInit & { as?: string }) => {
+      const res = await fetch(`${base}${p}`, {
+        ...init,
+        headers: {
+          Authorization: `Bearer ${
+            init?.as ? await tokenOf(init.as) : await guestToken()
+          }`,
+          'Content-Type': 'application/json',
+        },
+      });
+      if (!res.ok) throw new Error(`${p}: ${res.status} ${await res.text()}`);
+      return res.json();
+    };
+    await until('the backend', () => guestToken(), backend);
+    // what the catalog and NHI clients fetch with: as the guest
+    const asGuest = {
+      fetch: async (input: RequestInfo | URL, init?: RequestInit) =>
+        fetch(input, {
+          ...init,
+          headers: {
+            ...init?.headers,
+            Authorization: `Bearer ${await guestToken()}`,
+          },
+        }),
+    };
     const catalog = new CatalogClient({
       discoveryApi: { getBaseUrl: async () => `${base}/api/catalog` },
-      fetchApi: {
-        fetch: async (input, init) =>
-          fetch(input, {
-            ...init,
-            headers: {
-              ...init?.headers,
-              Authorization: `Bearer ${await guestToken()}`,
-            },
-          }),
-      },
+      fetchApi: asGuest,
     });
     const nhiCount = async () =>
       (
@@ -475,16 +479,7 @@ async function runNhi(tmp: string): Promise<NhiFigures> {
     await maintenance.vacuum();
     const nhiApi = new NhiClient({
       discoveryApi: { getBaseUrl: async id => `${base}/api/${id}` },
-      fetchApi: {
-        fetch: async (input, init) =>
-          fetch(input, {
-            ...init,
-            headers: {
-              ...init?.headers,
-              Authorization: `Bearer ${await guestToken()}`,
-            },
-          }),
-      },
+      fetchApi: asGuest,
     });
     const summary = await until(
       'the inventory summary',

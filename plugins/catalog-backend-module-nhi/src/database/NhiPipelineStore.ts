@@ -92,16 +92,14 @@ export class NhiPipelineStore {
   }
 
   /**
-   * Which of some entities another of the given sources has emitted: entity
-   * ref → that source's key.
+   * Which of some entities one of the given (other) sources has emitted:
+   * entity ref → that source's key.
    */
   async emittedByOthers(
-    sourceKey: string,
     entityRefs: string[],
-    others: string[],
+    among: string[],
   ): Promise<Map<string, string>> {
     const held = new Map<string, string>();
-    const among = others.filter(o => o !== sourceKey);
     if (!among.length) return held;
     for (let i = 0; i < entityRefs.length; i += CHUNK) {
       const rows = await this.knex('nhi_emitted_entities')

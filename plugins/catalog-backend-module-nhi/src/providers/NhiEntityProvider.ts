@@ -240,7 +240,6 @@ export class NhiEntityProvider implements EntityProvider {
       pending = [];
       // new to this source and already emitted by another: reported, not sent
       const held = await store.emittedByOthers(
-        key,
         batch.filter(b => !previous.has(b.entityRef)).map(b => b.entityRef),
         others,
       );

@@ -35,38 +35,26 @@ export function SourcesCard() {
   const alertApi = useApi(alertApiRef);
   const canRun = usePermission({ permission: nhiSourceRunPermission });
   const sources = useAsyncRetry(() => nhiApi.listSources(), [nhiApi]);
-  // runs asked for and not seen starting yet: key → the start time it had
-  // then, and when it was asked
+  // runs asked for: key → the start time the source's last run had then,
+  // and when it was asked
   const [requested, setRequested] = useState<
     Record<string, { previousStart?: string; at: number }>
   >({});
   const { retry, loading, value } = sources;
-  const items = value?.items;
 
-  // forget requests whose run has started (or that waited too long): checked
-  // on every reload
-  useEffect(() => {
-    if (!items) return;
-    setRequested(current => {
-      const next = { ...current };
-      for (const [key, r] of Object.entries(current)) {
-        const start = items.find(s => s.key === key)?.lastRun?.startedAt;
-        if (start !== r.previousStart || Date.now() - r.at > START_WAIT_MS) {
-          delete next[key];
-        }
-      }
-      return Object.keys(next).length === Object.keys(current).length
-        ? current
-        : next;
-    });
-  }, [value, items]);
-
+  // asked for and not seen starting yet (for at most START_WAIT_MS), or
+  // running: judged on every reload
+  const busy = (s: NhiSourceStatus) => {
+    if (s.lastRun?.status === 'running') return true;
+    const r = requested[s.key];
+    return (
+      !!r &&
+      s.lastRun?.startedAt === r.previousStart &&
+      Date.now() - r.at <= START_WAIT_MS
+    );
+  };
   // follow runs: reload while one is starting or running, until it is done
-  const following =
-    Object.keys(requested).length > 0 ||
-    !!items?.some(s => s.lastRun?.status === 'running');
-  const busy = (s: NhiSourceStatus) =>
-    s.lastRun?.status === 'running' || !!requested[s.key];
+  const following = !!value?.items.some(busy);
   const runTitle = (s: NhiSourceStatus) => {
     if (!canRun.allowed) return 'You are not allowed to start source runs';
     return busy(s) ? 'A run of this source is in progress' : '';
@@ -75,6 +63,7 @@ export function SourcesCard() {
     if (!following || loading) return undefined;
     const timer = setTimeout(retry, POLL_MS);
     return () => clearTimeout(timer);
+    // value: every reload arms the next one
   }, [following, loading, value, retry]);
 
   return (
