@@ -9,7 +9,18 @@
  * mutations of BENCH_BATCH (1000) entities, one after another. `full` sends
  * one full mutation of all of them (one long transaction before the catalog
  * can process any: at 100,000 it took the first ten minutes).
+ *
+ * BENCH_OWNERS=K (0, the default) makes the owners real: K Group entities are
+ * sent first and each Resource is owned by one of them, so every owner is a
+ * catalog entity with N/K `ownerOf` relations that is stitched again as its
+ * resources arrive (as the NHI pipeline's teams, components and people are).
+ * With 0 the owners are 50 groups that do not exist.
+ *
+ * BENCH_SPEC (a JSON file, optional) is merged into every Resource's spec,
+ * e.g. an NHI entity's spec, to weigh an entity of that size (search rows)
+ * without its relations; `type` and `owner` stay the bare ones.
  */
+import fs from 'node:fs';
 import { createBackend } from '@backstage/backend-defaults';
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import {
@@ -22,6 +33,10 @@ import {
 const count = Number(process.env.BENCH_ENTITIES ?? 1000);
 const batch = Number(process.env.BENCH_BATCH ?? 1000);
 const mutation = process.env.BENCH_MUTATION ?? 'delta';
+const owners = Number(process.env.BENCH_OWNERS ?? 0);
+const extraSpec = process.env.BENCH_SPEC
+  ? JSON.parse(fs.readFileSync(process.env.BENCH_SPEC, 'utf8'))
+  : undefined;
 if (mutation !== 'delta' && mutation !== 'full') {
   throw new Error(`BENCH_MUTATION must be delta or full, got ${mutation}`);
 }
@@ -39,7 +54,29 @@ function entity(i: number): DeferredEntity {
           'backstage.io/managed-by-origin-location': 'bench:bare',
         },
       },
-      spec: { type: 'bench', owner: `group:default/team-${i % 50}` },
+      spec: {
+        ...(extraSpec && { ...extraSpec, externalId: `bench:${i}` }),
+        type: 'bench',
+        owner: `group:default/team-${i % (owners || 50)}`,
+      },
+    },
+  };
+}
+
+function group(i: number): DeferredEntity {
+  return {
+    locationKey: 'bench-bare',
+    entity: {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Group',
+      metadata: {
+        name: `team-${i}`,
+        annotations: {
+          'backstage.io/managed-by-location': 'bench:bare',
+          'backstage.io/managed-by-origin-location': 'bench:bare',
+        },
+      },
+      spec: { type: 'team', children: [] },
     },
   };
 }
@@ -50,11 +87,22 @@ class BareProvider implements EntityProvider {
   }
 
   async connect(connection: EntityProviderConnection) {
+    const groups = Array.from({ length: owners }, (_, i) => group(i));
     const apply = async () => {
       if (mutation === 'full') {
-        const entities = Array.from({ length: count }, (_, i) => entity(i));
+        const entities = [
+          ...groups,
+          ...Array.from({ length: count }, (_, i) => entity(i)),
+        ];
         await connection.applyMutation({ type: 'full', entities });
       } else {
+        if (groups.length) {
+          await connection.applyMutation({
+            type: 'delta',
+            added: groups,
+            removed: [],
+          });
+        }
         for (let start = 0; start < count; start += batch) {
           const end = Math.min(count, start + batch);
           const added = [];

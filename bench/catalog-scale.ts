@@ -29,6 +29,7 @@
  *
  * Options: --identities N (450000), --aws-share F (0.3), --skip-bare,
  * --skip-nhi, --bare-full (the bare provider sends one full mutation instead),
+ * --bare-owners K (0: the bare entities' owners become K real Group entities),
  * --timeout-min M (180), --port P (7207), --bare-port P (7208).
  * PostgreSQL: BENCH_PG (postgresql://postgres@127.0.0.1:5432). Databases with
  * the two prefixes are dropped before each run.
@@ -692,6 +693,7 @@ async function runBare(tmp: string) {
     {
       BENCH_ENTITIES: String(N),
       BENCH_MUTATION: flag('bare-full') ? 'full' : 'delta',
+      BENCH_OWNERS: String(arg('bare-owners', 0)),
     },
     logFile,
   );
