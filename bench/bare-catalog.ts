@@ -34,11 +34,29 @@ const count = Number(process.env.BENCH_ENTITIES ?? 1000);
 const batch = Number(process.env.BENCH_BATCH ?? 1000);
 const mutation = process.env.BENCH_MUTATION ?? 'delta';
 const owners = Number(process.env.BENCH_OWNERS ?? 0);
-const extraSpec = process.env.BENCH_SPEC
-  ? JSON.parse(fs.readFileSync(process.env.BENCH_SPEC, 'utf8'))
-  : undefined;
 if (mutation !== 'delta' && mutation !== 'full') {
   throw new Error(`BENCH_MUTATION must be delta or full, got ${mutation}`);
+}
+if (!Number.isInteger(owners) || owners < 0) {
+  throw new Error(
+    `BENCH_OWNERS must be a whole number of groups, got ${process.env.BENCH_OWNERS}`,
+  );
+}
+const extraSpec = process.env.BENCH_SPEC
+  ? readSpec(process.env.BENCH_SPEC)
+  : undefined;
+
+function readSpec(file: string): Record<string, unknown> {
+  let spec: unknown;
+  try {
+    spec = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`BENCH_SPEC ${file} is not a readable JSON file: ${e}`);
+  }
+  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) {
+    throw new Error(`BENCH_SPEC ${file} must hold a JSON object (a spec)`);
+  }
+  return spec as Record<string, unknown>;
 }
 
 function entity(i: number): DeferredEntity {

@@ -30,6 +30,8 @@
  * Options: --identities N (450000), --aws-share F (0.3), --skip-bare,
  * --skip-nhi, --bare-full (the bare provider sends one full mutation instead),
  * --bare-owners K (0: the bare entities' owners become K real Group entities),
+ * BENCH_SPEC=file.json (a spec merged into every bare entity, see
+ * bare-catalog.ts),
  * --timeout-min M (180), --port P (7207), --bare-port P (7208).
  * PostgreSQL: BENCH_PG (postgresql://postgres@127.0.0.1:5432). Databases with
  * the two prefixes are dropped before each run.
@@ -66,6 +68,7 @@ const AWS_SHARE = arg('aws-share', 0.3);
 const TIMEOUT_MS = arg('timeout-min', 180) * 60_000;
 const PORT = arg('port', 7207);
 const BARE_PORT = arg('bare-port', 7208);
+const BARE_OWNERS = arg('bare-owners', 0);
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -693,7 +696,7 @@ async function runBare(tmp: string) {
     {
       BENCH_ENTITIES: String(N),
       BENCH_MUTATION: flag('bare-full') ? 'full' : 'delta',
-      BENCH_OWNERS: String(arg('bare-owners', 0)),
+      BENCH_OWNERS: String(BARE_OWNERS),
     },
     logFile,
   );
@@ -800,6 +803,14 @@ async function main() {
         bare.count / (bare.ms / 1000),
       )} entities/s); peak RSS ${mb(bare.peakKb)}`,
     );
+    // not the minimal entities: say so beside the figure
+    const variant = [
+      BARE_OWNERS ? `owners are ${BARE_OWNERS} real groups` : '',
+      process.env.BENCH_SPEC ? `spec from ${process.env.BENCH_SPEC}` : '',
+    ].filter(Boolean);
+    if (variant.length) {
+      console.log(`  bare entities               ${variant.join('; ')}`);
+    }
   }
   if (nhi && bare) {
     console.log(
