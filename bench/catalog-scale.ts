@@ -697,6 +697,10 @@ async function runBare(tmp: string) {
       BENCH_ENTITIES: String(N),
       BENCH_MUTATION: flag('bare-full') ? 'full' : 'delta',
       BENCH_OWNERS: String(BARE_OWNERS),
+      // the bare backend runs in packages/backend: a path from here
+      ...(process.env.BENCH_SPEC && {
+        BENCH_SPEC: path.resolve(process.env.BENCH_SPEC),
+      }),
     },
     logFile,
   );
