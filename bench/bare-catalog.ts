@@ -20,7 +20,6 @@
  * e.g. an NHI entity's spec, to weigh an entity of that size (search rows)
  * without its relations; `type` and `owner` stay the bare ones.
  */
-import fs from 'node:fs';
 import { createBackend } from '@backstage/backend-defaults';
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import {
@@ -29,6 +28,8 @@ import {
   EntityProvider,
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
+import type { JsonObject } from '@backstage/types';
+import { readSpec } from './lib';
 
 const count = Number(process.env.BENCH_ENTITIES ?? 1000);
 const batch = Number(process.env.BENCH_BATCH ?? 1000);
@@ -46,57 +47,39 @@ const extraSpec = process.env.BENCH_SPEC
   ? readSpec(process.env.BENCH_SPEC)
   : undefined;
 
-function readSpec(file: string): Record<string, unknown> {
-  let spec: unknown;
-  try {
-    spec = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`BENCH_SPEC ${file} is not a readable JSON file: ${e}`);
-  }
-  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) {
-    throw new Error(`BENCH_SPEC ${file} must hold a JSON object (a spec)`);
-  }
-  return spec as Record<string, unknown>;
+/** An entity of the bench's location. */
+function deferred(
+  kind: string,
+  name: string,
+  spec: JsonObject,
+): DeferredEntity {
+  return {
+    locationKey: 'bench-bare',
+    entity: {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind,
+      metadata: {
+        name,
+        annotations: {
+          'backstage.io/managed-by-location': 'bench:bare',
+          'backstage.io/managed-by-origin-location': 'bench:bare',
+        },
+      },
+      spec,
+    },
+  };
 }
 
 function entity(i: number): DeferredEntity {
-  return {
-    locationKey: 'bench-bare',
-    entity: {
-      apiVersion: 'backstage.io/v1alpha1',
-      kind: 'Resource',
-      metadata: {
-        name: `bench-${i}`,
-        annotations: {
-          'backstage.io/managed-by-location': 'bench:bare',
-          'backstage.io/managed-by-origin-location': 'bench:bare',
-        },
-      },
-      spec: {
-        ...(extraSpec && { ...extraSpec, externalId: `bench:${i}` }),
-        type: 'bench',
-        owner: `group:default/team-${i % (owners || 50)}`,
-      },
-    },
-  };
+  return deferred('Resource', `bench-${i}`, {
+    ...(extraSpec && { ...extraSpec, externalId: `bench:${i}` }),
+    type: 'bench',
+    owner: `group:default/team-${i % (owners || 50)}`,
+  });
 }
 
 function group(i: number): DeferredEntity {
-  return {
-    locationKey: 'bench-bare',
-    entity: {
-      apiVersion: 'backstage.io/v1alpha1',
-      kind: 'Group',
-      metadata: {
-        name: `team-${i}`,
-        annotations: {
-          'backstage.io/managed-by-location': 'bench:bare',
-          'backstage.io/managed-by-origin-location': 'bench:bare',
-        },
-      },
-      spec: { type: 'team', children: [] },
-    },
-  };
+  return deferred('Group', `team-${i}`, { type: 'team', children: [] });
 }
 
 class BareProvider implements EntityProvider {

@@ -58,7 +58,7 @@ import {
   inventoryPage,
 } from '../plugins/nhi/src/components/NhiPage/inventoryData';
 import { NhiClient } from '@backstage-nhi/nhi-common';
-import { arg, flag, log, peakRss, timed } from './lib';
+import { arg, flag, log, peakRss, readSpec, timed } from './lib';
 
 const ROOT = path.resolve(__dirname, '..');
 const PG = process.env.BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432';
@@ -69,6 +69,11 @@ const TIMEOUT_MS = arg('timeout-min', 180) * 60_000;
 const PORT = arg('port', 7207);
 const BARE_PORT = arg('bare-port', 7208);
 const BARE_OWNERS = arg('bare-owners', 0);
+// checked here, not first in the bare backend after the NHI side's long run
+if (!Number.isInteger(BARE_OWNERS)) {
+  throw new Error(`--bare-owners needs a whole number, got ${BARE_OWNERS}`);
+}
+if (process.env.BENCH_SPEC) readSpec(process.env.BENCH_SPEC);
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

@@ -1,7 +1,8 @@
 /* Helpers the benchmark scripts share. */
 import fs from 'node:fs';
-import { LoggerService } from '@backstage/backend-plugin-api';
-import { NhiIdentitySource } from '@backstage-nhi/nhi-node';
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { NhiIdentitySource } from '@backstage-nhi/nhi-node';
+import type { JsonObject } from '@backstage/types';
 
 /** A numeric `--name N` option; throws on anything but a number ≥ 0. */
 export function arg(name: string, fallback: number): number {
@@ -12,6 +13,23 @@ export function arg(name: string, fallback: number): number {
     throw new Error(`--${name} needs a number, got ${process.argv[i + 1]}`);
   }
   return value;
+}
+
+/**
+ * The spec file of BENCH_SPEC (see bare-catalog.ts): a JSON object, or a
+ * clear error naming the file.
+ */
+export function readSpec(file: string): JsonObject {
+  let spec: unknown;
+  try {
+    spec = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`BENCH_SPEC ${file} is not a readable JSON file: ${e}`);
+  }
+  if (!spec || typeof spec !== 'object' || Array.isArray(spec)) {
+    throw new Error(`BENCH_SPEC ${file} must hold a JSON object (a spec)`);
+  }
+  return spec as JsonObject;
 }
 
 /** Whether `--name` was given. */
