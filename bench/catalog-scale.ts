@@ -32,6 +32,12 @@
  * --bare-owners K (0: the bare entities' owners become K real Group entities),
  * BENCH_SPEC=file.json (a spec merged into every bare entity, see
  * bare-catalog.ts),
+ * --heap-mb M (1536: each backend runs with --max-old-space-size=M, as the
+ * README's production command; 0 leaves V8's default, which on a large host
+ * lets the heap grow lazily far past what is live), --live-heap (every 5
+ * minutes and at the end, force a garbage collection in each backend through
+ * its inspector and record the heap still in use: what the backend really
+ * holds, as against its RSS),
  * --timeout-min M (180), --port P (7207), --bare-port P (7208).
  * PostgreSQL: BENCH_PG (postgresql://postgres@127.0.0.1:5432). Databases with
  * the two prefixes are dropped before each run.
@@ -69,6 +75,8 @@ const TIMEOUT_MS = arg('timeout-min', 180) * 60_000;
 const PORT = arg('port', 7207);
 const BARE_PORT = arg('bare-port', 7208);
 const BARE_OWNERS = arg('bare-owners', 0);
+const HEAP_MB = arg('heap-mb', 1536);
+const LIVE_HEAP = flag('live-heap');
 // checked here, not first in the bare backend after the NHI side's long run
 if (!Number.isInteger(BARE_OWNERS)) {
   throw new Error(`--bare-owners needs a whole number, got ${BARE_OWNERS}`);
@@ -111,11 +119,15 @@ async function dropDatabases(prefix: string) {
   }
 }
 
-/** A backend child process, its peak RSS sampled from /proc. */
+/**
+ * A backend child process, its peak RSS sampled from /proc; with
+ * `--live-heap`, also its live heap (see {@link LiveHeap}).
+ */
 class Backend {
   readonly child: ChildProcess;
   readonly started = Date.now();
   peakKb = 0;
+  readonly liveHeap?: LiveHeap;
   #timer: NodeJS.Timeout;
 
   constructor(
@@ -125,17 +137,29 @@ class Backend {
     logFile: string,
   ) {
     const out = fs.openSync(logFile, 'w');
+    const nodeArgs = [
+      ...(HEAP_MB ? [`--max-old-space-size=${HEAP_MB}`] : []),
+      ...(LIVE_HEAP ? ['--inspect=127.0.0.1:0'] : []),
+    ];
     this.child = spawn(
       process.execPath,
-      ['--require', '@backstage/cli/config/nodeTransform.cjs', script, ...args],
+      [
+        ...nodeArgs,
+        '--require',
+        '@backstage/cli/config/nodeTransform.cjs',
+        script,
+        ...args,
+      ],
       {
         cwd: path.join(ROOT, 'packages/backend'),
-        env: { ...process.env, ...env },
+        // the node options are the bench's, not inherited ones
+        env: { ...process.env, NODE_OPTIONS: '', ...env },
         stdio: ['ignore', out, out],
         detached: true,
       },
     );
     this.#timer = setInterval(() => this.#sample(), 500);
+    if (LIVE_HEAP) this.liveHeap = new LiveHeap(logFile);
   }
 
   #sample() {
@@ -154,10 +178,73 @@ class Backend {
   async stop() {
     this.#sample();
     clearInterval(this.#timer);
+    if (this.alive) await this.liveHeap?.sample();
+    this.liveHeap?.stop();
     if (!this.alive) return;
     process.kill(-this.child.pid!, 'SIGTERM');
     for (let i = 0; i < 40 && this.alive; i++) await sleep(250);
     if (this.alive) process.kill(-this.child.pid!, 'SIGKILL');
+  }
+}
+
+/**
+ * The heap a backend still uses after a full garbage collection, sampled
+ * every 5 minutes through the inspector the backend was started with (its
+ * address is the first `ws://` line of the backend's log). Each sample forces
+ * one collection, a fraction of a second of the backend's time.
+ */
+class LiveHeap {
+  peakBytes = 0;
+  samples = 0;
+  #timer: NodeJS.Timeout;
+  #url?: string;
+
+  constructor(private readonly logFile: string) {
+    this.#timer = setInterval(() => this.sample(), 5 * 60_000);
+  }
+
+  async sample() {
+    try {
+      this.#url ??= fs
+        .readFileSync(this.logFile, 'utf8')
+        .match(/ws:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]+/)?.[0];
+      if (!this.#url) return;
+      const ws = new WebSocket(this.#url);
+      try {
+        await new Promise((resolve, reject) => {
+          ws.onopen = resolve;
+          ws.onerror = reject;
+        });
+        let id = 0;
+        const call = (method: string) =>
+          new Promise<any>((resolve, reject) => {
+            const mine = ++id;
+            const timer = setTimeout(
+              () => reject(new Error(`${method} timed out`)),
+              60_000,
+            );
+            ws.addEventListener('message', ev => {
+              const data = JSON.parse(String(ev.data));
+              if (data.id !== mine) return;
+              clearTimeout(timer);
+              resolve(data.result);
+            });
+            ws.send(JSON.stringify({ id: mine, method }));
+          });
+        await call('HeapProfiler.collectGarbage');
+        const { usedSize } = await call('Runtime.getHeapUsage');
+        this.peakBytes = Math.max(this.peakBytes, usedSize);
+        this.samples++;
+      } finally {
+        ws.close();
+      }
+    } catch (e) {
+      log(`  live heap not sampled: ${e}`);
+    }
+  }
+
+  stop() {
+    clearInterval(this.#timer);
   }
 }
 
@@ -287,6 +374,7 @@ interface NhiFigures {
   inventoryCountsP95: number;
   claimToCatalogMs: number;
   peakKb: number;
+  liveHeap?: LiveHeap;
 }
 
 async function runNhi(tmp: string): Promise<NhiFigures> {
@@ -666,6 +754,8 @@ async function runNhi(tmp: string): Promise<NhiFigures> {
       inventoryCountsP95: inventoryCounts.p95,
       claimToCatalogMs,
       peakKb: backend.peakKb,
+      // read after stop(), which takes the last sample
+      liveHeap: backend.liveHeap,
     };
   } finally {
     await maintenance.stop();
@@ -732,11 +822,25 @@ async function runBare(tmp: string) {
       },
       backend,
     );
-    return { count, ms: Date.now() - backend.started, peakKb: backend.peakKb };
+    return {
+      count,
+      ms: Date.now() - backend.started,
+      peakKb: backend.peakKb,
+      liveHeap: backend.liveHeap,
+    };
   } finally {
     await maintenance.stop();
     await backend.stop();
   }
+}
+
+/** How the backends' heap was set and, with --live-heap, what was live. */
+function heapNote(live?: LiveHeap) {
+  const cap = HEAP_MB ? ` (heap cap ${HEAP_MB} MB)` : " (V8's default heap)";
+  if (!live?.samples) return cap;
+  return `${cap}; live heap after GC peaked at ${Math.round(
+    live.peakBytes / 1e6,
+  )} MB (${live.samples} samples)`;
 }
 
 async function main() {
@@ -783,7 +887,11 @@ async function main() {
         )}% of the first`,
       );
     });
-    console.log(`  backend peak RSS            ${mb(nhi.peakKb)}`);
+    console.log(
+      `  backend peak RSS            ${mb(nhi.peakKb)}${heapNote(
+        nhi.liveHeap,
+      )}`,
+    );
     console.log(
       `  NHI page p95                first page ${nhi.pageP95.toFixed(
         0,
@@ -810,7 +918,7 @@ async function main() {
         bare.ms,
       )} from backend start (${Math.round(
         bare.count / (bare.ms / 1000),
-      )} entities/s); peak RSS ${mb(bare.peakKb)}`,
+      )} entities/s); peak RSS ${mb(bare.peakKb)}${heapNote(bare.liveHeap)}`,
     );
     // not the minimal entities: say so beside the figure
     const variant = [
