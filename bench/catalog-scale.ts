@@ -82,6 +82,12 @@ if (!Number.isInteger(BARE_OWNERS)) {
   throw new Error(`--bare-owners needs a whole number, got ${BARE_OWNERS}`);
 }
 if (process.env.BENCH_SPEC) readSpec(process.env.BENCH_SPEC);
+// a heap too small for the backend to start would only show as "backend exited"
+if (HEAP_MB !== 0 && (!Number.isInteger(HEAP_MB) || HEAP_MB < 256)) {
+  throw new Error(
+    `--heap-mb needs a whole number of megabytes, at least 256 (or 0 for V8's default), got ${HEAP_MB}`,
+  );
+}
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -152,8 +158,9 @@ class Backend {
       ],
       {
         cwd: path.join(ROOT, 'packages/backend'),
-        // the node options are the bench's, not inherited ones
-        env: { ...process.env, NODE_OPTIONS: '', ...env },
+        // NODE_OPTIONS (e.g. --cpu-prof) reach both backends; the flags
+        // above come after them and win
+        env: { ...process.env, ...env },
         stdio: ['ignore', out, out],
         detached: true,
       },
