@@ -79,6 +79,15 @@ describe('generateInventory', () => {
         c => Date.parse(c.createdAt) > now.getTime() - 30 * 86_400_000,
       ),
     ).toBe(true);
+    // nothing was used before it was created, nor after today
+    const used = creds.filter(c => c.lastUsed?.at && c.createdAt);
+    expect(used.length).toBeGreaterThan(1000);
+    for (const c of used) {
+      expect(Date.parse(c.lastUsed!.at!)).toBeGreaterThanOrEqual(
+        Date.parse(c.createdAt!),
+      );
+      expect(Date.parse(c.lastUsed!.at!)).toBeLessThanOrEqual(now.getTime());
+    }
   });
 
   it('scales to benchmark sizes', () => {

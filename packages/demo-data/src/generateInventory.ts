@@ -423,10 +423,22 @@ export function generateInventory(
       ['never', 8],
       ['unknown', 4],
     ]);
-    if (use === 'recent') c.lastUsed = { at: iso(daysAgo(random.int(0, 20))) };
+    // never used before it was created: a credential younger than the
+    // dormancy threshold was last used on its first day at the earliest
+    if (use === 'recent')
+      c.lastUsed = {
+        at: iso(daysAgo(random.int(0, Math.min(20, createdDaysAgo)))),
+      };
     else if (use === 'dormant')
       c.lastUsed = {
-        at: iso(daysAgo(random.int(91, Math.max(92, createdDaysAgo)))),
+        at: iso(
+          daysAgo(
+            Math.min(
+              createdDaysAgo,
+              random.int(91, Math.max(92, createdDaysAgo)),
+            ),
+          ),
+        ),
       };
     else if (use === 'never') c.lastUsed = { never: true };
     if (kind === 'certificate' && random.chance(0.95)) {
@@ -577,7 +589,7 @@ export function generateInventory(
         name: memberOf(team).name,
         at: iso(daysAgo(created)),
       },
-      lastUsed: { at: iso(daysAgo(random.int(0, 3))) },
+      lastUsed: { at: iso(daysAgo(Math.min(created, random.int(0, 3)))) },
       credentials: [
         {
           id: `${kind}-${random.hex(10)}`,
@@ -585,7 +597,7 @@ export function generateInventory(
           status: 'active',
           createdAt: iso(daysAgo(created)),
           expiresAt: iso(daysAgo(created) + lifetime * DAY),
-          lastUsed: { at: iso(daysAgo(random.int(0, 3))) },
+          lastUsed: { at: iso(daysAgo(Math.min(created, random.int(0, 3)))) },
         },
       ],
     };

@@ -32,6 +32,33 @@ describe('generateIamCompany', () => {
     expect(keyIds.every(k => /^AKIA[A-Z2-7]{16}$/.test(k))).toBe(true);
   });
 
+  it('never uses or changes a credential before its user was created', () => {
+    const m = generateIamCompany({ accounts: 3, identities: 20_000, seed: 1 });
+    const pairs: Array<[string, string | undefined]> = [];
+    for (const u of m.accounts.flatMap(a => a.users)) {
+      for (const k of u.accessKeys ?? []) {
+        pairs.push([u.createdAt, k.createdAt], [k.createdAt, k.lastUsed?.at]);
+      }
+      pairs.push(
+        [u.createdAt, u.password?.lastChanged],
+        [u.createdAt, u.password?.lastUsed],
+        ...(u.signingCertificates ?? []).map(
+          c => [u.createdAt, c.createdAt] as [string, string],
+        ),
+      );
+    }
+    for (const r of m.accounts.flatMap(a => a.roles)) {
+      pairs.push([r.createdAt, r.lastUsed?.at]);
+    }
+    const dated = pairs.filter((p): p is [string, string] => !!p[1]);
+    expect(dated.length).toBeGreaterThan(10_000);
+    expect(
+      dated.filter(
+        ([created, later]) => Date.parse(later) < Date.parse(created),
+      ),
+    ).toEqual([]);
+  });
+
   it('has the variety the source must handle', () => {
     const m = generateIamCompany({
       accounts: 3,

@@ -584,9 +584,12 @@ export function generateIamCompany(
           ...(accessKeys.length ? { accessKeys } : {}),
           ...(hasPassword
             ? {
+                // not changed nor used before the user existed
                 password: {
-                  lastChanged: iso(daysAgo(10, 900)),
-                  ...(chance(0.7) ? { lastUsed: iso(daysAgo(0, 200)) } : {}),
+                  lastChanged: iso(Math.max(createdAt, daysAgo(10, 900))),
+                  ...(chance(0.7)
+                    ? { lastUsed: iso(Math.max(createdAt, daysAgo(0, 200))) }
+                    : {}),
                 },
                 mfa: chance(0.4),
               }
@@ -594,7 +597,10 @@ export function generateIamCompany(
           ...(chance(0.01)
             ? {
                 signingCertificates: [
-                  { active: true, createdAt: iso(daysAgo(100, 1500)) },
+                  {
+                    active: true,
+                    createdAt: iso(Math.max(createdAt, daysAgo(100, 1500))),
+                  },
                 ],
               }
             : {}),
