@@ -42,6 +42,10 @@ test('claim an unowned identity, approve it as the team lead, see the owner on t
   await expect(
     developer.getByText('Credential found by a secret scanner'),
   ).toBeVisible();
+  // the finding's evidence, which the entity keeps in its status items
+  await expect(
+    developer.getByText(/found by gitleaks in .* commit [0-9a-f]{12}/).first(),
+  ).toBeVisible();
   await screenshot(developer, 'identity-unowned');
   await developer.getByRole('button', { name: 'Claim', exact: true }).click();
   const dialog = developer.getByRole('dialog');

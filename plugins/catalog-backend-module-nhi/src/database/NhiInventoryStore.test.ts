@@ -43,7 +43,7 @@ function identity(
       account: '111111111111',
       externalId: `arn:aws:iam::111111111111:user/${name}`,
       ownership: { status: 'unowned', provenance: 'none' },
-      risk: { level: 'low', score: 10, rules: [], findings: [] },
+      risk: { level: 'low', score: 10, findings: [] },
       rotation: { status: 'ok' },
       ...spec,
     },
@@ -62,8 +62,10 @@ const IDENTITIES = [
       risk: {
         level: 'critical',
         score: 95,
-        rules: ['NHI-ADMIN-PRIVILEGES', 'NHI-DORMANT-IDENTITY'],
-        findings: [],
+        findings: [
+          { ruleId: 'NHI-ADMIN-PRIVILEGES', evidence: 'seen' },
+          { ruleId: 'NHI-DORMANT-IDENTITY', evidence: 'seen' },
+        ],
       },
       rotation: { status: 'overdue' },
       lastUsed: { at: '2026-01-01T00:00:00Z' },
@@ -74,8 +76,7 @@ const IDENTITIES = [
     risk: {
       level: 'high',
       score: 60,
-      rules: ['NHI-DORMANT-IDENTITY'],
-      findings: [],
+      findings: [{ ruleId: 'NHI-DORMANT-IDENTITY', evidence: 'seen' }],
     },
     ownership: {
       status: 'unowned',
@@ -405,7 +406,11 @@ describe.each(databases.eachSupportedId())(
           account: long,
           owner: `group:default/${'t'.repeat(300)}`,
           ownership: { status: 'owned', provenance: 'tagged' },
-          risk: { level: 'high', score: 50, rules: ['NHI-X'], findings: [] },
+          risk: {
+            level: 'high',
+            score: 50,
+            findings: [{ ruleId: 'NHI-X', evidence: 'seen' }],
+          },
         }),
       ]);
       const page = await store.inventory.query(

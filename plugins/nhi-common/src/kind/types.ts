@@ -197,7 +197,8 @@ export type NhiPermissionSummary = {
 export type NhiRiskLevel = 'critical' | 'high' | 'medium' | 'low' | 'none';
 
 /**
- * One risk finding: a rule that fired, with its evidence.
+ * One risk finding: a rule that fired, with its evidence, as evaluation
+ * returns it and the risk card shows it (see `nhiFindings`).
  *
  * @public
  */
@@ -214,17 +215,37 @@ export type NhiFinding = {
 };
 
 /**
+ * A finding as the entity stores it in `spec.risk`: the rule id and the
+ * evidence, and the severity and OWASP risk only where they are not the
+ * rule's own (a severity set by policy, a rule outside the catalog). Each
+ * leaf of a spec is a row of the catalog's search table for every identity,
+ * so what the rule catalog already says is not repeated.
+ *
+ * @public
+ */
+export type NhiStoredFinding = {
+  ruleId: string;
+  evidence: string;
+  severity?: Exclude<NhiRiskLevel, 'none'>;
+  owasp?: string;
+};
+
+/**
  * The risk of an identity: score, level and the findings behind it.
  *
  * @public
  */
 export type NhiRisk = {
-  /** 0–100. */
+  /** 0–100, of the open findings. */
   score: number;
   level: NhiRiskLevel;
-  /** Ids of the rules that fired, for `filter=spec.risk.rules=…`. */
-  rules: string[];
-  findings: NhiFinding[];
+  /**
+   * The open findings, worst first: `filter=spec.risk.findings.ruleId=…`
+   * finds the identities with an open finding of a rule.
+   */
+  findings: NhiStoredFinding[];
+  /** Findings accepted by an approved exception until a date; not counted. */
+  accepted?: Array<NhiStoredFinding & { until: string; by: string }>;
 };
 
 /**

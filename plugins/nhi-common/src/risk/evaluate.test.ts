@@ -1,5 +1,11 @@
-import { NonHumanIdentitySpec } from '../kind/types';
-import { evaluateNonHumanIdentity, nhiRiskScore } from './evaluate';
+import { NonHumanIdentityEntity, NonHumanIdentitySpec } from '../kind/types';
+import {
+  applyNhiEvaluation,
+  evaluateNonHumanIdentity,
+  nhiFindings,
+  nhiRiskScore,
+  nhiRuleIds,
+} from './evaluate';
 import {
   DEFAULT_NHI_EVALUATION_POLICY,
   readNhiEvaluationPolicy,
@@ -585,12 +591,8 @@ describe('the rule catalog', () => {
 
   it('finds nothing wrong with a clean identity', () => {
     const result = evaluate(clean());
-    expect(result.risk).toEqual({
-      score: 0,
-      level: 'none',
-      rules: [],
-      findings: [],
-    });
+    expect(result.risk).toEqual({ score: 0, level: 'none', findings: [] });
+    expect(result.findings).toEqual([]);
     expect(result.rotation).toEqual({ status: 'ok' });
   });
 
@@ -600,22 +602,22 @@ describe('the rule catalog', () => {
     it('fires with its evidence', () => {
       const spec = clean();
       fire(spec);
-      const { risk } = evaluate(spec, options);
-      const finding = risk!.findings.find(f => f.ruleId === ruleId);
+      const { risk, findings } = evaluate(spec, options);
+      const finding = findings.find(f => f.ruleId === ruleId);
       expect(finding).toBeDefined();
       expect(finding!.evidence).toMatch(evidence);
       expect(finding).toMatchObject({
         severity: rule.severity,
         owasp: rule.owasp,
       });
-      expect(risk!.rules).toContain(ruleId);
+      expect(nhiRuleIds(risk)).toContain(ruleId);
     });
 
     it('does not fire on a near miss', () => {
       const spec = clean();
       noFire(spec);
       const { risk } = evaluate(spec);
-      expect(risk!.rules).not.toContain(ruleId);
+      expect(nhiRuleIds(risk)).not.toContain(ruleId);
     });
   });
 });
@@ -630,11 +632,8 @@ describe('risk score and level', () => {
     const spec = clean();
     spec.permissions = { admin: true, serviceWildcards: ['s3:*'] };
     const { risk } = evaluate(spec);
-    expect(risk).toMatchObject({
-      level: 'critical',
-      score: 66,
-      rules: ['NHI-ADMIN', 'NHI-SERVICE-WILDCARD'],
-    });
+    expect(risk).toMatchObject({ level: 'critical', score: 66 });
+    expect(nhiRuleIds(risk)).toEqual(['NHI-ADMIN', 'NHI-SERVICE-WILDCARD']);
   });
 
   it('lists an accepted finding but does not count it until the exception expires', () => {
@@ -647,16 +646,29 @@ describe('risk score and level', () => {
         by: 'user:default/farah',
       },
     ];
-    const { risk } = evaluate(spec, { accepted });
-    expect(risk).toMatchObject({ level: 'none', score: 0, rules: [] });
-    expect(risk!.findings[0]).toMatchObject({
+    const { risk, findings } = evaluate(spec, { accepted });
+    expect(risk).toEqual({
+      level: 'none',
+      score: 0,
+      findings: [],
+      accepted: [
+        {
+          ruleId: 'NHI-SHARED-IDENTITY',
+          evidence: expect.stringContaining('component:default/a'),
+          until: accepted[0].until,
+          by: 'user:default/farah',
+        },
+      ],
+    });
+    expect(findings[0]).toMatchObject({
       ruleId: 'NHI-SHARED-IDENTITY',
       accepted: { by: 'user:default/farah' },
     });
+    expect(nhiFindings(risk)).toEqual(findings);
     const expired = evaluate(spec, {
       accepted: [{ ...accepted[0], until: daysAgo(1) }],
     });
-    expect(expired.risk!.rules).toEqual(['NHI-SHARED-IDENTITY']);
+    expect(nhiRuleIds(expired.risk)).toEqual(['NHI-SHARED-IDENTITY']);
   });
 });
 
@@ -671,9 +683,11 @@ describe('configuration', () => {
     const spec = clean();
     spec.lastUsed = { at: daysAgo(70) };
     key(spec).lastUsed = { at: daysAgo(70) };
-    expect(evaluate(spec).risk!.rules).not.toContain('NHI-DORMANT-IDENTITY');
+    expect(nhiRuleIds(evaluate(spec).risk)).not.toContain(
+      'NHI-DORMANT-IDENTITY',
+    );
     expect(
-      evaluate(spec, { policy: policy({ dormantDays: 60 }) }).risk!.rules,
+      nhiRuleIds(evaluate(spec, { policy: policy({ dormantDays: 60 }) }).risk),
     ).toContain('NHI-DORMANT-IDENTITY');
   });
 
@@ -691,7 +705,18 @@ describe('configuration', () => {
     });
     expect(risk).toMatchObject({
       level: 'critical',
-      rules: ['NHI-CROSS-ENVIRONMENT'],
+      // the spec keeps a severity only where the policy changed the rule's
+      findings: [
+        {
+          ruleId: 'NHI-CROSS-ENVIRONMENT',
+          evidence: expect.any(String),
+          severity: 'critical',
+        },
+      ],
+    });
+    expect(nhiFindings(risk)[0]).toMatchObject({
+      severity: 'critical',
+      owasp: NHI_RULES.find(r => r.id === 'NHI-CROSS-ENVIRONMENT')!.owasp,
     });
   });
 
@@ -736,5 +761,72 @@ describe('configuration', () => {
   it('has the seed’s defaults', () => {
     expect(DEFAULT_NHI_EVALUATION_POLICY.dormantDays).toBe(90);
     expect(policy({})).toEqual(DEFAULT_NHI_EVALUATION_POLICY);
+  });
+});
+
+describe('applyNhiEvaluation', () => {
+  const entity = (spec: NonHumanIdentitySpec): NonHumanIdentityEntity => ({
+    apiVersion: 'backstage-nhi.io/v1alpha1',
+    kind: 'NonHumanIdentity',
+    metadata: { name: 'datadog-key-1', namespace: 'default' },
+    spec,
+  });
+
+  it('keeps in the spec what the rule catalog does not already say, and reads it back whole', () => {
+    const spec = clean();
+    spec.permissions = { admin: true };
+    const result = applyNhiEvaluation(entity(spec), { now: NOW });
+    expect(result.spec.risk).toEqual({
+      score: 60,
+      level: 'critical',
+      findings: [{ ruleId: 'NHI-ADMIN', evidence: expect.any(String) }],
+    });
+    expect(nhiFindings(result.spec.risk)).toEqual(
+      evaluateNonHumanIdentity(spec, { now: NOW }).findings,
+    );
+    expect(nhiFindings(result.spec.risk)[0]).toMatchObject({
+      severity: 'critical',
+      owasp: 'NHI5',
+    });
+    expect(nhiFindings(undefined)).toEqual([]);
+  });
+
+  it('keeps severity and OWASP risk of a rule outside the catalog', () => {
+    const custom = {
+      ...NHI_RULES.find(r => r.id === 'NHI-ADMIN')!,
+      id: 'ACME-ADMIN',
+      severity: 'medium' as const,
+      owasp: 'NHI9',
+    };
+    const spec = clean();
+    spec.permissions = { admin: true };
+    const { risk } = evaluateNonHumanIdentity(spec, {
+      now: NOW,
+      rules: [custom],
+    });
+    expect(risk.findings).toEqual([
+      {
+        ruleId: 'ACME-ADMIN',
+        evidence: expect.any(String),
+        severity: 'medium',
+        owasp: 'NHI9',
+      },
+    ]);
+    expect(nhiFindings(risk)[0]).toMatchObject({
+      severity: 'medium',
+      owasp: 'NHI9',
+    });
+  });
+
+  it('replaces findings an earlier evaluation stored', () => {
+    const spec = clean() as any;
+    spec.risk = {
+      score: 60,
+      level: 'critical',
+      rules: ['NHI-ADMIN'],
+      findings: [{ ruleId: 'NHI-ADMIN', evidence: 'x' }],
+    };
+    const result = applyNhiEvaluation(entity(spec), { now: NOW });
+    expect(result.spec.risk).toEqual({ score: 0, level: 'none', findings: [] });
   });
 });

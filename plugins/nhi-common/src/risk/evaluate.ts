@@ -1,6 +1,7 @@
 import {
   NhiFinding,
   NhiRisk,
+  NhiStoredFinding,
   NhiRiskLevel,
   NonHumanIdentityEntity,
   NonHumanIdentitySpec,
@@ -79,7 +80,11 @@ export function nhiRiskScore(
 export function evaluateNonHumanIdentity(
   spec: NonHumanIdentitySpec,
   options: NhiEvaluationOptions = {},
-): Pick<NonHumanIdentitySpec, 'credentials' | 'rotation' | 'risk'> {
+): Pick<NonHumanIdentitySpec, 'credentials' | 'rotation'> & {
+  risk: NhiRisk;
+  /** Every rule that fired, worst first; accepted ones marked. */
+  findings: NhiFinding[];
+} {
   const policy = options.policy ?? DEFAULT_NHI_EVALUATION_POLICY;
   let now = Date.now();
   if (typeof options.now === 'number') now = options.now;
@@ -117,17 +122,75 @@ export function evaluateNonHumanIdentity(
       a.ruleId.localeCompare(b.ruleId),
   );
   const open = findings.filter(f => !f.accepted);
+  const accepted = findings.filter(f => f.accepted);
   const risk: NhiRisk = {
     score: nhiRiskScore(open.map(f => f.severity)),
     level: open.length ? open[0].severity : 'none',
-    rules: open.map(f => f.ruleId),
-    findings,
+    findings: open.map(storedFinding),
   };
+  if (accepted.length) {
+    risk.accepted = accepted.map(f => ({
+      ...storedFinding(f),
+      until: f.accepted!.until,
+      by: f.accepted!.by,
+    }));
+  }
   return {
     credentials,
     rotation: { status: worstRotation(credentials ?? []) },
     risk,
+    findings,
   };
+}
+
+/** A finding as the spec keeps it: what the rule catalog says is left out. */
+function storedFinding(f: NhiFinding): NhiStoredFinding {
+  const rule = nhiRuleById(f.ruleId);
+  const stored: NhiStoredFinding = { ruleId: f.ruleId, evidence: f.evidence };
+  if (f.severity !== rule?.severity) stored.severity = f.severity;
+  if (f.owasp !== rule?.owasp) stored.owasp = f.owasp;
+  return stored;
+}
+
+function fullFinding(f: NhiStoredFinding): NhiFinding {
+  const rule = nhiRuleById(f.ruleId);
+  return {
+    ruleId: f.ruleId,
+    severity: f.severity ?? rule?.severity ?? 'low',
+    owasp: f.owasp ?? rule?.owasp ?? '',
+    evidence: f.evidence,
+  };
+}
+
+/**
+ * The ids of the rules with an open finding on an identity, worst first
+ * (what `filter=spec.risk.findings.ruleId=…` matches).
+ *
+ * @public
+ */
+export function nhiRuleIds(
+  risk: NonHumanIdentitySpec['risk'] | undefined,
+): string[] {
+  return (risk?.findings ?? []).map(f => f.ruleId);
+}
+
+/**
+ * The risk findings of an evaluated identity with their severity and OWASP
+ * risk filled in from the rule catalog: the open ones worst first, then the
+ * accepted ones (with `accepted`). Empty when it has not been evaluated.
+ *
+ * @public
+ */
+export function nhiFindings(
+  risk: NonHumanIdentitySpec['risk'] | undefined,
+): NhiFinding[] {
+  return [
+    ...(risk?.findings ?? []).map(fullFinding),
+    ...(risk?.accepted ?? []).map(a => ({
+      ...fullFinding(a),
+      accepted: { until: a.until, by: a.by },
+    })),
+  ];
 }
 
 /**
@@ -140,7 +203,10 @@ export function applyNhiEvaluation(
   entity: NonHumanIdentityEntity,
   options: NhiEvaluationOptions = {},
 ): NonHumanIdentityEntity {
-  const result = evaluateNonHumanIdentity(entity.spec, options);
+  const { findings: _all, ...result } = evaluateNonHumanIdentity(
+    entity.spec,
+    options,
+  );
   const spec: NonHumanIdentitySpec = { ...entity.spec, ...result };
   if (!spec.credentials) delete spec.credentials;
   return { ...entity, spec };

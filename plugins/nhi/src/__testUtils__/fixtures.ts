@@ -84,7 +84,7 @@ export function nhiEntity(
           },
         },
       ],
-      risk: { score: 0, level: 'none', rules: [], findings: [] },
+      risk: { score: 0, level: 'none', findings: [] },
       rotation: { status: 'overdue' },
       ...options.spec,
     },

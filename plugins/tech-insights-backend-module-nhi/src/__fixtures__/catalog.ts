@@ -38,7 +38,7 @@ function nhi(name: string, spec: Spec): Entity {
       ownership: owned
         ? { status: 'owned', provenance: 'tagged' }
         : { status: 'unowned', provenance: 'none' },
-      risk: { score: 0, level: 'none', rules: [], findings: [] },
+      risk: { score: 0, level: 'none', findings: [] },
       rotation: { status: 'ok' },
       // A field the facts do not need: the bulk read must leave it out.
       permissions: { summary: 'x'.repeat(200) },
@@ -51,8 +51,7 @@ function risk(level: string, rules: string[]) {
   return {
     score: { critical: 60, high: 35, medium: 15, low: 5, none: 0 }[level]!,
     level,
-    rules,
-    findings: [],
+    findings: rules.map(ruleId => ({ ruleId, evidence: 'seen' })),
   } as NonHumanIdentitySpec['risk'];
 }
 
@@ -149,20 +148,19 @@ export const identities: Entity[] = [
       { ...active('2019-01-01T00:00:00Z'), status: 'revoked' },
     ],
   }),
-  // 9: its leak is an accepted risk (not in risk.rules) → not counted; 10.
+  // 9: its leak is an accepted risk (not an open finding) → not counted; 10.
   nhi('orphan-token', {
     owner: 'group:default/payments',
     risk: {
       score: 0,
       level: 'none',
-      rules: [],
-      findings: [
+      findings: [],
+      accepted: [
         {
           ruleId: 'NHI-LEAKED-CREDENTIAL',
-          severity: 'critical',
-          owasp: 'NHI2',
           evidence: 'found by gitleaks',
-          accepted: { until: '2027-01-01', by: 'user:default/ciso' },
+          until: '2027-01-01',
+          by: 'user:default/ciso',
         },
       ],
     },

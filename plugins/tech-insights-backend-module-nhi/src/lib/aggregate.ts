@@ -5,6 +5,7 @@ import {
 } from '@backstage/catalog-model';
 import {
   NhiCredential,
+  nhiRuleIds,
   NonHumanIdentitySpec,
   worstRotation,
 } from '@backstage-nhi/nhi-common';
@@ -41,7 +42,7 @@ export const NHI_FACT_FIELDS: readonly string[] = [
   'spec.usedBy',
   'spec.risk.level',
   'spec.risk.score',
-  'spec.risk.rules',
+  'spec.risk.findings',
   'spec.rotation.status',
   'spec.credentials',
 ];
@@ -206,7 +207,7 @@ export function nhiOwnerRef(identity: Entity): string | undefined {
 
 /**
  * The facts of one identity at time `now`. Pure. Counts open findings only
- * (`spec.risk.rules`): accepted risks and disabled rules do not count, so the
+ * (`spec.risk.findings`): accepted risks and disabled rules do not count, so the
  * facts agree with the identity's risk on its page.
  *
  * @public
@@ -216,7 +217,7 @@ export function nhiIdentityFacts(
   now: Date | number,
 ): NhiIdentityFacts {
   const spec = specOf(identity);
-  const rules = new Set(spec.risk?.rules ?? []);
+  const rules = new Set(nhiRuleIds(spec.risk));
   const fired = (ids: readonly string[]) => ids.some(id => rules.has(id));
   const rotation =
     spec.rotation?.status ?? worstRotation(spec.credentials ?? []);

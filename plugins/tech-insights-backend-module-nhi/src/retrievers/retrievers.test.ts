@@ -120,7 +120,7 @@ describe('nhiComponentFactRetriever', () => {
           'spec.usedBy',
           'spec.risk.level',
           'spec.risk.score',
-          'spec.risk.rules',
+          'spec.risk.findings',
           'spec.rotation.status',
           'spec.credentials',
         ],

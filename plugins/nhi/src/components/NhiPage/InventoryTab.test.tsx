@@ -141,7 +141,7 @@ describe('NhiPage inventory tab', () => {
       [
         nhiEntity({
           title: 'CI deployer',
-          spec: { risk: { score: 72, level: 'high', rules: [], findings: [] } },
+          spec: { risk: { score: 72, level: 'high', findings: [] } },
         }),
         unownedEntity({ lastUsed: { never: true } }),
       ],
@@ -316,7 +316,7 @@ describe('NhiPage inventory tab', () => {
     await waitFor(() =>
       expect(lastQuery(catalogApi).filter).toEqual({
         ...NHI,
-        'spec.risk.rules': 'NHI-DORMANT-IDENTITY',
+        'spec.risk.findings.ruleId': 'NHI-DORMANT-IDENTITY',
       }),
     );
     expect(screen.getByLabelText('location')).toHaveTextContent(
@@ -328,7 +328,7 @@ describe('NhiPage inventory tab', () => {
     await waitFor(() =>
       expect(lastQuery(catalogApi).filter).toEqual({
         ...NHI,
-        'spec.risk.rules': 'NHI-NO-OWNER',
+        'spec.risk.findings.ruleId': 'NHI-NO-OWNER',
       }),
     );
     const disabled = screen.getByRole('checkbox', { name: 'Dormant only' });

@@ -210,7 +210,7 @@ describe('NhiPage', () => {
       await waitFor(() =>
         expect(lastQuery(catalogApi).filter).toEqual({
           ...NHI,
-          'spec.risk.rules': 'NHI-DORMANT-IDENTITY',
+          'spec.risk.findings.ruleId': 'NHI-DORMANT-IDENTITY',
           'spec.ownership.status': 'unowned',
         }),
       );

@@ -34,8 +34,9 @@ export function catalogFilter(
   if (f.rotation) filter['spec.rotation.status'] = f.rotation;
   // One catalog filter key holds one condition (several values are an OR), so
   // "dormant" applies when no rule is chosen; the page disables it otherwise.
-  if (f.rule) filter['spec.risk.rules'] = f.rule;
-  else if (f.dormant) filter['spec.risk.rules'] = 'NHI-DORMANT-IDENTITY';
+  if (f.rule) filter['spec.risk.findings.ruleId'] = f.rule;
+  else if (f.dormant)
+    filter['spec.risk.findings.ruleId'] = 'NHI-DORMANT-IDENTITY';
   if (f.owner === 'unowned') filter['spec.ownership.status'] = 'unowned';
   else if (f.owner) filter['relations.ownedBy'] = ownerRef(f.owner) ?? f.owner;
   return filter;

@@ -13,23 +13,23 @@ import { RiskCard } from './RiskCard';
 
 const ENTITY_REF = 'nonhumanidentity:default/ci-deployer';
 
+// as the spec keeps them: severity and OWASP risk come from the rule catalog
+// unless the policy set another severity
 const risk: NhiRisk = {
   score: 87,
   level: 'critical',
-  rules: ['NHI-ADMIN'],
   findings: [
     {
       ruleId: 'NHI-ADMIN',
-      severity: 'critical',
-      owasp: 'NHI5',
       evidence: 'policy AdministratorAccess attached to the user',
     },
+  ],
+  accepted: [
     {
       ruleId: 'NHI-CREDENTIAL-NOT-ROTATED',
-      severity: 'high',
-      owasp: 'NHI7',
       evidence: 'AKIAIOSFODNN7EXAMPLE overdue (policy access-key:90d)',
-      accepted: { until: '2026-12-31T23:59:59Z', by: 'user:default/carol' },
+      until: '2026-12-31T23:59:59Z',
+      by: 'user:default/carol',
     },
   ],
 };
@@ -85,6 +85,12 @@ describe('RiskCard', () => {
     expect(
       within(rotation).queryByRole('button', { name: 'Accept' }),
     ).not.toBeInTheDocument();
+    // one row per finding, open and accepted
+    expect(
+      within(screen.getByRole('table', { name: 'findings' })).getAllByRole(
+        'row',
+      ),
+    ).toHaveLength(3);
 
     expect(screen.getByRole('link', { name: /All rules/ })).toHaveAttribute(
       'href',
@@ -240,7 +246,7 @@ describe('RiskCard', () => {
   it('says when nothing was found', async () => {
     await renderNhi(<RiskCard />, {
       entity: nhiEntity({
-        spec: { risk: { score: 0, level: 'none', rules: [], findings: [] } },
+        spec: { risk: { score: 0, level: 'none', findings: [] } },
       }),
     });
     expect(screen.getByText('none · 0')).toBeInTheDocument();

@@ -3,6 +3,7 @@ import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import {
   NhiFinding,
+  nhiFindings,
   nhiRuleById,
   NonHumanIdentityEntity,
   OWASP_NHI_TOP_10,
@@ -133,6 +134,7 @@ export function RiskCard() {
   const alertApi = useApi(alertApiRef);
   const entityRef = stringifyEntityRef(entity);
   const risk = entity.spec.risk;
+  const findings = nhiFindings(risk);
   const [accepting, setAccepting] = useState<NhiFinding>();
   const exceptions = useAsyncRetry(
     () => nhiApi.listExceptions({ entityRef, active: true, limit: 100 }),
@@ -154,11 +156,11 @@ export function RiskCard() {
         <Box display="flex" alignItems="center" style={{ gap: 8 }}>
           <RiskLevelChip level={risk.level} score={risk.score} />
           <Typography variant="body2" color="textSecondary">
-            {risk.findings.length === 0
+            {findings.length === 0
               ? 'no findings'
-              : `${risk.rules.length} open finding(s)${
-                  risk.findings.length > risk.rules.length
-                    ? `, ${risk.findings.length - risk.rules.length} accepted`
+              : `${risk.findings.length} open finding(s)${
+                  risk.accepted?.length
+                    ? `, ${risk.accepted.length} accepted`
                     : ''
                 }`}
           </Typography>
@@ -166,7 +168,7 @@ export function RiskCard() {
       }
       deepLink={{ title: 'All rules', link: '/nhi?tab=rules' }}
     >
-      {risk.findings.length === 0 ? (
+      {findings.length === 0 ? (
         <Typography variant="body2">
           Nothing wrong found with this identity.
         </Typography>
@@ -182,7 +184,7 @@ export function RiskCard() {
             </TableRow>
           </TableHead>
           <TableBody>
-            {risk.findings.map(f => {
+            {findings.map(f => {
               const rule = nhiRuleById(f.ruleId);
               return (
                 <TableRow key={f.ruleId}>

@@ -19,7 +19,11 @@ const deployer = nhiEntity({
   name: 'ci-deployer',
   title: 'CI deployer',
   spec: {
-    risk: { score: 87, level: 'critical', rules: ['NHI-ADMIN'], findings: [] },
+    risk: {
+      score: 87,
+      level: 'critical',
+      findings: [{ ruleId: 'NHI-ADMIN', evidence: 'seen' }],
+    },
     rotation: { status: 'overdue' },
   },
 });
@@ -27,7 +31,7 @@ const reader = nhiEntity({
   name: 'billing-db-reader',
   spec: {
     type: 'iam-role',
-    risk: { score: 0, level: 'none', rules: [], findings: [] },
+    risk: { score: 0, level: 'none', findings: [] },
     rotation: { status: 'ok' },
   },
 });
@@ -35,7 +39,7 @@ const exporter = nhiEntity({
   name: 'ledger-exporter',
   spec: {
     type: 'iam-user',
-    risk: { score: 40, level: 'high', rules: [], findings: [] },
+    risk: { score: 40, level: 'high', findings: [] },
     rotation: { status: 'never-rotated' },
   },
 });
