@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { NHI_RULES } from '@backstage-nhi/nhi-common';
+import { nhiFindings } from '@backstage-nhi/nhi-common';
 import { api, eventually } from './harness/fixtures';
 
 const total = async (filter: string) =>
@@ -44,13 +44,8 @@ test.describe('risk findings and rotation status', () => {
     const items = await allRisk();
     expect(items.length).toBeGreaterThanOrEqual(2000);
     // the spec keeps rule ids and evidence; the OWASP risk is the rule's
-    const rules = new Map<string, string>(NHI_RULES.map(r => [r.id, r.owasp]));
     const owasp = new Set(
-      items.flatMap(e =>
-        [...e.spec.risk.findings, ...(e.spec.risk.accepted ?? [])].map(
-          (f: any) => f.owasp ?? rules.get(f.ruleId),
-        ),
-      ),
+      items.flatMap(e => nhiFindings(e.spec.risk).map(f => f.owasp)),
     );
     expect([...owasp].sort()).toEqual([
       'NHI1',

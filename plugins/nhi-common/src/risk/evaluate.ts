@@ -40,6 +40,9 @@ export interface NhiEvaluationOptions {
   rules?: readonly NhiRule[];
 }
 
+// looked up twice per finding of every identity the pipeline evaluates
+const RULES_BY_ID = new Map(NHI_RULES.map(r => [r.id, r]));
+
 const SEVERITY_ORDER: Array<Exclude<NhiRiskLevel, 'none'>> = [
   'critical',
   'high',
@@ -218,5 +221,5 @@ export function applyNhiEvaluation(
  * @public
  */
 export function nhiRuleById(id: string): NhiRule | undefined {
-  return NHI_RULES.find(r => r.id === id);
+  return RULES_BY_ID.get(id);
 }
