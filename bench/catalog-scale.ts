@@ -861,13 +861,62 @@ function heapNote(live?: LiveHeap) {
   )} MB (${live.samples} samples)`;
 }
 
+/**
+ * The server settings that decide how much of the catalog's tables and
+ * indexes stay in memory and how often PostgreSQL checkpoints while the
+ * catalog writes: printed with the figures, since they move both sides.
+ */
+async function serverSettings(): Promise<string> {
+  const admin = knexFactory({ client: 'pg', connection: `${PG}/postgres` });
+  try {
+    const { rows } = await admin.raw(
+      `SELECT name, setting, unit FROM pg_settings WHERE name = ANY(?) ORDER BY name`,
+      [
+        [
+          'shared_buffers',
+          'effective_cache_size',
+          'max_wal_size',
+          'checkpoint_timeout',
+          'autovacuum',
+        ],
+      ],
+    );
+    const { rows: version } = await admin.raw('SHOW server_version');
+    const show = (r: {
+      name: string;
+      setting: string;
+      unit: string | null;
+    }) => {
+      if (r.unit === '8kB') return `${r.name} ${mb(Number(r.setting) * 8)}`;
+      if (r.unit === 'MB') return `${r.name} ${r.setting} MB`;
+      return `${r.name} ${r.setting}${r.unit ?? ''}`;
+    };
+    const buffers = rows.find(
+      (r: { name: string }) => r.name === 'shared_buffers',
+    );
+    // the README's sizing; the bench README's rows say which they ran on
+    const small =
+      buffers && Number(buffers.setting) * 8 < 1024 * 1024
+        ? ' (not sized for the catalog: see "Running at NHI scale" in the README)'
+        : '';
+    return `PostgreSQL ${version[0].server_version}: ${rows
+      .map(show)
+      .join(', ')}${small}`;
+  } finally {
+    await admin.destroy();
+  }
+}
+
 async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nhi-bench-'));
   log(`N = ${N}; PostgreSQL ${PG}; work folder ${tmp}`);
+  const server = await serverSettings();
+  log(server);
   const nhi = flag('skip-nhi') ? undefined : await runNhi(tmp);
   const bare = flag('skip-bare') ? undefined : await runBare(tmp);
 
   console.log('\n=== results ===');
+  console.log(`server                        ${server}`);
   console.log(
     `identities requested          ${N} (${Math.round(AWS_SHARE * 100)}% AWS)`,
   );
