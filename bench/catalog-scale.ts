@@ -46,7 +46,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import knexFactory from 'knex';
+import knexFactory, { Knex } from 'knex';
 import { CatalogClient } from '@backstage/catalog-client';
 import {
   generateIamCompany,
@@ -106,13 +106,19 @@ function pgConnection() {
   };
 }
 
+/** Runs `fn` over a connection to the server's `postgres` database. */
+async function withAdmin<T>(fn: (admin: Knex) => Promise<T>): Promise<T> {
+  const admin = knexFactory({ client: 'pg', connection: `${PG}/postgres` });
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.destroy();
+  }
+}
+
 /** Drops the databases a previous run left (each plugin has its own). */
 async function dropDatabases(prefix: string) {
-  const knex = knexFactory({
-    client: 'pg',
-    connection: `${PG}/postgres`,
-  });
-  try {
+  await withAdmin(async knex => {
     const { rows } = await knex.raw(
       'SELECT datname FROM pg_database WHERE datname LIKE ?',
       [`${prefix}%`],
@@ -120,9 +126,7 @@ async function dropDatabases(prefix: string) {
     for (const { datname } of rows) {
       await knex.raw('DROP DATABASE ?? WITH (FORCE)', [datname]);
     }
-  } finally {
-    await knex.destroy();
-  }
+  });
 }
 
 /**
@@ -273,13 +277,8 @@ class Maintenance {
 
   static async start(database: string): Promise<Maintenance> {
     const m = new Maintenance(database);
-    const admin = knexFactory({ client: 'pg', connection: `${PG}/postgres` });
-    try {
-      const { rows } = await admin.raw('SHOW autovacuum');
-      if (rows[0]?.autovacuum === 'on') return m;
-    } finally {
-      await admin.destroy();
-    }
+    const { rows } = await withAdmin(admin => admin.raw('SHOW autovacuum'));
+    if (rows[0]?.autovacuum === 'on') return m;
     log(
       `autovacuum is off on this server: the bench analyzes ${database} by autovacuum's rule instead`,
     );
@@ -867,8 +866,7 @@ function heapNote(live?: LiveHeap) {
  * catalog writes: printed with the figures, since they move both sides.
  */
 async function serverSettings(): Promise<string> {
-  const admin = knexFactory({ client: 'pg', connection: `${PG}/postgres` });
-  try {
+  return withAdmin(async admin => {
     const { rows } = await admin.raw(
       `SELECT name, setting, unit FROM pg_settings WHERE name = ANY(?) ORDER BY name`,
       [
@@ -882,29 +880,23 @@ async function serverSettings(): Promise<string> {
       ],
     );
     const { rows: version } = await admin.raw('SHOW server_version');
-    const show = (r: {
-      name: string;
-      setting: string;
-      unit: string | null;
-    }) => {
-      if (r.unit === '8kB') return `${r.name} ${mb(Number(r.setting) * 8)}`;
-      if (r.unit === 'MB') return `${r.name} ${r.setting} MB`;
-      return `${r.name} ${r.setting}${r.unit ?? ''}`;
-    };
-    const buffers = rows.find(
-      (r: { name: string }) => r.name === 'shared_buffers',
-    );
+    const settings = (
+      rows as Array<{ name: string; setting: string; unit: string | null }>
+    ).map(({ name, setting, unit }) => {
+      if (unit === '8kB') return { name, kb: Number(setting) * 8 };
+      if (unit === 'MB') return { name, kb: Number(setting) * 1024 };
+      return { name, text: `${setting}${unit ?? ''}` };
+    });
+    const buffersKb = settings.find(r => r.name === 'shared_buffers')?.kb;
     // the README's sizing; the bench README's rows say which they ran on
     const small =
-      buffers && Number(buffers.setting) * 8 < 1024 * 1024
+      buffersKb !== undefined && buffersKb < 1024 * 1024
         ? ' (not sized for the catalog: see "Running at NHI scale" in the README)'
         : '';
-    return `PostgreSQL ${version[0].server_version}: ${rows
-      .map(show)
+    return `PostgreSQL ${version[0].server_version}: ${settings
+      .map(r => `${r.name} ${r.kb !== undefined ? mb(r.kb) : r.text}`)
       .join(', ')}${small}`;
-  } finally {
-    await admin.destroy();
-  }
+  });
 }
 
 async function main() {
