@@ -259,6 +259,18 @@ export type NhiRotationSummary = {
 };
 
 /**
+ * One secret found in an identity's metadata at ingest and redacted.
+ *
+ * @public
+ */
+export type NhiRedactedSecret = {
+  /** The field as the source named it, e.g. `description`, `tags`, `links.url`. */
+  field: string;
+  /** What was found, e.g. `GitHub token`, `private key`. */
+  kind: string;
+};
+
+/**
  * `spec` of a NonHumanIdentity entity.
  *
  * @public
@@ -292,6 +304,13 @@ export type NonHumanIdentitySpec = {
   mfa?: boolean;
   credentials?: NhiCredential[];
   permissions?: NhiPermissionSummary;
+  /**
+   * Secret material the pipeline found in the identity's metadata as the
+   * source gave it (a description, a tag, …) and replaced by `[redacted]`
+   * before storing anything: where and what kind, never the secret. Set by
+   * the pipeline.
+   */
+  redactedSecrets?: NhiRedactedSecret[];
   /** Filled by evaluation. */
   risk?: NhiRisk;
   /** Filled by evaluation. */

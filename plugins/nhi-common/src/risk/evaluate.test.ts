@@ -180,6 +180,20 @@ const cases: Case[] = [
     },
   ],
   [
+    'NHI-SECRET-IN-METADATA',
+    s => {
+      s.redactedSecrets = [
+        { field: 'description', kind: 'GitHub token' },
+        { field: 'description', kind: 'private key' },
+        { field: 'tags', kind: 'Slack token' },
+      ];
+    },
+    /^redacted at ingest: GitHub token, private key in description, Slack token in tags$/,
+    s => {
+      s.redactedSecrets = [];
+    },
+  ],
+  [
     'NHI-PUBLIC-TRUST',
     s => {
       s.permissions = { trust: { public: true } };

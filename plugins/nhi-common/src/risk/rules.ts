@@ -243,6 +243,31 @@ export const NHI_RULES: readonly NhiRule[] = [
     },
   },
   {
+    id: 'NHI-SECRET-IN-METADATA',
+    title: 'Secret material in identity metadata',
+    // Critical like a leaked credential: whoever can read the source (the
+    // inventory file, the cloud console's tags) holds a live secret.
+    severity: 'critical',
+    owasp: 'NHI2',
+    description:
+      'The source gave the identity a description, tag or other text holding a secret (an access key, a token, a private key, a password). The pipeline redacted it before storing anything, but the source still holds it, readable by everyone who can read the source.',
+    remediation:
+      'Rotate the exposed secret now, remove it from the source (the tag, the description, the inventory file and its history), then check its use since it was written there.',
+    check: spec => {
+      const found = spec.redactedSecrets ?? [];
+      if (!found.length) return undefined;
+      const byField = new Map<string, Set<string>>();
+      for (const { field, kind } of found) {
+        byField.set(field, (byField.get(field) ?? new Set()).add(kind));
+      }
+      return `redacted at ingest: ${list(
+        [...byField].map(
+          ([field, kinds]) => `${[...kinds].join(', ')} in ${field}`,
+        ),
+      )}`;
+    },
+  },
+  {
     id: 'NHI-PUBLIC-TRUST',
     title: 'Anyone can assume the identity',
     severity: 'critical',

@@ -8,7 +8,7 @@ function kindSpecSchema(): JsonSchema {
 }
 
 /** Fields of the kind's spec that an inventory does not set: the pipeline does. */
-const COMPUTED = ['owner', 'ownership', 'risk', 'rotation'];
+const COMPUTED = ['owner', 'ownership', 'redactedSecrets', 'risk', 'rotation'];
 
 /**
  * The JSON schema of an identity inventory file, derived from the
