@@ -91,7 +91,8 @@ export const nhiOwnershipReleasePermission = createPermission({
 });
 
 /**
- * Record an accepted risk (exception) on an identity.
+ * Record an accepted risk (exception) on an identity, or request one: an
+ * owner's acceptance of a high or critical finding waits for a reviewer.
  *
  * @public
  */
@@ -101,7 +102,18 @@ export const nhiExceptionCreatePermission = createPermission({
 });
 
 /**
- * Revoke an accepted risk.
+ * Approve or reject a request to accept a high or critical finding. The
+ * configured reviewer groups decide as well; a policy can narrow who reviews.
+ *
+ * @public
+ */
+export const nhiExceptionReviewPermission = createPermission({
+  name: 'nhi.exception.review',
+  attributes: { action: 'update' },
+});
+
+/**
+ * Revoke an accepted risk, or withdraw a request.
  *
  * @public
  */
@@ -122,5 +134,6 @@ export const nhiClaimPermissions = [
   nhiClaimWithdrawPermission,
   nhiOwnershipReleasePermission,
   nhiExceptionCreatePermission,
+  nhiExceptionReviewPermission,
   nhiExceptionRevokePermission,
 ];

@@ -59,6 +59,37 @@ describe('NhiClient', () => {
     );
   });
 
+  it('requests, decides and lists exceptions, and reads the exception policy', async () => {
+    const { client: c, calls } = client([
+      { status: 200, body: { items: [], totalCount: 0 } },
+      { status: 200, body: { id: 'e/1', status: 'active' } },
+      { status: 200, body: { id: 'e2', status: 'rejected' } },
+      { status: 200, body: { maxDays: {}, reviewer: false } },
+    ]);
+    await c.listExceptions({
+      entityRef: 'nonhumanidentity:default/x',
+      status: ['requested', 'active'],
+    });
+    expect(calls[0].url).toBe(
+      'http://backend/api/nhi/exceptions?entityRef=nonhumanidentity%3Adefault%2Fx&status=requested%2Cactive',
+    );
+    await c.approveException('e/1');
+    expect(calls[1].url).toBe(
+      'http://backend/api/nhi/exceptions/e%2F1/approve',
+    );
+    expect(JSON.parse(String(calls[1].init!.body))).toEqual({});
+    await c.rejectException('e2', 'rotate it instead');
+    expect(calls[2].url).toBe('http://backend/api/nhi/exceptions/e2/reject');
+    expect(JSON.parse(String(calls[2].init!.body))).toEqual({
+      comment: 'rotate it instead',
+    });
+    await c.getExceptionPolicy();
+    expect(calls[3]).toMatchObject({
+      url: 'http://backend/api/nhi/exceptions/policy',
+      init: { method: 'GET' },
+    });
+  });
+
   it('throws the backend’s error message', async () => {
     const { client: c } = client([
       {

@@ -6,6 +6,8 @@ import {
   NhiCreateClaimRequest,
   NhiCreateExceptionRequest,
   NhiException,
+  NhiExceptionPolicy,
+  NhiExceptionsQuery,
   NhiPage,
 } from './types';
 import {
@@ -50,14 +52,20 @@ export interface NhiApi {
   rejectClaim(id: string, comment: string): Promise<NhiClaim>;
   withdrawClaim(id: string): Promise<NhiClaim>;
   releaseOwnership(entityRef: string, comment?: string): Promise<NhiClaim>;
+  /**
+   * Accepts a finding until a date; for an owner and a high or critical
+   * finding, the answer is a request (`status: 'requested'`) a reviewer decides.
+   */
   createException(request: NhiCreateExceptionRequest): Promise<NhiException>;
-  listExceptions(query: {
-    entityRef?: string;
-    active?: boolean;
-    limit?: number;
-    cursor?: string;
-  }): Promise<NhiPage<NhiException>>;
+  listExceptions(query: NhiExceptionsQuery): Promise<NhiPage<NhiException>>;
+  /** Approves a request to accept a finding (reviewers). */
+  approveException(id: string, comment?: string): Promise<NhiException>;
+  /** Rejects a request to accept a finding, with the reason (reviewers). */
+  rejectException(id: string, comment: string): Promise<NhiException>;
+  /** Revokes an accepted risk, or withdraws a request. */
   revokeException(id: string): Promise<NhiException>;
+  /** What may be accepted and for how long, and whether the caller reviews. */
+  getExceptionPolicy(): Promise<NhiExceptionPolicy>;
   listAudit(query: {
     entityRef: string;
     limit?: number;
@@ -189,13 +197,28 @@ export class NhiClient implements NhiApi {
     });
   }
 
-  listExceptions(q: {
-    entityRef?: string;
-    active?: boolean;
-    limit?: number;
-    cursor?: string;
-  }) {
+  listExceptions(q: NhiExceptionsQuery) {
     return this.call<NhiPage<NhiException>>('nhi', `/exceptions${query(q)}`);
+  }
+
+  approveException(id: string, comment?: string) {
+    return this.call<NhiException>(
+      'nhi',
+      `/exceptions/${encodeURIComponent(id)}/approve`,
+      { method: 'POST', body: comment ? { comment } : {} },
+    );
+  }
+
+  rejectException(id: string, comment: string) {
+    return this.call<NhiException>(
+      'nhi',
+      `/exceptions/${encodeURIComponent(id)}/reject`,
+      { method: 'POST', body: { comment } },
+    );
+  }
+
+  getExceptionPolicy() {
+    return this.call<NhiExceptionPolicy>('nhi', '/exceptions/policy');
   }
 
   revokeException(id: string) {

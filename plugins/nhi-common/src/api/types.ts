@@ -21,8 +21,25 @@ export type NhiClaimStatus =
   | 'released';
 
 /**
+ * Whether the calling user may approve or reject a claim or an exception
+ * request, and if not, why (shown next to disabled buttons).
+ *
+ * @public
+ */
+export type NhiReviewDecision = {
+  allowed: boolean;
+  reason?: string;
+  /**
+   * Set when an approval by this user needs a comment: a reviewer deciding a
+   * transfer without the consent of the current owner's lead gives a reason.
+   */
+  commentRequired?: boolean;
+};
+
+/**
  * A claim that a group owns an identity. A transfer is a claim by the
- * receiving group for an identity another group owns.
+ * receiving group for an identity another group owns: it needs the consent
+ * of a lead of the current owner, or a reviewer's decision with a reason.
  *
  * @public
  */
@@ -32,6 +49,8 @@ export type NhiClaim = {
   /** The group the identity is claimed for. */
   group: string;
   kind: 'claim' | 'transfer';
+  /** For a transfer: the group that owned the identity when it was asked for. */
+  fromGroup?: string;
   status: NhiClaimStatus;
   justification: string;
   createdBy: string;
@@ -45,11 +64,31 @@ export type NhiClaim = {
    * For the calling user: whether they may approve or reject it, and if not,
    * why (shown next to disabled buttons).
    */
-  review?: { allowed: boolean; reason?: string };
+  review?: NhiReviewDecision;
 };
 
 /**
- * An accepted risk: one rule's finding on one identity accepted until a date.
+ * Status of an exception (accepted risk):
+ *
+ * - `requested` — an owner asked to accept a high or critical finding; a
+ *   reviewer approves or rejects it;
+ * - `active` — the finding is accepted until `until`;
+ * - `rejected` — a reviewer refused the request;
+ * - `revoked` — it was revoked (or the request withdrawn) before its date;
+ * - `expired` — its date passed (an active exception or a request never decided).
+ *
+ * @public
+ */
+export type NhiExceptionStatus =
+  | 'requested'
+  | 'active'
+  | 'rejected'
+  | 'revoked'
+  | 'expired';
+
+/**
+ * An accepted risk: one rule's finding on one identity accepted until a
+ * date, or a request to accept it.
  *
  * @public
  */
@@ -59,11 +98,54 @@ export type NhiException = {
   ruleId: string;
   justification: string;
   until: string;
-  status: 'active' | 'revoked' | 'expired';
+  status: NhiExceptionStatus;
+  /** Severity of the finding when it was accepted or requested. */
+  severity?: 'critical' | 'high' | 'medium' | 'low';
   createdBy: string;
   createdAt: string;
+  /** Who approved or rejected the request. */
+  reviewedBy?: string;
+  reviewedAt?: string;
+  /** The reviewer's comment. */
+  reviewComment?: string;
   revokedBy?: string;
   revokedAt?: string;
+  /** For a request, whether the calling user may approve or reject it. */
+  review?: NhiReviewDecision;
+};
+
+/**
+ * Filters of the exceptions list.
+ *
+ * @public
+ */
+export type NhiExceptionsQuery = {
+  entityRef?: string;
+  /** Only exceptions in force now. */
+  active?: boolean;
+  /** Only these stored statuses. */
+  status?:
+    | Exclude<NhiExceptionStatus, 'expired'>
+    | Array<Exclude<NhiExceptionStatus, 'expired'>>;
+  limit?: number;
+  cursor?: string;
+};
+
+/**
+ * What may be accepted and for how long, as the backend is configured
+ * (`GET /exceptions/policy`).
+ *
+ * @public
+ */
+export type NhiExceptionPolicy = {
+  /** Longest exception in days, by severity of the finding. */
+  maxDays: Record<'critical' | 'high' | 'medium' | 'low', number>;
+  /** Severities whose acceptance by an owner is a request a reviewer decides. */
+  reviewRequired: Array<'critical' | 'high' | 'medium' | 'low'>;
+  /** Rules that cannot be accepted at all (a leaked credential is rotated). */
+  notAcceptable: string[];
+  /** Whether the calling user reviews exception requests (their acceptance needs no review). */
+  reviewer: boolean;
 };
 
 /**
@@ -132,6 +214,9 @@ export type NhiCreateExceptionRequest = {
   entityRef: string;
   ruleId: string;
   justification: string;
-  /** ISO 8601 date or date-time, in the future, at most a year away by default. */
+  /**
+   * ISO 8601 date or date-time, in the future, at most
+   * {@link NhiExceptionPolicy.maxDays} away for the finding's severity.
+   */
   until: string;
 };
