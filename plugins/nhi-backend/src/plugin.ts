@@ -74,6 +74,7 @@ export const nhiPlugin = createBackendPlugin({
             auth: deps.auth,
             permissions: deps.permissions,
             auditor: deps.auditor,
+            logger: deps.logger,
             reviewRuleset:
               deps.permissionsRegistry.getPermissionRuleset(
                 nhiClaimResourceRef,

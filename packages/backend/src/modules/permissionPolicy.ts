@@ -18,9 +18,11 @@ import {
 
 /**
  * The demo's permission policy: everything is allowed except reviewing
- * ownership claims, which members of the security team may do for any claim
- * and the leads of the claimed group for claims to their group — never for
- * their own claim.
+ * ownership claims, which members of the security team may do for any claim,
+ * the leads of the claimed group for claims to their group and the leads of
+ * the owning group for transfers away from it — never for their own claim.
+ * (The claims backend's own rules decide within that: a transfer needs the
+ * owner's lead, or a security reviewer with a reason.)
  */
 export class NhiDemoPermissionPolicy implements PermissionPolicy {
   constructor(private readonly reviewerGroups: string[]) {}
@@ -42,7 +44,12 @@ export class NhiDemoPermissionPolicy implements PermissionPolicy {
       }
       return createNhiClaimConditionalDecision(request.permission, {
         allOf: [
-          nhiClaimConditions.isLeadOfClaimedGroup({ userRefs: [userRef] }),
+          {
+            anyOf: [
+              nhiClaimConditions.isLeadOfClaimedGroup({ userRefs: [userRef] }),
+              nhiClaimConditions.isLeadOfCurrentOwner({ userRefs: [userRef] }),
+            ],
+          },
           { not: own },
         ],
       });

@@ -1,5 +1,11 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { ClaimsStore } from './ClaimsStore';
+
+const migrationsDir = resolvePackagePath(
+  '@backstage-nhi/plugin-nhi-backend',
+  'migrations',
+);
 
 jest.setTimeout(60_000);
 
@@ -268,5 +274,301 @@ describe.each(databases.eachSupportedId())('ClaimsStore on %p', databaseId => {
       ).size,
     ).toBe(49);
     expect(audit).toHaveLength(100);
+  });
+
+  it('remembers where a transfer would take an identity from, and lists it for both groups', async () => {
+    const { s } = await store(databaseId);
+    const a = await s.createClaim(claim('group:default/payments'));
+    await s.approveClaim({ id: a.id, by: 'user:default/farah' });
+    const t = await s.createClaim({
+      ...claim('group:default/shipping', 'user:default/sam'),
+      kind: 'transfer',
+      fromGroup: 'group:default/payments',
+    });
+    expect(t.fromGroup).toBe('group:default/payments');
+    expect((await s.getClaim(t.id))!.fromGroup).toBe('group:default/payments');
+    const involving = (group: string) =>
+      s
+        .listClaims(
+          { involvingGroups: [group], statuses: ['open'] },
+          { limit: 10, offset: 0 },
+        )
+        .then(r => r.items.map(c => c.id));
+    expect(await involving('group:default/payments')).toEqual([t.id]);
+    expect(await involving('group:default/shipping')).toEqual([t.id]);
+    expect(await involving('group:default/data')).toEqual([]);
+    const { items } = await s.listAudit(ID, { limit: 1, offset: 0 });
+    expect(items[0]).toMatchObject({
+      action: 'transfer.requested',
+      details: {
+        group: 'group:default/shipping',
+        from: 'group:default/payments',
+      },
+    });
+  });
+
+  it('refuses an approval decided about another owner than the one it finds, and changes nothing', async () => {
+    const { s, knex } = await store(databaseId);
+    const a = await s.createClaim(claim('group:default/payments'));
+    await s.approveClaim({ id: a.id, by: 'user:default/farah' });
+    const t = await s.createClaim({
+      ...claim('group:default/shipping', 'user:default/sam'),
+      kind: 'transfer',
+      fromGroup: 'group:default/payments',
+    });
+    // the reviewer saw payments as the owner, but payments released it meanwhile
+    await s.releaseOwnership({ entityRef: ID, by: 'user:default/jade' });
+    const before = {
+      claims: await knex('nhi_claims').orderBy('id'),
+      audit: await knex('nhi_audit').orderBy('id'),
+    };
+    await expect(
+      s.approveClaim({
+        id: t.id,
+        by: 'user:default/jade',
+        expectedOwner: 'group:default/payments',
+      }),
+    ).rejects.toThrow(
+      `the owner of ${ID} changed to none while the claim was reviewed; review it again`,
+    );
+    expect({
+      claims: await knex('nhi_claims').orderBy('id'),
+      audit: await knex('nhi_audit').orderBy('id'),
+    }).toEqual(before);
+    await s.approveClaim({
+      id: t.id,
+      by: 'user:default/farah',
+      expectedOwner: null,
+      details: { consent: 'reviewer' },
+    });
+    expect((await s.currentOwner(ID))!.group).toBe('group:default/shipping');
+    const { items } = await s.listAudit(ID, { limit: 1, offset: 0 });
+    expect(items[0]).toMatchObject({
+      action: 'claim.approved',
+      details: { group: 'group:default/shipping', consent: 'reviewer' },
+    });
+  });
+
+  it('keeps a request for a finding apart from its acceptance until a reviewer decides', async () => {
+    const { s } = await store(databaseId);
+    const until = new Date(Date.now() + 30 * 86_400_000);
+    const request = (createdBy = 'user:default/jade') =>
+      s.createException({
+        entityRef: ID,
+        ruleId: 'NHI-CREDENTIAL-NOT-ROTATED',
+        justification: 'vendor rotates it next month',
+        until,
+        createdBy,
+        status: 'requested',
+        severity: 'high',
+      });
+    const r = await request();
+    expect(r).toMatchObject({ status: 'requested', severity: 'high' });
+    await expect(request('user:default/bob')).rejects.toThrow(
+      `accepting NHI-CREDENTIAL-NOT-ROTATED on ${ID} is already requested and waits for a reviewer`,
+    );
+    const active = () =>
+      s
+        .listExceptions({ activeOnly: true }, { limit: 10, offset: 0 })
+        .then(x => x.totalCount);
+    expect(await active()).toBe(0);
+    const requested = await s.listExceptions(
+      { statuses: ['requested'] },
+      { limit: 10, offset: 0 },
+    );
+    expect(requested.items.map(e => e.id)).toEqual([r.id]);
+
+    const approved = await s.reviewException({
+      id: r.id,
+      by: 'user:default/farah',
+      decision: 'approved',
+      comment: 'booked with the vendor',
+    });
+    expect(approved).toMatchObject({
+      status: 'active',
+      reviewedBy: 'user:default/farah',
+      reviewComment: 'booked with the vendor',
+    });
+    expect(await active()).toBe(1);
+    await expect(
+      s.reviewException({
+        id: r.id,
+        by: 'user:default/farah',
+        decision: 'rejected',
+      }),
+    ).rejects.toThrow(
+      `exception ${r.id} is active, not a request waiting for review`,
+    );
+    // accepted already: a new request is a conflict
+    await expect(request()).rejects.toThrow(
+      `NHI-CREDENTIAL-NOT-ROTATED is already accepted on ${ID}; revoke that exception first`,
+    );
+
+    const { items } = await s.listAudit(ID, { limit: 10, offset: 0 });
+    expect(items.map(i => i.action).reverse()).toEqual([
+      'exception.requested',
+      'exception.approved',
+    ]);
+  });
+
+  it('rejects and withdraws requests; an approval cannot make two active exceptions', async () => {
+    const { s } = await store(databaseId);
+    const until = new Date(Date.now() + 30 * 86_400_000);
+    const create = (status: 'active' | 'requested') =>
+      s.createException({
+        entityRef: ID,
+        ruleId: 'NHI-ADMIN',
+        justification: 'break-glass role',
+        until,
+        createdBy: 'user:default/jade',
+        status,
+        severity: 'critical',
+      });
+    const r1 = await create('requested');
+    const rejected = await s.reviewException({
+      id: r1.id,
+      by: 'user:default/farah',
+      decision: 'rejected',
+      comment: 'scope it down instead',
+    });
+    expect(rejected.status).toBe('rejected');
+    const r2 = await create('requested');
+    const withdrawn = await s.revokeException({
+      id: r2.id,
+      by: 'user:default/jade',
+    });
+    expect(withdrawn.status).toBe('revoked');
+    await expect(
+      s.reviewException({
+        id: r2.id,
+        by: 'user:default/farah',
+        decision: 'approved',
+      }),
+    ).rejects.toThrow('is revoked, not a request waiting for review');
+
+    // a request made, then the rule accepted directly by a reviewer
+    const r3 = await create('requested');
+    await create('active');
+    await expect(
+      s.reviewException({
+        id: r3.id,
+        by: 'user:default/farah',
+        decision: 'approved',
+      }),
+    ).rejects.toThrow('the rule is already accepted on this identity');
+    expect((await s.getException(r3.id))!.status).toBe('requested');
+    const { items } = await s.listAudit(ID, { limit: 10, offset: 0 });
+    expect(items.map(i => i.action).reverse()).toEqual([
+      'exception.requested',
+      'exception.rejected',
+      'exception.requested',
+      'exception.withdrawn',
+      'exception.requested',
+      'exception.created',
+    ]);
+  });
+
+  it('lets a request expire undecided', async () => {
+    const { s } = await store(databaseId);
+    // asked for two days ago, until yesterday, and nobody decided
+    const r = await s.createException({
+      entityRef: ID,
+      ruleId: 'NHI-ADMIN',
+      justification: 'break-glass role',
+      until: new Date(Date.now() - 86_400_000),
+      createdBy: 'user:default/jade',
+      status: 'requested',
+      now: new Date(Date.now() - 2 * 86_400_000),
+    });
+    expect((await s.getException(r.id))!.status).toBe('expired');
+    await expect(
+      s.reviewException({
+        id: r.id,
+        by: 'user:default/farah',
+        decision: 'approved',
+      }),
+    ).rejects.toThrow('is expired, not a request waiting for review');
+    // and it does not block a new request
+    const again = await s.createException({
+      entityRef: ID,
+      ruleId: 'NHI-ADMIN',
+      justification: 'break-glass role',
+      until: new Date(Date.now() + 86_400_000),
+      createdBy: 'user:default/jade',
+      status: 'requested',
+    });
+    expect(again.status).toBe('requested');
+  });
+
+  it('keeps the exceptions made before requests existed, and migrates down and up again', async () => {
+    const knex = await databases.init(databaseId);
+    await knex.migrate.up({
+      directory: migrationsDir,
+      name: '20261128000000_init.js',
+    });
+    const until = new Date(Date.now() + 10 * 86_400_000);
+    await knex('nhi_exceptions').insert({
+      id: '11111111-1111-4111-8111-111111111111',
+      entity_ref: ID,
+      rule_id: 'NHI-SHARED-IDENTITY',
+      justification: 'accepted before this release',
+      until,
+      status: 'active',
+      created_by: 'user:default/jade',
+      created_at: new Date(),
+    });
+    await knex.migrate.latest({ directory: migrationsDir });
+    const s = new ClaimsStore(knex);
+    const { items } = await s.listExceptions(
+      { activeOnly: true },
+      { limit: 10, offset: 0 },
+    );
+    expect(items).toEqual([
+      expect.objectContaining({
+        id: '11111111-1111-4111-8111-111111111111',
+        status: 'active',
+        ruleId: 'NHI-SHARED-IDENTITY',
+      }),
+    ]);
+    expect(items[0].severity).toBeUndefined();
+    const request = await s.createException({
+      entityRef: ID,
+      ruleId: 'NHI-ADMIN',
+      justification: 'break-glass role',
+      until,
+      createdBy: 'user:default/jade',
+      status: 'requested',
+      severity: 'critical',
+    });
+
+    await knex.migrate.down({ directory: migrationsDir });
+    // the request is a revoked exception for the older code
+    const row = await knex('nhi_exceptions').where({ id: request.id }).first();
+    expect(row).toMatchObject({
+      status: 'revoked',
+      revoked_by: 'user:default/jade',
+    });
+    expect(row).not.toHaveProperty('severity');
+    // the older invariants still hold after the columns are gone
+    await expect(
+      knex('nhi_exceptions').insert({
+        id: '22222222-2222-4222-8222-222222222222',
+        entity_ref: ID,
+        rule_id: 'NHI-SHARED-IDENTITY',
+        justification: 'a second active one',
+        until,
+        status: 'active',
+        created_by: 'user:default/jade',
+        created_at: new Date(),
+      }),
+    ).rejects.toMatchObject(dbError(/unique/i));
+    await expect(knex('nhi_audit').delete()).rejects.toMatchObject(
+      dbError(/append-only/),
+    );
+
+    await knex.migrate.latest({ directory: migrationsDir });
+    expect(
+      (await s.listExceptions({}, { limit: 10, offset: 0 })).totalCount,
+    ).toBe(2);
   });
 });

@@ -9,6 +9,7 @@ import {
   NhiClaim,
   NhiClaimStatus,
   NhiException,
+  NhiExceptionStatus,
 } from '@backstage-nhi/nhi-common';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
@@ -23,6 +24,7 @@ type ClaimRow = {
   entity_ref: string;
   group_ref: string;
   kind: 'claim' | 'transfer';
+  from_group_ref?: string | null;
   status: NhiClaimStatus;
   justification: string;
   created_by: string;
@@ -33,15 +35,25 @@ type ClaimRow = {
   closed_reason: string | null;
 };
 
+/** The statuses an exception row holds (`expired` is computed). */
+export type StoredExceptionStatus = Exclude<NhiExceptionStatus, 'expired'>;
+
+/** Severity of a finding. */
+export type FindingSeverity = 'critical' | 'high' | 'medium' | 'low';
+
 type ExceptionRow = {
   id: string;
   entity_ref: string;
   rule_id: string;
   justification: string;
   until: Date | string | number;
-  status: 'active' | 'revoked';
+  status: StoredExceptionStatus;
+  severity: FindingSeverity | null;
   created_by: string;
   created_at: Date | string | number;
+  reviewed_by: string | null;
+  reviewed_at: Date | string | number | null;
+  review_comment: string | null;
   revoked_by: string | null;
   revoked_at: Date | string | number | null;
 };
@@ -49,7 +61,10 @@ type ExceptionRow = {
 /** Filters of {@link ClaimsStore.listClaims}. */
 export interface ClaimFilter {
   entityRef?: string;
+  /** Claims for one of these groups. */
   groups?: string[];
+  /** Claims for one of these groups, or transfers away from one of them. */
+  involvingGroups?: string[];
   statuses?: NhiClaimStatus[];
   createdBy?: string;
   excludeCreatedBy?: string;
@@ -82,6 +97,7 @@ function toClaim(row: ClaimRow): NhiClaim {
     entityRef: row.entity_ref,
     group: row.group_ref,
     kind: row.kind,
+    ...(row.from_group_ref ? { fromGroup: row.from_group_ref } : {}),
     status: row.status,
     justification: row.justification,
     createdBy: row.created_by,
@@ -96,7 +112,12 @@ function toClaim(row: ClaimRow): NhiClaim {
 function toException(row: ExceptionRow, now: number): NhiException {
   const until = iso(row.until)!;
   let status: NhiException['status'] = row.status;
-  if (status === 'active' && Date.parse(until) <= now) status = 'expired';
+  if (
+    (status === 'active' || status === 'requested') &&
+    Date.parse(until) <= now
+  ) {
+    status = 'expired';
+  }
   return {
     id: row.id,
     entityRef: row.entity_ref,
@@ -104,8 +125,12 @@ function toException(row: ExceptionRow, now: number): NhiException {
     justification: row.justification,
     until,
     status,
+    ...(row.severity ? { severity: row.severity } : {}),
     createdBy: row.created_by,
     createdAt: iso(row.created_at)!,
+    ...(row.reviewed_by ? { reviewedBy: row.reviewed_by } : {}),
+    ...(row.reviewed_at ? { reviewedAt: iso(row.reviewed_at) } : {}),
+    ...(row.review_comment ? { reviewComment: row.review_comment } : {}),
     ...(row.revoked_by ? { revokedBy: row.revoked_by } : {}),
     ...(row.revoked_at ? { revokedAt: iso(row.revoked_at) } : {}),
   };
@@ -183,6 +208,8 @@ export class ClaimsStore {
     entityRef: string;
     group: string;
     kind: 'claim' | 'transfer';
+    /** For a transfer: the group that owns the identity now. */
+    fromGroup?: string;
     justification: string;
     createdBy: string;
     now?: Date;
@@ -193,6 +220,7 @@ export class ClaimsStore {
       entity_ref: options.entityRef,
       group_ref: options.group,
       kind: options.kind,
+      from_group_ref: options.fromGroup ?? null,
       status: 'open',
       justification: options.justification,
       created_by: options.createdBy,
@@ -216,6 +244,7 @@ export class ClaimsStore {
           claimId: row.id,
           details: {
             group: options.group,
+            ...(options.fromGroup ? { from: options.fromGroup } : {}),
             justification: options.justification,
           },
         });
@@ -238,6 +267,12 @@ export class ClaimsStore {
     const query = this.knex<ClaimRow>('nhi_claims');
     if (filter.entityRef) query.where('entity_ref', filter.entityRef);
     if (filter.groups) query.whereIn('group_ref', filter.groups);
+    if (filter.involvingGroups) {
+      const groups = filter.involvingGroups;
+      query.where(q =>
+        q.whereIn('group_ref', groups).orWhereIn('from_group_ref', groups),
+      );
+    }
     if (filter.statuses) query.whereIn('status', filter.statuses);
     if (filter.createdBy) query.where('created_by', filter.createdBy);
     if (filter.excludeCreatedBy)
@@ -257,12 +292,18 @@ export class ClaimsStore {
    * Approves an open claim: it becomes the identity's owner; the previous
    * owner's claim (a transfer) is superseded and every other open claim for
    * the identity is closed with the reason. Throws ConflictError when the
-   * claim is no longer open (someone decided first).
+   * claim is no longer open (someone decided first), or when
+   * `expectedOwner` is given and the claimed owner is no longer that group
+   * (the decision was made about another owner).
    */
   async approveClaim(options: {
     id: string;
     by: string;
     comment?: string;
+    /** The group the approver saw as the claimed owner, null for none. */
+    expectedOwner?: string | null;
+    /** More details for the audit entry of the approval. */
+    details?: Record<string, unknown>;
     now?: Date;
   }): Promise<ApprovalResult> {
     const now = options.now ?? new Date();
@@ -281,6 +322,16 @@ export class ClaimsStore {
         const previous = await tx<ClaimRow>('nhi_claims')
           .where({ entity_ref: row.entity_ref, status: 'approved' })
           .first();
+        if (
+          options.expectedOwner !== undefined &&
+          (previous?.group_ref ?? null) !== options.expectedOwner
+        ) {
+          throw new ConflictError(
+            `the owner of ${row.entity_ref} changed to ${
+              previous?.group_ref ?? 'none'
+            } while the claim was reviewed; review it again`,
+          );
+        }
         if (previous) {
           await tx('nhi_claims')
             .where({ id: previous.id, status: 'approved' })
@@ -333,6 +384,7 @@ export class ClaimsStore {
             group: row.group_ref,
             claimedBy: row.created_by,
             ...(options.comment ? { comment: options.comment } : {}),
+            ...options.details,
           },
         });
         const after = await tx<ClaimRow>('nhi_claims')
@@ -462,61 +514,173 @@ export class ClaimsStore {
     return (await query).map(toClaim);
   }
 
+  /**
+   * Records an exception: `active` accepts the finding now; `requested`
+   * waits for a reviewer. One active exception and one open request per
+   * identity and rule (unique indexes); a request for a rule that is
+   * accepted already is a conflict. Expired ones no longer block.
+   */
   async createException(options: {
     entityRef: string;
     ruleId: string;
     justification: string;
     until: Date;
     createdBy: string;
+    status?: 'active' | 'requested';
+    severity?: FindingSeverity;
     now?: Date;
   }): Promise<NhiException> {
     const now = options.now ?? new Date();
+    const status = options.status ?? 'active';
     const row: ExceptionRow = {
       id: randomUUID(),
       entity_ref: options.entityRef,
       rule_id: options.ruleId,
       justification: options.justification,
       until: options.until,
-      status: 'active',
+      status,
+      severity: options.severity ?? null,
       created_by: options.createdBy,
       created_at: now,
+      reviewed_by: null,
+      reviewed_at: null,
+      review_comment: null,
       revoked_by: null,
       revoked_at: null,
     };
+    const accepted = () =>
+      new ConflictError(
+        `${options.ruleId} is already accepted on ${options.entityRef}; revoke that exception first`,
+      );
     try {
       await this.tx(async tx => {
-        // An expired exception for the same rule no longer blocks a new one.
+        // An expired exception or request for the same rule no longer blocks a new one.
         await tx('nhi_exceptions')
-          .where({
-            entity_ref: row.entity_ref,
-            rule_id: row.rule_id,
-            status: 'active',
-          })
+          .where({ entity_ref: row.entity_ref, rule_id: row.rule_id })
+          .whereIn('status', ['active', 'requested'])
           .andWhere('until', '<=', now)
           .update({ status: 'revoked', revoked_by: 'expiry', revoked_at: now });
+        if (status === 'requested') {
+          const active = await tx('nhi_exceptions')
+            .where({
+              entity_ref: row.entity_ref,
+              rule_id: row.rule_id,
+              status: 'active',
+            })
+            .first();
+          if (active) throw accepted();
+        }
         await tx('nhi_exceptions').insert(row);
         await this.audit(tx, {
           entityRef: row.entity_ref,
           at: now,
           actor: row.created_by,
-          action: 'exception.created',
+          action:
+            status === 'requested'
+              ? 'exception.requested'
+              : 'exception.created',
           exceptionId: row.id,
           details: {
             ruleId: row.rule_id,
             until: options.until.toISOString(),
             justification: row.justification,
+            ...(row.severity ? { severity: row.severity } : {}),
           },
         });
       });
     } catch (e) {
       if (isDatabaseConflictError(e)) {
-        throw new ConflictError(
-          `${options.ruleId} is already accepted on ${options.entityRef}; revoke that exception first`,
-        );
+        if (status === 'requested') {
+          throw new ConflictError(
+            `accepting ${options.ruleId} on ${options.entityRef} is already requested and waits for a reviewer`,
+          );
+        }
+        throw accepted();
       }
       throw e;
     }
     return toException(row, now.getTime());
+  }
+
+  /**
+   * Approves (the finding is accepted from now until its date) or rejects a
+   * request. Throws ConflictError when it is no longer an open request
+   * (decided, withdrawn or expired) or, on approval, when the rule was
+   * accepted meanwhile.
+   */
+  async reviewException(options: {
+    id: string;
+    by: string;
+    decision: 'approved' | 'rejected';
+    comment?: string;
+    now?: Date;
+  }): Promise<NhiException> {
+    const now = options.now ?? new Date();
+    const status: StoredExceptionStatus =
+      options.decision === 'approved' ? 'active' : 'rejected';
+    try {
+      return await this.tx(async tx => {
+        const row = await tx<ExceptionRow>('nhi_exceptions')
+          .where({ id: options.id })
+          .first();
+        if (!row) throw new NotFoundError(`no exception ${options.id}`);
+        const current = toException(row, now.getTime());
+        if (current.status !== 'requested') {
+          throw new ConflictError(
+            `exception ${options.id} is ${current.status}, not a request waiting for review`,
+          );
+        }
+        if (status === 'active') {
+          await tx('nhi_exceptions')
+            .where({
+              entity_ref: row.entity_ref,
+              rule_id: row.rule_id,
+              status: 'active',
+            })
+            .andWhere('until', '<=', now)
+            .update({
+              status: 'revoked',
+              revoked_by: 'expiry',
+              revoked_at: now,
+            });
+        }
+        const changes: Partial<ExceptionRow> = {
+          status,
+          reviewed_by: options.by,
+          reviewed_at: now,
+          review_comment: options.comment ?? null,
+        };
+        const updated = await tx('nhi_exceptions')
+          .where({ id: row.id, status: 'requested' })
+          .update(changes);
+        if (updated !== 1) {
+          throw new ConflictError(
+            `exception ${options.id} was decided by someone else`,
+          );
+        }
+        await this.audit(tx, {
+          entityRef: row.entity_ref,
+          at: now,
+          actor: options.by,
+          action:
+            status === 'active' ? 'exception.approved' : 'exception.rejected',
+          exceptionId: row.id,
+          details: {
+            ruleId: row.rule_id,
+            requestedBy: row.created_by,
+            ...(options.comment ? { comment: options.comment } : {}),
+          },
+        });
+        return toException({ ...row, ...changes }, now.getTime());
+      });
+    } catch (e) {
+      if (isDatabaseConflictError(e)) {
+        throw new ConflictError(
+          `the rule is already accepted on this identity; revoke that exception first`,
+        );
+      }
+      throw e;
+    }
   }
 
   async getException(id: string): Promise<NhiException | undefined> {
@@ -527,12 +691,19 @@ export class ClaimsStore {
   }
 
   async listExceptions(
-    filter: { entityRef?: string; activeOnly?: boolean },
+    filter: {
+      entityRef?: string;
+      /** Only exceptions in force now. */
+      activeOnly?: boolean;
+      /** Only these stored statuses. */
+      statuses?: StoredExceptionStatus[];
+    },
     page: { limit: number; offset: number },
     now = new Date(),
   ): Promise<{ items: NhiException[]; totalCount: number }> {
     const query = this.knex<ExceptionRow>('nhi_exceptions');
     if (filter.entityRef) query.where('entity_ref', filter.entityRef);
+    if (filter.statuses) query.whereIn('status', filter.statuses);
     if (filter.activeOnly)
       query.where('status', 'active').andWhere('until', '>', now);
     const [{ count }] = await query.clone().count({ count: '*' });
@@ -549,6 +720,7 @@ export class ClaimsStore {
     };
   }
 
+  /** Revokes an active exception, or withdraws a request. */
   async revokeException(options: {
     id: string;
     by: string;
@@ -561,15 +733,24 @@ export class ClaimsStore {
         .first();
       if (!row) throw new NotFoundError(`no exception ${options.id}`);
       const updated = await tx('nhi_exceptions')
-        .where({ id: options.id, status: 'active' })
+        .where({ id: options.id })
+        .whereIn('status', ['active', 'requested'])
         .update({ status: 'revoked', revoked_by: options.by, revoked_at: now });
-      if (updated !== 1)
-        throw new ConflictError(`exception ${options.id} is already revoked`);
+      if (updated !== 1) {
+        throw new ConflictError(
+          `exception ${options.id} is ${
+            row.status === 'revoked' ? 'already revoked' : row.status
+          }`,
+        );
+      }
       await this.audit(tx, {
         entityRef: row.entity_ref,
         at: now,
         actor: options.by,
-        action: 'exception.revoked',
+        action:
+          row.status === 'requested'
+            ? 'exception.withdrawn'
+            : 'exception.revoked',
         exceptionId: row.id,
         details: { ruleId: row.rule_id },
       });

@@ -7,12 +7,22 @@ import { NHI_CLAIM_RESOURCE_TYPE, NhiClaim } from '@backstage-nhi/nhi-common';
 import { z } from 'zod';
 
 /**
- * A claim as permission rules see it: the claim and the leads of the group
- * it is for.
+ * A claim as permission rules see it: the claim, the leads of the group it
+ * is for and, while it is open and another group owns the identity (a
+ * transfer), that owner and the people who speak for it (its leads, or the
+ * owning user).
  *
  * @public
  */
-export type NhiClaimResource = NhiClaim & { groupLeads: string[] };
+export type NhiClaimResource = NhiClaim & {
+  groupLeads: string[];
+  /** The identity's owner today, when it is not the claimed group. */
+  currentOwner?: string;
+  /** Whether that owner comes from an approved claim (not from the catalog). */
+  currentOwnerClaimed?: boolean;
+  /** Leads of the current owner group, or the owning user. */
+  currentOwnerLeads: string[];
+};
 
 /**
  * Criteria a claims query understands.
@@ -71,12 +81,31 @@ const isLeadOfClaimedGroup = createPermissionRule({
   toQuery: (): NhiClaimQuery => ({ key: 'group_ref', values: [] }),
 });
 
+const isLeadOfCurrentOwner = createPermissionRule({
+  name: 'IS_LEAD_OF_CURRENT_OWNER',
+  description:
+    'Allow when one of the given users is a lead of the group that owns the identity today (a transfer needs its consent)',
+  resourceRef: nhiClaimResourceRef,
+  paramsSchema: z.object({
+    userRefs: z.array(z.string()).describe('User entity refs'),
+  }),
+  apply: (claim, { userRefs }) =>
+    claim.currentOwnerLeads.some(lead => userRefs.includes(lead)),
+  // Like the leads of the claimed group: decided per claim, never as a query.
+  toQuery: (): NhiClaimQuery => ({ key: 'group_ref', values: [] }),
+});
+
 /**
  * The permission rules of claims.
  *
  * @public
  */
-export const nhiClaimRules = { isClaimedBy, isForGroup, isLeadOfClaimedGroup };
+export const nhiClaimRules = {
+  isClaimedBy,
+  isForGroup,
+  isLeadOfClaimedGroup,
+  isLeadOfCurrentOwner,
+};
 
 const exports_ = createConditionExports({
   resourceRef: nhiClaimResourceRef,
@@ -88,10 +117,16 @@ const exports_ = createConditionExports({
  *
  * ```ts
  * if (isPermission(request.permission, nhiClaimReviewPermission)) {
+ *   const me = [user.identity.userEntityRef];
  *   return createNhiClaimConditionalDecision(request.permission, {
  *     allOf: [
- *       nhiClaimConditions.isLeadOfClaimedGroup({ userRefs: [user.identity.userEntityRef] }),
- *       { not: nhiClaimConditions.isClaimedBy({ userRefs: [user.identity.userEntityRef] }) },
+ *       {
+ *         anyOf: [
+ *           nhiClaimConditions.isLeadOfClaimedGroup({ userRefs: me }),
+ *           nhiClaimConditions.isLeadOfCurrentOwner({ userRefs: me }),
+ *         ],
+ *       },
+ *       { not: nhiClaimConditions.isClaimedBy({ userRefs: me }) },
  *     ],
  *   });
  * }

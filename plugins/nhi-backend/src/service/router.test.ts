@@ -10,6 +10,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { NHI_OWNERSHIP_TOPIC } from '@backstage-nhi/nhi-common';
 import express from 'express';
 import request from 'supertest';
+import { NhiClaimsConfig } from '../config';
 import { ClaimsStore } from '../database/ClaimsStore';
 import { nhiClaimRules } from '../permissions/rules';
 import { ClaimsService } from './ClaimsService';
@@ -19,7 +20,7 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
 const nhi = (
   name: string,
-  extra: { owner?: string; source?: boolean } = {},
+  extra: { owner?: string; source?: boolean; findings?: string[] } = {},
 ): Entity => ({
   apiVersion: 'backstage-nhi.io/v1alpha1',
   kind: 'NonHumanIdentity',
@@ -39,9 +40,18 @@ const nhi = (
     ownership: extra.owner
       ? { status: 'owned', provenance: 'tagged' }
       : { status: 'unowned', provenance: 'none' },
+    // as the pipeline stores them: rule id and evidence
+    risk: {
+      score: 80,
+      level: 'critical',
+      findings: (extra.findings ?? []).map(ruleId => ({
+        ruleId,
+        evidence: 'seen in the test',
+      })),
+    },
   },
 });
-const group = (name: string, leads?: string): Entity => ({
+const group = (name: string, leads?: string, type = 'team'): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Group',
   metadata: {
@@ -49,7 +59,7 @@ const group = (name: string, leads?: string): Entity => ({
     namespace: 'default',
     ...(leads ? { annotations: { 'backstage-nhi.io/leads': leads } } : {}),
   },
-  spec: { type: 'team', children: [] },
+  spec: { type, children: [] },
 });
 const user = (name: string, groups: string[]): Entity => ({
   apiVersion: 'backstage.io/v1alpha1',
@@ -68,8 +78,34 @@ const as = (name: string) => ({
   Authorization: mockCredentials.user.header(`user:default/${name}`),
 });
 
+/** An auditor event as the router reported it. */
+type AuditRecord = {
+  eventId: string;
+  severityLevel?: string;
+  meta?: Record<string, unknown>;
+  outcome?: 'success' | 'fail';
+  error?: string;
+};
+
+const CONFIG: NhiClaimsConfig = {
+  reviewerGroups: ['group:default/security'],
+  groupLeadsReview: true,
+  allowSelfApproval: false,
+  requireMembership: true,
+  maxExceptionDays: 365,
+  maxHighRiskExceptionDays: 90,
+  acceptLeakedCredentials: false,
+  claimGroupTypes: ['team'],
+  excludedClaimGroups: ['group:default/guests'],
+};
+
 async function setup(
-  options: { decision?: AuthorizeResult; reviewDecision?: any } = {},
+  options: {
+    decision?: AuthorizeResult;
+    reviewDecision?: any;
+    config?: Partial<NhiClaimsConfig>;
+    errorHandler?: express.ErrorRequestHandler;
+  } = {},
 ) {
   const knex = await databases.init('SQLITE_3');
   const store = await ClaimsStore.create({
@@ -80,16 +116,30 @@ async function setup(
   const notifications = { send: jest.fn() };
   const catalog = catalogServiceMock({
     entities: [
-      nhi('aws-ci-deployer-1'),
-      nhi('owned-key', { owner: 'group:default/payments' }),
+      nhi('aws-ci-deployer-1', { findings: ['NHI-NO-OWNER'] }),
+      nhi('owned-key', {
+        owner: 'group:default/payments',
+        findings: [
+          'NHI-LEAKED-CREDENTIAL',
+          'NHI-CREDENTIAL-NOT-ROTATED',
+          'NHI-SHARED-IDENTITY',
+        ],
+      }),
       nhi('hand-written', { source: false }),
       group('payments', 'user:default/jade'),
       group('platform'),
       group('security'),
+      group('shipping', 'user:default/omar'),
+      group('guests'),
+      group('engineering', undefined, 'department'),
       user('alice', ['platform']),
       user('jade', ['payments']),
       user('bob', ['payments']),
       user('farah', ['security']),
+      user('omar', ['shipping']),
+      user('sam', ['shipping']),
+      user('guest', ['guests']),
+      user('erin', ['engineering']),
     ],
   });
   const claims = new ClaimsService({
@@ -98,13 +148,7 @@ async function setup(
     auth: mockServices.auth(),
     events: events as any,
     notifications: notifications as any,
-    config: {
-      reviewerGroups: ['group:default/security'],
-      groupLeadsReview: true,
-      allowSelfApproval: false,
-      requireMembership: true,
-      maxExceptionDays: 365,
-    },
+    config: { ...CONFIG, ...options.config },
     logger: mockServices.logger.mock(),
   });
   const decision = options.decision ?? AuthorizeResult.ALLOW;
@@ -116,29 +160,63 @@ async function setup(
       reqs.map(() => options.reviewDecision ?? { result: decision }),
     ) as any,
   });
+  const audited: AuditRecord[] = [];
   const router = createRouter({
     claims,
     httpAuth: mockServices.httpAuth(),
     auth: mockServices.auth(),
     permissions,
     auditor: mockServices.auditor.mock({
-      createEvent: jest.fn(async () => ({
-        success: jest.fn(),
-        fail: jest.fn(),
-      })) as any,
+      createEvent: jest.fn(async (o: any) => {
+        const record: AuditRecord = {
+          eventId: o.eventId,
+          severityLevel: o.severityLevel,
+          meta: o.meta,
+        };
+        audited.push(record);
+        return {
+          success: jest.fn(async (s?: any) => {
+            record.outcome = 'success';
+            record.meta = { ...record.meta, ...s?.meta };
+          }),
+          fail: jest.fn(async (f: any) => {
+            record.outcome = 'fail';
+            record.meta = { ...record.meta, ...f.meta };
+            record.error = f.error.message;
+          }),
+        };
+      }) as any,
     }),
+    logger: mockServices.logger.mock(),
     reviewRuleset: {
       getRuleByName: (name: string) =>
         Object.values(nhiClaimRules).find(r => r.name === name)! as any,
     },
   });
-  const app = express().use(router).use(mockErrorHandler());
+  const app = express()
+    .use(router)
+    .use(options.errorHandler ?? mockErrorHandler());
+  /** Everything the backend keeps, to show that a refused call changed nothing. */
+  const state = async () => ({
+    claims: await knex('nhi_claims').orderBy('id'),
+    exceptions: await knex('nhi_exceptions').orderBy('id'),
+    audit: await knex('nhi_audit').orderBy('id'),
+  });
   const counts = async () => ({
     claims: Number((await knex('nhi_claims').count({ n: '*' }))[0].n),
     audit: Number((await knex('nhi_audit').count({ n: '*' }))[0].n),
     exceptions: Number((await knex('nhi_exceptions').count({ n: '*' }))[0].n),
   });
-  return { app, store, events, notifications, counts };
+  return {
+    app,
+    knex,
+    store,
+    events,
+    notifications,
+    counts,
+    state,
+    audited,
+  };
 }
 
 const claimBody = {
@@ -393,7 +471,7 @@ describe('the claims API', () => {
       until: '2099-01-01',
     });
     expect(tooFar.body.error.message).toBe(
-      'until may be at most 365 days away',
+      'until may be at most 365 days away for a medium finding',
     );
     const until = new Date(Date.now() + 10 * 86_400_000).toISOString();
     const outsider = await request(app)
@@ -458,20 +536,902 @@ describe('the claims API', () => {
       ],
       ['get', '/exceptions', null],
       ['get', '/exceptions/active', null],
+      ['post', '/exceptions/some-id/approve', {}],
+      ['post', '/exceptions/some-id/reject', { comment: 'no way' }],
+      ['get', '/exceptions/policy', null],
       ['post', '/exceptions/some-id/revoke', {}],
       ['get', `/audit?entityRef=${OWNED}`, null],
     ];
     it.each(routes)(
       '%s %s answers 403 and changes nothing',
       async (method, path, body) => {
-        const { app, counts } = await setup({ decision: AuthorizeResult.DENY });
-        const before = await counts();
+        const { app, state, audited } = await setup({
+          decision: AuthorizeResult.DENY,
+        });
+        const before = await state();
         const req = (request(app) as any)[method](path).set(as('farah'));
         const res = await (body ? req.send(body) : req);
         expect(res.status).toBe(403);
         expect(res.body.error.name).toBe('NotAllowedError');
-        expect(await counts()).toEqual(before);
+        expect(await state()).toEqual(before);
+        // the refusal is an auditor event like any other outcome
+        expect(audited).toEqual([
+          expect.objectContaining({
+            outcome: 'fail',
+            error: expect.stringMatching(/^not allowed: nhi\./),
+          }),
+        ]);
       },
     );
+  });
+});
+
+const DAY = 86_400_000;
+const inDays = (days: number) =>
+  new Date(Date.now() + days * DAY).toISOString();
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
+
+describe('transfers', () => {
+  /** Sam (Shipping) asks for the identity Payments owns. */
+  async function transferSetup() {
+    const env = await setup();
+    const created = await request(env.app).post('/claims').set(as('sam')).send({
+      entityRef: OWNED,
+      group: 'group:default/shipping',
+      justification: 'Our tracker reads the bucket with it now.',
+    });
+    expect(created.status).toBe(201);
+    return { ...env, claim: created.body };
+  }
+
+  it('records where the identity would come from and tells both teams, the owner’s lead and the reviewers', async () => {
+    const { claim, notifications } = await transferSetup();
+    expect(claim).toMatchObject({
+      kind: 'transfer',
+      fromGroup: 'group:default/payments',
+      group: 'group:default/shipping',
+    });
+    expect(notifications.send).toHaveBeenCalledTimes(1);
+    const sent = notifications.send.mock.calls[0][0];
+    expect(sent.recipients).toEqual({
+      type: 'entity',
+      entityRef: [
+        'group:default/security',
+        'user:default/jade',
+        'group:default/payments',
+        'group:default/shipping',
+      ],
+      excludeEntityRef: 'user:default/sam',
+    });
+    expect(sent.payload.title).toBe(
+      'Transfer requested: owned-key from group:default/payments to group:default/shipping',
+    );
+  });
+
+  it('does not let the receiving team’s lead approve alone, and changes nothing', async () => {
+    const { app, claim, state, events, audited } = await transferSetup();
+    const before = await state();
+    const res = await request(app)
+      .post(`/claims/${claim.id}/approve`)
+      .set(as('omar'))
+      .send({});
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toBe(
+      'you cannot review this claim: group:default/payments owns it: only a lead of group:default/payments (its owner today) or members of group:default/security (with a reason) decide this transfer',
+    );
+    expect(await state()).toEqual(before);
+    expect(events.publish).not.toHaveBeenCalled();
+    expect(audited[audited.length - 1]).toMatchObject({
+      eventId: 'claim-approve',
+      outcome: 'fail',
+      meta: {
+        claimId: claim.id,
+        entityRef: OWNED,
+        from: 'group:default/payments',
+      },
+    });
+    // what the UI shows the receiving lead
+    const listed = await request(app)
+      .get(`/claims?entityRef=${OWNED}`)
+      .set(as('omar'));
+    expect(listed.body.items[0].review).toEqual({
+      allowed: false,
+      reason:
+        'group:default/payments owns it: only a lead of group:default/payments (its owner today) or members of group:default/security (with a reason) decide this transfer',
+    });
+  });
+
+  it('moves ownership when the current owner’s lead consents, and tells both teams', async () => {
+    const { app, claim, events, notifications, store } = await transferSetup();
+    // the owner's lead sees it among the claims to review
+    const toReview = await request(app)
+      .get('/claims?toReview=true')
+      .set(as('jade'));
+    expect(toReview.body.items.map((c: any) => c.id)).toEqual([claim.id]);
+    expect(toReview.body.items[0].review).toEqual({ allowed: true });
+
+    const res = await request(app)
+      .post(`/claims/${claim.id}/approve`)
+      .set(as('jade'))
+      .send({});
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      status: 'approved',
+      decidedBy: 'user:default/jade',
+    });
+    expect((await store.currentOwner(OWNED))!.group).toBe(
+      'group:default/shipping',
+    );
+    expect(events.publish).toHaveBeenCalledWith(
+      expect.objectContaining({
+        eventPayload: expect.objectContaining({
+          claim: expect.objectContaining({ owner: 'group:default/shipping' }),
+        }),
+      }),
+    );
+    expect(notifications.send).toHaveBeenLastCalledWith(
+      expect.objectContaining({
+        recipients: {
+          type: 'entity',
+          entityRef: [
+            'user:default/sam',
+            'group:default/payments',
+            'group:default/shipping',
+          ],
+        },
+      }),
+    );
+    const audit = await store.listAudit(OWNED, { limit: 5, offset: 0 });
+    expect(audit.items[0]).toMatchObject({
+      action: 'claim.approved',
+      details: { from: 'group:default/payments', consent: 'owner' },
+    });
+  });
+
+  it('lets a security reviewer decide without consent only with a reason', async () => {
+    const { app, claim, state, store } = await transferSetup();
+    const listed = await request(app)
+      .get(`/claims/${claim.id}`)
+      .set(as('farah'));
+    expect(listed.body.review).toEqual({
+      allowed: true,
+      commentRequired: true,
+    });
+    const before = await state();
+    const silent = await request(app)
+      .post(`/claims/${claim.id}/approve`)
+      .set(as('farah'))
+      .send({});
+    expect(silent.status).toBe(400);
+    expect(silent.body.error.message).toBe(
+      `group:default/payments owns ${OWNED} and has not consented: a reviewer approving this transfer gives the reason as comment`,
+    );
+    expect(await state()).toEqual(before);
+
+    const res = await request(app)
+      .post(`/claims/${claim.id}/approve`)
+      .set(as('farah'))
+      .send({ comment: 'Payments left the tracker; confirmed in INC-42' });
+    expect(res.status).toBe(200);
+    const audit = await store.listAudit(OWNED, { limit: 5, offset: 0 });
+    expect(audit.items[0]).toMatchObject({
+      action: 'claim.approved',
+      details: {
+        from: 'group:default/payments',
+        consent: 'reviewer',
+        comment: 'Payments left the tracker; confirmed in INC-42',
+      },
+    });
+  });
+
+  it('treats a claim as a transfer when its identity got an owner after it was made', async () => {
+    const { app, store } = await setup();
+    const first = await request(app)
+      .post('/claims')
+      .set(as('alice'))
+      .send(claimBody);
+    const second = await request(app)
+      .post('/claims')
+      .set(as('sam'))
+      .send({ ...claimBody, group: 'group:default/shipping' });
+    expect(second.body.kind).toBe('claim');
+    await request(app)
+      .post(`/claims/${first.body.id}/approve`)
+      .set(as('farah'))
+      .send({});
+    // the approval closed the competing claim; a new one is a transfer
+    const third = await request(app)
+      .post('/claims')
+      .set(as('sam'))
+      .send({ ...claimBody, group: 'group:default/shipping' });
+    expect(third.body).toMatchObject({
+      kind: 'transfer',
+      fromGroup: 'group:default/platform',
+    });
+    const byOmar = await request(app)
+      .post(`/claims/${third.body.id}/approve`)
+      .set(as('omar'))
+      .send({});
+    expect(byOmar.status).toBe(403);
+    expect((await store.currentOwner(UNOWNED))!.group).toBe(
+      'group:default/platform',
+    );
+  });
+
+  it('honours a policy that lets the leads of the current owner review', async () => {
+    const leads = (userRefs: string[]) => ({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'nhi',
+      resourceType: 'nhi-claim',
+      conditions: {
+        anyOf: [
+          {
+            rule: 'IS_LEAD_OF_CLAIMED_GROUP',
+            resourceType: 'nhi-claim',
+            params: { userRefs },
+          },
+          {
+            rule: 'IS_LEAD_OF_CURRENT_OWNER',
+            resourceType: 'nhi-claim',
+            params: { userRefs },
+          },
+        ],
+      },
+    });
+    const { app } = await setup({
+      reviewDecision: leads(['user:default/jade']),
+    });
+    const created = await request(app).post('/claims').set(as('sam')).send({
+      entityRef: OWNED,
+      group: 'group:default/shipping',
+      justification: 'Our tracker reads the bucket with it now.',
+    });
+    const res = await request(app)
+      .post(`/claims/${created.body.id}/approve`)
+      .set(as('jade'))
+      .send({});
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('exceptions', () => {
+  const accept = (ruleId: string, days: number, extra: object = {}) => ({
+    entityRef: OWNED,
+    ruleId,
+    justification: 'Vendor rotates it next quarter.',
+    until: inDays(days),
+    ...extra,
+  });
+
+  it.each<[string, string, object, number, string]>([
+    [
+      'a leaked credential, by an owner',
+      'jade',
+      accept('NHI-LEAKED-CREDENTIAL', 30),
+      400,
+      'NHI-LEAKED-CREDENTIAL cannot be accepted: a leaked credential must be rotated (deactivate it and issue a new one)',
+    ],
+    [
+      'a leaked credential, by a reviewer',
+      'farah',
+      accept('NHI-LEAKED-CREDENTIAL', 30),
+      400,
+      'NHI-LEAKED-CREDENTIAL cannot be accepted: a leaked credential must be rotated (deactivate it and issue a new one)',
+    ],
+    [
+      'a rule the identity does not have',
+      'jade',
+      accept('NHI-ADMIN', 30),
+      400,
+      `NHI-ADMIN is not a finding of ${OWNED}: only what its risk evaluation found can be accepted`,
+    ],
+    [
+      'a high finding for longer than 90 days',
+      'jade',
+      accept('NHI-CREDENTIAL-NOT-ROTATED', 120),
+      400,
+      'until may be at most 90 days away for a high finding',
+    ],
+    [
+      'a high finding for longer than 90 days, by a reviewer',
+      'farah',
+      accept('NHI-CREDENTIAL-NOT-ROTATED', 91),
+      400,
+      'until may be at most 90 days away for a high finding',
+    ],
+    [
+      'a finding of an identity one does not own',
+      'alice',
+      accept('NHI-SHARED-IDENTITY', 30),
+      403,
+      'only members of group:default/payments or reviewers can accept a risk on this identity',
+    ],
+  ])(
+    'refuses %s and changes nothing',
+    async (_, who, body, status, message) => {
+      const { app, state, events, notifications, audited } = await setup();
+      const before = await state();
+      const res = await request(app)
+        .post('/exceptions')
+        .set(as(who))
+        .send(body);
+      expect(res.status).toBe(status);
+      expect(res.body.error.message).toBe(message);
+      expect(await state()).toEqual(before);
+      expect(events.publish).not.toHaveBeenCalled();
+      expect(notifications.send).not.toHaveBeenCalled();
+      expect(audited).toEqual([
+        expect.objectContaining({
+          eventId: 'exception-create',
+          outcome: 'fail',
+          error: message,
+        }),
+      ]);
+    },
+  );
+
+  it('makes an owner’s acceptance of a high finding a request that a reviewer approves', async () => {
+    const { app, events, notifications, state } = await setup();
+    const requested = await request(app)
+      .post('/exceptions')
+      .set(as('jade'))
+      .send(accept('NHI-CREDENTIAL-NOT-ROTATED', 60));
+    expect(requested.status).toBe(201);
+    expect(requested.body).toMatchObject({
+      status: 'requested',
+      severity: 'high',
+      createdBy: 'user:default/jade',
+    });
+    // not accepted yet: nothing for the pipeline
+    expect(events.publish).not.toHaveBeenCalled();
+    const feed = await request(app)
+      .get('/exceptions/active')
+      .set({ Authorization: mockCredentials.service.header() });
+    expect(feed.body.items).toEqual([]);
+    expect(notifications.send).toHaveBeenCalledWith(
+      expect.objectContaining({
+        recipients: {
+          type: 'entity',
+          entityRef: ['group:default/security'],
+          excludeEntityRef: 'user:default/jade',
+        },
+        payload: expect.objectContaining({
+          title:
+            'Risk acceptance requested: Credential past its rotation policy (high) on owned-key',
+          topic: 'nhi-exceptions',
+        }),
+      }),
+    );
+
+    // an owner cannot decide it, a reviewer sees that they can
+    const listedByBob = await request(app)
+      .get(`/exceptions?entityRef=${OWNED}&status=requested`)
+      .set(as('bob'));
+    expect(listedByBob.body.items[0].review).toEqual({
+      allowed: false,
+      reason:
+        'only members of group:default/security decide requests to accept a high finding',
+    });
+    const before = await state();
+    const byBob = await request(app)
+      .post(`/exceptions/${requested.body.id}/approve`)
+      .set(as('bob'))
+      .send({});
+    expect(byBob.status).toBe(403);
+    expect(await state()).toEqual(before);
+    const listedByFarah = await request(app)
+      .get(`/exceptions?entityRef=${OWNED}&status=requested`)
+      .set(as('farah'));
+    expect(listedByFarah.body.items[0].review).toEqual({ allowed: true });
+
+    const approved = await request(app)
+      .post(`/exceptions/${requested.body.id}/approve`)
+      .set(as('farah'))
+      .send({ comment: 'Rotation is booked with the vendor' });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({
+      status: 'active',
+      reviewedBy: 'user:default/farah',
+      reviewComment: 'Rotation is booked with the vendor',
+    });
+    expect(events.publish).toHaveBeenCalledWith({
+      topic: 'nhi.exceptions',
+      eventPayload: {
+        entityRef: OWNED,
+        accepted: [
+          {
+            ruleId: 'NHI-CREDENTIAL-NOT-ROTATED',
+            until: requested.body.until,
+            by: 'user:default/jade',
+          },
+        ],
+      },
+    });
+    expect(notifications.send).toHaveBeenLastCalledWith(
+      expect.objectContaining({
+        recipients: { type: 'entity', entityRef: 'user:default/jade' },
+      }),
+    );
+    const again = await request(app)
+      .post(`/exceptions/${requested.body.id}/approve`)
+      .set(as('farah'))
+      .send({});
+    expect(again.status).toBe(403);
+    expect(again.body.error.message).toBe(
+      'you cannot review this request: it is active, not a request waiting for review',
+    );
+  });
+
+  it('lets a reviewer reject a request with a reason; the requester may withdraw another', async () => {
+    const { app, events, state } = await setup();
+    const requested = await request(app)
+      .post('/exceptions')
+      .set(as('jade'))
+      .send(accept('NHI-CREDENTIAL-NOT-ROTATED', 30));
+    const before = await state();
+    const noReason = await request(app)
+      .post(`/exceptions/${requested.body.id}/reject`)
+      .set(as('farah'))
+      .send({});
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.error.message).toBe(
+      'invalid rejection: comment is required',
+    );
+    expect(await state()).toEqual(before);
+    const rejected = await request(app)
+      .post(`/exceptions/${requested.body.id}/reject`)
+      .set(as('farah'))
+      .send({ comment: 'Rotate it; it is overdue by a year' });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toMatchObject({
+      status: 'rejected',
+      reviewComment: 'Rotate it; it is overdue by a year',
+    });
+    expect(events.publish).not.toHaveBeenCalled();
+
+    const second = await request(app)
+      .post('/exceptions')
+      .set(as('jade'))
+      .send(accept('NHI-CREDENTIAL-NOT-ROTATED', 30));
+    expect(second.body.status).toBe('requested');
+    const duplicate = await request(app)
+      .post('/exceptions')
+      .set(as('bob'))
+      .send(accept('NHI-CREDENTIAL-NOT-ROTATED', 30));
+    expect(duplicate.status).toBe(409);
+    const withdrawn = await request(app)
+      .post(`/exceptions/${second.body.id}/revoke`)
+      .set(as('jade'))
+      .send({});
+    expect(withdrawn.body.status).toBe('revoked');
+    expect(events.publish).not.toHaveBeenCalled();
+  });
+
+  it('accepts a medium finding from an owner, and a high one from a reviewer, at once', async () => {
+    const { app, events } = await setup();
+    const medium = await request(app)
+      .post('/exceptions')
+      .set(as('jade'))
+      .send(accept('NHI-SHARED-IDENTITY', 200));
+    expect(medium.status).toBe(201);
+    expect(medium.body).toMatchObject({ status: 'active', severity: 'medium' });
+    const high = await request(app)
+      .post('/exceptions')
+      .set(as('farah'))
+      .send(accept('NHI-CREDENTIAL-NOT-ROTATED', 90));
+    expect(high.status).toBe(201);
+    expect(high.body).toMatchObject({ status: 'active', severity: 'high' });
+    expect(events.publish).toHaveBeenCalledTimes(2);
+  });
+
+  it('lets a leaked credential be requested when the configuration allows it', async () => {
+    const { app } = await setup({ config: { acceptLeakedCredentials: true } });
+    const res = await request(app)
+      .post('/exceptions')
+      .set(as('jade'))
+      .send(accept('NHI-LEAKED-CREDENTIAL', 14));
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      status: 'requested',
+      severity: 'critical',
+    });
+  });
+
+  it('tells the UI the limits and whether the caller reviews', async () => {
+    const { app } = await setup();
+    const owner = await request(app).get('/exceptions/policy').set(as('jade'));
+    expect(owner.status).toBe(200);
+    expect(owner.body).toEqual({
+      maxDays: { critical: 90, high: 90, medium: 365, low: 365 },
+      reviewRequired: ['critical', 'high'],
+      notAcceptable: ['NHI-LEAKED-CREDENTIAL'],
+      reviewer: false,
+    });
+    const reviewer = await request(app)
+      .get('/exceptions/policy')
+      .set(as('farah'));
+    expect(reviewer.body.reviewer).toBe(true);
+  });
+});
+
+describe('refusals are audited', () => {
+  it('records ten refused approvals and rejections as failed auditor events, changing nothing', async () => {
+    const { app, state, audited } = await setup();
+    const created = await request(app)
+      .post('/claims')
+      .set(as('alice'))
+      .send(claimBody);
+    const id = created.body.id;
+    audited.length = 0;
+    const before = await state();
+    const attempts: Array<[string, string, unknown, number]> = [
+      ['alice', `/claims/${id}/approve`, {}, 403], // own claim
+      ['alice', `/claims/${id}/reject`, { comment: 'never mind' }, 403],
+      ['bob', `/claims/${id}/approve`, {}, 403], // neither lead nor reviewer
+      ['bob', `/claims/${id}/reject`, { comment: 'not theirs' }, 403],
+      ['farah', `/claims/${id}/reject`, {}, 400], // no reason
+      ['farah', `/claims/${id}/reject`, { comment: 5 }, 400],
+      ['farah', `/claims/${id}/approve`, { secret: 1 }, 400],
+      ['farah', `/claims/${id}/approve`, [], 400],
+      [
+        'farah',
+        '/claims/00000000-0000-4000-8000-000000000000/approve',
+        {},
+        404,
+      ],
+      ['farah', '/claims/not-a-claim/reject', { comment: 'no such' }, 404],
+    ];
+    for (const [who, path, body, status] of attempts) {
+      const res = await request(app)
+        .post(path)
+        .set(as(who))
+        .send(body as object);
+      expect(res.status).toBe(status);
+    }
+    expect(await state()).toEqual(before);
+    expect(audited).toHaveLength(10);
+    for (const [i, event] of audited.entries()) {
+      expect(event).toMatchObject({
+        eventId: attempts[i][1].endsWith('approve')
+          ? 'claim-approve'
+          : 'claim-reject',
+        severityLevel: 'medium',
+        outcome: 'fail',
+      });
+    }
+  });
+});
+
+describe('paging', () => {
+  it('pages with the cursor it gives', async () => {
+    const { app } = await setup();
+    await request(app).post('/claims').set(as('alice')).send(claimBody);
+    await request(app)
+      .post('/claims')
+      .set(as('sam'))
+      .send({ ...claimBody, group: 'group:default/shipping' });
+    const first = await request(app).get('/claims?limit=1').set(as('bob'));
+    expect(first.body.totalCount).toBe(2);
+    expect(first.body.nextCursor).toBe(b64('1'));
+    const second = await request(app)
+      .get(`/claims?limit=1&cursor=${first.body.nextCursor}`)
+      .set(as('bob'));
+    expect(second.status).toBe(200);
+    expect(second.body.items).toHaveLength(1);
+    expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
+    expect(second.body.nextCursor).toBeUndefined();
+  });
+
+  it.each([
+    '/claims',
+    '/exceptions',
+    '/exceptions/active',
+    `/audit?entityRef=${OWNED}`,
+  ])('refuses a cursor it never gave on %s with a 400', async path => {
+    const { app, state } = await setup();
+    const before = await state();
+    const join = path.includes('?') ? '&' : '?';
+    for (const cursor of [
+      b64('99999999999999999999'),
+      b64('2147483648'),
+      b64('-1'),
+      b64('1.5'),
+      b64('01'),
+      '!!!',
+      'AAAA',
+    ]) {
+      const res = await request(app)
+        .get(`${path}${join}cursor=${encodeURIComponent(cursor)}`)
+        .set(as('bob'));
+      expect({ cursor, status: res.status }).toEqual({ cursor, status: 400 });
+      expect(res.body.error.message).toBe(
+        'cursor is not valid: pass the nextCursor of the previous page',
+      );
+    }
+    expect(await state()).toEqual(before);
+  });
+
+  it('refuses an ownership page cursor that is not a claim id', async () => {
+    const { app } = await setup();
+    const res = await request(app)
+      .get('/ownership?after=%00x')
+      .set({ Authorization: mockCredentials.service.header() });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('in production', () => {
+  const env = process.env.NODE_ENV;
+  afterEach(() => {
+    process.env.NODE_ENV = env;
+  });
+
+  it('answers a database failure with a 500 that shows neither SQL nor a stack', async () => {
+    process.env.NODE_ENV = 'production';
+    const { app, knex, audited } = await setup({
+      // Backstage's own error middleware, set up as a production backend does
+      errorHandler: mockErrorHandler(),
+    });
+    await knex.schema.dropTable('nhi_claims');
+    const res = await request(app).get('/claims').set(as('bob'));
+    expect(res.status).toBe(500);
+    expect(res.body.error.message).toMatch(
+      /^internal error [0-9a-f]{12}: the nhi backend's log has the details$/,
+    );
+    expect(JSON.stringify(res.body)).not.toMatch(/select|nhi_claims|sqlite/i);
+    expect(res.body.error.stack).toBeUndefined();
+    expect(audited).toEqual([
+      expect.objectContaining({ eventId: 'claim-read', outcome: 'fail' }),
+    ]);
+  });
+
+  it('shows no stack trace with a refusal either', async () => {
+    process.env.NODE_ENV = 'production';
+    const { app } = await setup({ errorHandler: mockErrorHandler() });
+    const res = await request(app)
+      .post('/claims')
+      .set(as('alice'))
+      .send({ ...claimBody, justification: 5 });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({
+      name: 'InputError',
+      message: 'invalid claim: justification must be text',
+    });
+  });
+});
+
+describe('bad input', () => {
+  it.each<[string, string, unknown, string]>([
+    [
+      'a number for entityRef',
+      '/claims',
+      { ...claimBody, entityRef: 123 },
+      'invalid claim: entityRef must be text',
+    ],
+    [
+      'an array for a body',
+      '/claims',
+      [],
+      'invalid claim: the request body must be a JSON object',
+    ],
+    [
+      'a missing field next to a wrong one',
+      '/claims',
+      { entityRef: UNOWNED, group: ['platform'] },
+      'invalid claim: group must be text; justification is required',
+    ],
+    [
+      'a number for an exception’s until',
+      '/exceptions',
+      {
+        entityRef: OWNED,
+        ruleId: 'NHI-SHARED-IDENTITY',
+        justification: 'migration under way',
+        until: 20990101,
+      },
+      'invalid exception: until must be text',
+    ],
+  ])('names what is wrong with %s', async (_, path, body, message) => {
+    const { app, state } = await setup();
+    const before = await state();
+    const res = await request(app)
+      .post(path)
+      .set(as('jade'))
+      .send(body as object);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe(message);
+    expect(await state()).toEqual(before);
+  });
+
+  it('says a comment must be text', async () => {
+    const { app, state } = await setup();
+    const created = await request(app)
+      .post('/claims')
+      .set(as('alice'))
+      .send(claimBody);
+    const before = await state();
+    const res = await request(app)
+      .post(`/claims/${created.body.id}/reject`)
+      .set(as('farah'))
+      .send({ comment: 5 });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe(
+      'invalid rejection: comment must be text',
+    );
+    expect(await state()).toEqual(before);
+  });
+
+  it('refuses a body that is not JSON, audited', async () => {
+    const { app, state, audited } = await setup();
+    const before = await state();
+    const broken = await request(app)
+      .post('/claims')
+      .set(as('alice'))
+      .set('Content-Type', 'application/json')
+      .send('{"entityRef": ');
+    expect(broken.status).toBe(400);
+    expect(broken.body.error.message).toBe(
+      'the request body is not valid JSON',
+    );
+    const plain = await request(app)
+      .post('/claims')
+      .set(as('alice'))
+      .set('Content-Type', 'text/plain')
+      .send('entityRef=x');
+    expect(plain.status).toBe(400);
+    expect(plain.body.error.message).toBe(
+      'the request body must be JSON (Content-Type: application/json)',
+    );
+    expect(await state()).toEqual(before);
+    expect(audited.map(a => [a.eventId, a.outcome])).toEqual([
+      ['claim-create', 'fail'],
+      ['claim-create', 'fail'],
+    ]);
+  });
+
+  it.each<[string, string]>([
+    [
+      '/claims?status[]=open',
+      'query parameter status must be given once, as text (a list is one value separated by commas)',
+    ],
+    [
+      '/claims?entityRef[a]=b',
+      'query parameter entityRef must be given once, as text (a list is one value separated by commas)',
+    ],
+    [
+      '/claims?status=open&status=approved',
+      'query parameter status must be given once, as text (a list is one value separated by commas)',
+    ],
+    [
+      '/claims?stauts=open',
+      'unknown query parameter stauts; this route takes entityRef, group, status, mine, toReview, limit, cursor',
+    ],
+    [
+      '/exceptions?active[]=true',
+      'query parameter active must be given once, as text (a list is one value separated by commas)',
+    ],
+    [
+      '/exceptions?status=expired',
+      'status must be one of requested, active, rejected, revoked, got expired',
+    ],
+    [
+      `/audit?entityRef[]=${OWNED}`,
+      'query parameter entityRef must be given once, as text (a list is one value separated by commas)',
+    ],
+    ['/claims?limit=1e2', 'limit must be a whole number from 1 to 500'],
+  ])('refuses %s with a 400', async (path, message) => {
+    const { app } = await setup();
+    const res = await request(app).get(path).set(as('bob'));
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe(message);
+  });
+
+  describe.each([
+    ['U+0000', '\u0000'],
+    ['U+202A', '\u202A'],
+    ['U+202E', '\u202E'],
+    ['U+2066', '\u2066'],
+    ['U+2069', '\u2069'],
+  ])('with %s in a text', (code, char) => {
+    const message = (field: string) =>
+      `${field} contains ${code}, a control or bidirectional formatting character, which is not allowed`;
+
+    it('refuses it in a claim’s justification, a comment, an exception and a query', async () => {
+      const { app, state } = await setup();
+      const created = await request(app)
+        .post('/claims')
+        .set(as('alice'))
+        .send(claimBody);
+      const before = await state();
+      const claim = await request(app)
+        .post('/claims')
+        .set(as('sam'))
+        .send({
+          ...claimBody,
+          group: 'group:default/shipping',
+          justification: `Ours, we ${char}run it in CI`,
+        });
+      expect(claim.status).toBe(400);
+      expect(claim.body.error.message).toBe(
+        `invalid claim: ${message('justification')}`,
+      );
+      const reject = await request(app)
+        .post(`/claims/${created.body.id}/reject`)
+        .set(as('farah'))
+        .send({ comment: `not ${char}yours` });
+      expect(reject.status).toBe(400);
+      expect(reject.body.error.message).toBe(
+        `invalid rejection: ${message('comment')}`,
+      );
+      const exception = await request(app)
+        .post('/exceptions')
+        .set(as('jade'))
+        .send({
+          entityRef: OWNED,
+          ruleId: 'NHI-SHARED-IDENTITY',
+          justification: `fine ${char} until the migration`,
+          until: inDays(10),
+        });
+      expect(exception.status).toBe(400);
+      expect(exception.body.error.message).toBe(
+        `invalid exception: ${message('justification')}`,
+      );
+      const query = await request(app)
+        .get(`/claims?entityRef=${encodeURIComponent(`${UNOWNED}${char}`)}`)
+        .set(as('bob'));
+      expect(query.status).toBe(400);
+      expect(query.body.error.message).toBe(message('entityRef'));
+      expect(await state()).toEqual(before);
+    });
+  });
+});
+
+describe('groups identities can be claimed for', () => {
+  it.each<[string, string, string, string]>([
+    [
+      'the guests group',
+      'guest',
+      'group:default/guests',
+      'group:default/guests cannot own identities (nhi.claims.groups.exclude); claim for your team',
+    ],
+    [
+      'a department',
+      'erin',
+      'group:default/engineering',
+      'group:default/engineering is a group of type department; identities are claimed for teams (groups of type team)',
+    ],
+  ])('refuses %s with a 400', async (_, who, groupRef, message) => {
+    const { app, state } = await setup();
+    const before = await state();
+    const res = await request(app)
+      .post('/claims')
+      .set(as(who))
+      .send({ ...claimBody, group: groupRef });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe(message);
+    expect(await state()).toEqual(before);
+  });
+
+  it('refuses to approve a claim made for such a group before the rule existed', async () => {
+    const { app, store, state } = await setup();
+    const claim = await store.createClaim({
+      entityRef: UNOWNED,
+      group: 'group:default/guests',
+      kind: 'claim',
+      justification: 'made through the old API',
+      createdBy: 'user:default/guest',
+    });
+    const before = await state();
+    const res = await request(app)
+      .post(`/claims/${claim.id}/approve`)
+      .set(as('farah'))
+      .send({});
+    expect(res.status).toBe(400);
+    expect(await state()).toEqual(before);
+    const rejected = await request(app)
+      .post(`/claims/${claim.id}/reject`)
+      .set(as('farah'))
+      .send({ comment: 'claims are for teams' });
+    expect(rejected.status).toBe(200);
   });
 });

@@ -1,10 +1,17 @@
 import {
   AuditorService,
+  AuditorServiceEventSeverityLevel,
   AuthService,
   HttpAuthService,
+  LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import {
+  InputError,
+  isError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
 import {
   AuthorizeResult,
   BasicPermission,
@@ -19,15 +26,20 @@ import {
   nhiClaimReviewPermission,
   nhiClaimWithdrawPermission,
   nhiExceptionCreatePermission,
+  nhiExceptionReviewPermission,
   nhiExceptionRevokePermission,
   nhiOwnershipReleasePermission,
   NhiClaim,
   NhiClaimStatus,
+  NhiException,
   NhiPage,
+  NhiReviewDecision,
 } from '@backstage-nhi/nhi-common';
 import express from 'express';
 import Router from 'express-promise-router';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { StoredExceptionStatus } from '../database/ClaimsStore';
 import { NhiClaimQuery, NhiClaimResource } from '../permissions/rules';
 import {
   Caller,
@@ -36,7 +48,7 @@ import {
   toApproved,
 } from './ClaimsService';
 
-const STATUSES = [
+const CLAIM_STATUSES = [
   'open',
   'approved',
   'rejected',
@@ -46,9 +58,52 @@ const STATUSES = [
   'released',
 ] as const;
 
+const EXCEPTION_STATUSES = [
+  'requested',
+  'active',
+  'rejected',
+  'revoked',
+] as const;
+
+/**
+ * Characters refused in every text the API takes: NUL and the other C0
+ * controls but tab, line feed and carriage return, DEL, and the
+ * bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+ * U+2066–U+2069) that make text read differently from what it is.
+ */
+const FORBIDDEN_CHARACTERS =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/;
+
+/** A 400 when a text holds a forbidden character, naming the field and the character. */
+function checkCharacters(value: string, field: string) {
+  const found = FORBIDDEN_CHARACTERS.exec(value);
+  if (found) {
+    const code = found[0].codePointAt(0)!.toString(16).toUpperCase();
+    throw new InputError(
+      `${field} contains U+${code.padStart(
+        4,
+        '0',
+      )}, a control or bidirectional formatting character, which is not allowed`,
+    );
+  }
+}
+
 const text = (field: string, min: number, max: number) =>
   z
-    .string({ error: `${field} must be text` })
+    .string({
+      error: issue =>
+        issue.input === undefined
+          ? `${field} is required`
+          : `${field} must be text`,
+    })
+    .superRefine((value, ctx) => {
+      try {
+        checkCharacters(value, field);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+    })
     .trim()
     .min(min, { error: `${field} must be at least ${min} characters` })
     .max(max, { error: `${field} must be at most ${max} characters` });
@@ -74,9 +129,24 @@ const schemas = {
   }),
 };
 
+/**
+ * Why the body could not be read (not JSON, too large), kept for the route
+ * so that the refusal is part of its audited call.
+ */
+const bodyErrors = new WeakMap<express.Request, Error>();
+
 /** Validates a body, or throws a 400 naming every problem. */
-function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
-  const result = schema.safeParse(body ?? {});
+function parse<T>(schema: z.ZodType<T>, req: express.Request, what: string): T {
+  const bodyError = bodyErrors.get(req);
+  if (bodyError) throw bodyError;
+  // A POST without a body is an empty object; anything but an object is not.
+  const value = req.body === undefined ? {} : req.body;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InputError(
+      `invalid ${what}: the request body must be a JSON object`,
+    );
+  }
+  const result = schema.safeParse(value);
   if (!result.success) {
     const problems = result.error.issues.map(issue => {
       if (issue.code === 'unrecognized_keys') {
@@ -84,29 +154,66 @@ function parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
           issue.keys.length > 1 ? 's' : ''
         } ${issue.keys.join(', ')}`;
       }
-      const path = issue.path.join('.');
-      if (issue.code === 'invalid_type' && issue.input === undefined) {
-        return `${path} is required`;
-      }
-      return issue.message.startsWith(path)
-        ? issue.message
-        : `${path}: ${issue.message}`;
+      return issue.message;
     });
-    throw new InputError(`invalid ${what}: ${problems.join('; ')}`);
+    throw new InputError(
+      `invalid ${what}: ${[...new Set(problems)].join('; ')}`,
+    );
   }
   return result.data;
 }
 
-function page(query: express.Request['query']) {
-  const limit = query.limit === undefined ? 50 : Number(query.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+/**
+ * The query parameters of a route, each one value of text: an unknown
+ * parameter, a repeated one (`status=a&status=b`), an array (`status[]=a`)
+ * or an object (`entityRef[a]=b`) is a 400 rather than silently dropped.
+ */
+function queryOf<K extends string>(
+  req: express.Request,
+  allowed: readonly K[],
+): Partial<Record<K, string>> {
+  const result: Partial<Record<K, string>> = {};
+  for (const [key, value] of Object.entries(req.query)) {
+    if (!(allowed as readonly string[]).includes(key)) {
+      throw new InputError(
+        `unknown query parameter ${key}${
+          allowed.length ? `; this route takes ${allowed.join(', ')}` : ''
+        }`,
+      );
+    }
+    if (typeof value !== 'string') {
+      throw new InputError(
+        `query parameter ${key} must be given once, as text (a list is one value separated by commas)`,
+      );
+    }
+    checkCharacters(value, key);
+    result[key as K] = value;
+  }
+  return result;
+}
+
+/** The largest offset a cursor may carry (a 32-bit integer for any database). */
+const MAX_OFFSET = 2_147_483_647;
+
+function page(q: { limit?: string; cursor?: string }) {
+  const limit = q.limit === undefined ? 50 : Number(q.limit);
+  if (!/^\d+$/.test(q.limit ?? '50') || limit < 1 || limit > 500) {
     throw new InputError('limit must be a whole number from 1 to 500');
   }
   let offset = 0;
-  if (typeof query.cursor === 'string' && query.cursor) {
-    offset = Number(Buffer.from(query.cursor, 'base64url').toString('utf8'));
-    if (!Number.isInteger(offset) || offset < 0)
-      throw new InputError('cursor is not valid');
+  if (q.cursor) {
+    const decoded = Buffer.from(q.cursor, 'base64url').toString('utf8');
+    offset = Number(decoded);
+    if (
+      !/^(0|[1-9]\d{0,9})$/.test(decoded) ||
+      offset > MAX_OFFSET ||
+      Buffer.from(decoded, 'utf8').toString('base64url') !==
+        q.cursor.replace(/=+$/, '')
+    ) {
+      throw new InputError(
+        'cursor is not valid: pass the nextCursor of the previous page',
+      );
+    }
   }
   return { limit, offset };
 }
@@ -126,16 +233,48 @@ function pageOf<T>(
   };
 }
 
-function flag(value: unknown, name: string): boolean {
+function flag(value: string | undefined, name: string): boolean {
   if (value === undefined || value === 'false') return false;
   if (value === 'true' || value === '') return true;
   throw new InputError(`${name} must be true or false`);
 }
 
+function statusList<S extends string>(
+  value: string | undefined,
+  allowed: readonly S[],
+): S[] | undefined {
+  if (!value) return undefined;
+  return value.split(',').map(s => {
+    if (!(allowed as readonly string[]).includes(s)) {
+      throw new InputError(
+        `status must be one of ${allowed.join(', ')}, got ${s}`,
+      );
+    }
+    return s as S;
+  });
+}
+
+/** Ids are uuids: anything else names nothing, without asking the database. */
+const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Error names whose message is meant for the caller (`@backstage/errors`). */
+const EXPOSED_ERRORS = new Set([
+  'InputError',
+  'AuthenticationError',
+  'NotAllowedError',
+  'NotFoundError',
+  'ConflictError',
+  'NotModifiedError',
+  'NotImplementedError',
+  'ServiceUnavailableError',
+]);
+
 /**
  * The REST API of the claims backend, at `/api/nhi`. Every route checks a
- * permission; bodies are validated before anything is written; errors are
- * typed and end in the error middleware.
+ * permission and is an auditor event, refused or not; bodies and query
+ * parameters are validated before anything is read or written; errors are
+ * typed and end in the error middleware, which never sees a database
+ * message.
  */
 export function createRouter(options: {
   claims: ClaimsService;
@@ -143,12 +282,60 @@ export function createRouter(options: {
   auth: AuthService;
   permissions: PermissionsService;
   auditor: AuditorService;
+  logger: LoggerService;
   reviewRuleset: PermissionRuleset<NhiClaimResource, NhiClaimQuery>;
 }): express.Router {
-  const { claims, httpAuth, auth, permissions, auditor } = options;
+  const { claims, httpAuth, auth, permissions, auditor, logger } = options;
   const authorizeReview = createConditionAuthorizer(options.reviewRuleset);
   const router = Router();
+  router.use((req, _res, next) => {
+    if (req.is(['application/json', 'application/*+json']) === false) {
+      bodyErrors.set(
+        req,
+        new InputError(
+          'the request body must be JSON (Content-Type: application/json)',
+        ),
+      );
+    }
+    next();
+  });
   router.use(express.json({ limit: '64kb' }));
+  router.use(
+    (
+      error: unknown,
+      req: express.Request,
+      _res: express.Response,
+      next: express.NextFunction,
+    ) => {
+      const type = (error as { type?: unknown })?.type;
+      if (type === 'entity.parse.failed') {
+        bodyErrors.set(
+          req,
+          new InputError('the request body is not valid JSON'),
+        );
+      } else if (type === 'entity.too.large') {
+        bodyErrors.set(
+          req,
+          new InputError('the request body is too large (at most 64 kB)'),
+        );
+      } else {
+        next(error);
+        return;
+      }
+      req.body = undefined;
+      next();
+    },
+  );
+
+  const allowed = async (
+    credentials: Caller['credentials'],
+    permission: BasicPermission,
+  ) => {
+    const [decision] = await permissions.authorize([{ permission }], {
+      credentials,
+    });
+    return decision.result === AuthorizeResult.ALLOW;
+  };
 
   /** The calling user (with their groups) after a basic permission check. */
   const caller = async (
@@ -156,19 +343,31 @@ export function createRouter(options: {
     permission: BasicPermission,
   ): Promise<Caller> => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const [decision] = await permissions.authorize([{ permission }], {
-      credentials,
-    });
-    if (decision.result !== AuthorizeResult.ALLOW) {
+    if (!(await allowed(credentials, permission))) {
       throw new NotAllowedError(`not allowed: ${permission.name}`);
     }
     const userRef = credentials.principal.userEntityRef;
     return { userRef, credentials, groups: await claims.groupsOf(userRef) };
   };
 
+  /** A user, or a service (the pipeline) — users need `nhi.claim.read`. */
+  const reader = async (req: express.Request) => {
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    if (
+      !auth.isPrincipal(credentials, 'service') &&
+      !(await allowed(credentials, nhiClaimReadPermission))
+    ) {
+      throw new NotAllowedError('not allowed: nhi.claim.read');
+    }
+  };
+
   /** Whether the caller may review a claim: the configuration and the policy both. */
-  const reviewDecision = async (claim: NhiClaim, who: Caller) => {
-    const resource = await claims.claimResource(claim);
+  const reviewDecision = async (
+    resource: NhiClaimResource,
+    who: Caller,
+  ): Promise<NhiReviewDecision> => {
     const eligibility = claims.reviewEligibility(resource, who);
     if (!eligibility.allowed) return eligibility;
     const [decision] = await permissions.authorizeConditional(
@@ -181,289 +380,450 @@ export function createRouter(options: {
         reason: 'the permission policy does not allow you to review it',
       };
     }
-    return { allowed: true };
+    return eligibility;
   };
 
-  const audited = async <T>(
-    req: express.Request,
-    eventId: string,
-    meta: { [key: string]: string },
-    fn: () => Promise<T>,
-  ): Promise<T> => {
-    const event = await auditor.createEvent({
-      eventId,
-      request: req,
-      severityLevel: 'medium',
-      meta,
-    });
-    try {
-      const result = await fn();
-      await event.success();
-      return result;
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
+  /** Whether the caller may decide an exception request. */
+  const exceptionReviewDecision = (
+    exception: NhiException,
+    who: Caller,
+    permitted: boolean,
+  ): NhiReviewDecision => {
+    const eligibility = claims.exceptionReviewEligibility(exception, who);
+    if (eligibility.allowed && !permitted) {
+      return {
+        allowed: false,
+        reason: 'the permission policy does not allow you to review it',
+      };
     }
+    return eligibility;
   };
 
-  router.post('/claims', async (req, res) => {
-    const who = await caller(req, nhiClaimCreatePermission);
-    const body = parse(schemas.createClaim, req.body, 'claim');
-    const claim = await audited(
-      req,
-      'claim-create',
-      { entityRef: body.entityRef, group: body.group },
-      () => claims.createClaim(body, who),
-    );
-    res.status(201).json(claim);
-  });
+  /**
+   * A route whose every call is an auditor event, created before anything
+   * is checked, so a refused call (no permission, a bad body, a rule that
+   * says no) is recorded as a failure just like a failed change. The handler
+   * adds what it learns (the identity, the group) to `meta`.
+   */
+  const audited =
+    (
+      eventId: string,
+      severityLevel: AuditorServiceEventSeverityLevel,
+      handler: (
+        req: express.Request,
+        res: express.Response,
+        meta: Record<string, string>,
+      ) => Promise<void>,
+    ) =>
+    async (req: express.Request, res: express.Response) => {
+      const meta: Record<string, string> = {};
+      if (req.params.id) {
+        meta[eventId.startsWith('exception') ? 'exceptionId' : 'claimId'] =
+          req.params.id;
+      }
+      const event = await auditor.createEvent({
+        eventId,
+        request: req,
+        severityLevel,
+        meta: { ...meta },
+      });
+      try {
+        await handler(req, res, meta);
+      } catch (error) {
+        await event.fail({
+          meta,
+          error: isError(error) ? error : new Error(String(error)),
+        });
+        throw error;
+      }
+      await event.success({ meta });
+    };
 
-  router.get('/claims', async (req, res) => {
-    const who = await caller(req, nhiClaimReadPermission);
-    const q = req.query;
-    const p = page(q);
-    const statuses =
-      typeof q.status === 'string' && q.status
-        ? q.status.split(',').map(s => {
-            if (!STATUSES.includes(s as NhiClaimStatus)) {
-              throw new InputError(
-                `status must be one of ${STATUSES.join(', ')}, got ${s}`,
-              );
-            }
-            return s as NhiClaimStatus;
-          })
-        : undefined;
-    const toReview = flag(q.toReview, 'toReview');
-    const mine = flag(q.mine, 'mine');
-    let groups =
-      typeof q.group === 'string' && q.group
+  const mustGetClaim = (id: string) => {
+    if (!ID.test(id)) throw new NotFoundError(`no claim ${id}`);
+    return claims.mustGetClaim(id);
+  };
+  const mustGetException = (id: string) => {
+    if (!ID.test(id)) throw new NotFoundError(`no exception ${id}`);
+    return claims.mustGetException(id);
+  };
+
+  router.post(
+    '/claims',
+    audited('claim-create', 'medium', async (req, res, meta) => {
+      const who = await caller(req, nhiClaimCreatePermission);
+      queryOf(req, []);
+      const body = parse(schemas.createClaim, req, 'claim');
+      Object.assign(meta, { entityRef: body.entityRef, group: body.group });
+      const claim = await claims.createClaim(body, who);
+      meta.claimId = claim.id;
+      res.status(201).json(claim);
+    }),
+  );
+
+  router.get(
+    '/claims',
+    audited('claim-read', 'low', async (req, res) => {
+      const who = await caller(req, nhiClaimReadPermission);
+      const q = queryOf(req, [
+        'entityRef',
+        'group',
+        'status',
+        'mine',
+        'toReview',
+        'limit',
+        'cursor',
+      ]);
+      const p = page(q);
+      const statuses = statusList<NhiClaimStatus>(q.status, CLAIM_STATUSES);
+      const toReview = flag(q.toReview, 'toReview');
+      const mine = flag(q.mine, 'mine');
+      const groups = q.group
         ? [normalizeRef(q.group, 'group', 'group')]
         : undefined;
-    let excludeCreatedBy: string | undefined;
-    if (toReview) {
-      const reviewerOfAll = (await claims.reviewerGroups()).some(g =>
-        who.groups.includes(g),
-      );
-      if (!reviewerOfAll) {
-        const led = await claims.groupsLedBy(who.userRef);
-        groups = groups ? groups.filter(g => led.includes(g)) : led;
+      let involvingGroups: string[] | undefined;
+      let excludeCreatedBy: string | undefined;
+      if (toReview) {
+        if (!claims.isReviewer(who)) {
+          // leads review claims for their group and transfers away from it
+          involvingGroups = await claims.groupsLedBy(who.userRef);
+        }
+        if (!claims.allowSelfApproval) excludeCreatedBy = who.userRef;
       }
-      if (!claims.allowSelfApproval) excludeCreatedBy = who.userRef;
-    }
-    const result = await claims.store.listClaims(
-      {
-        entityRef:
-          typeof q.entityRef === 'string' && q.entityRef
+      const result = await claims.store.listClaims(
+        {
+          entityRef: q.entityRef
             ? normalizeRef(q.entityRef, 'nonhumanidentity', 'entityRef')
             : undefined,
-        groups,
-        statuses: toReview ? ['open'] : statuses,
-        createdBy: mine ? who.userRef : undefined,
-        excludeCreatedBy,
-      },
-      p,
-    );
-    const items = await Promise.all(
-      result.items.map(async claim => ({
+          groups,
+          involvingGroups,
+          statuses: toReview ? ['open'] : statuses,
+          createdBy: mine ? who.userRef : undefined,
+          excludeCreatedBy,
+        },
+        p,
+      );
+      const items = await Promise.all(
+        result.items.map(async claim => ({
+          ...claim,
+          review:
+            claim.status === 'open'
+              ? await reviewDecision(await claims.claimResource(claim), who)
+              : undefined,
+        })),
+      );
+      res.json(
+        pageOf(
+          toReview ? items.filter(c => c.review?.allowed) : items,
+          result.totalCount,
+          p,
+        ),
+      );
+    }),
+  );
+
+  router.get(
+    '/claims/:id',
+    audited('claim-read', 'low', async (req, res) => {
+      const who = await caller(req, nhiClaimReadPermission);
+      queryOf(req, []);
+      const claim: NhiClaim = await mustGetClaim(req.params.id);
+      res.json({
         ...claim,
         review:
           claim.status === 'open'
-            ? await reviewDecision(claim, who)
+            ? await reviewDecision(await claims.claimResource(claim), who)
             : undefined,
-      })),
-    );
-    res.json(
-      pageOf(
-        toReview ? items.filter(c => c.review?.allowed) : items,
-        result.totalCount,
-        p,
-      ),
-    );
-  });
-
-  router.get('/claims/:id', async (req, res) => {
-    const who = await caller(req, nhiClaimReadPermission);
-    const claim = await claims.mustGetClaim(req.params.id);
-    res.json({
-      ...claim,
-      review:
-        claim.status === 'open' ? await reviewDecision(claim, who) : undefined,
-    });
-  });
+      });
+    }),
+  );
 
   const review = (action: 'approve' | 'reject') =>
-    router.post(`/claims/:id/${action}`, async (req, res) => {
-      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-      const [basic] = await permissions.authorizeConditional(
-        [{ permission: nhiClaimReviewPermission }],
-        { credentials },
-      );
-      if (basic.result === AuthorizeResult.DENY) {
-        throw new NotAllowedError('not allowed: nhi.claim.review');
-      }
-      const body =
-        action === 'approve'
-          ? parse(schemas.approve, req.body, 'approval')
-          : parse(schemas.reject, req.body, 'rejection');
-      const claim = await claims.mustGetClaim(req.params.id);
-      const userRef = credentials.principal.userEntityRef;
-      const who: Caller = {
-        userRef,
-        credentials,
-        groups: await claims.groupsOf(userRef),
-      };
-      const decision = await reviewDecision(claim, who);
-      if (!decision.allowed) {
-        throw new NotAllowedError(
-          `you cannot review this claim: ${decision.reason}`,
+    router.post(
+      `/claims/:id/${action}`,
+      audited(`claim-${action}`, 'medium', async (req, res, meta) => {
+        const credentials = await httpAuth.credentials(req, {
+          allow: ['user'],
+        });
+        const [basic] = await permissions.authorizeConditional(
+          [{ permission: nhiClaimReviewPermission }],
+          { credentials },
         );
-      }
-      const result = await audited(
-        req,
-        `claim-${action}`,
-        { claimId: claim.id, entityRef: claim.entityRef },
-        () =>
+        if (basic.result === AuthorizeResult.DENY) {
+          throw new NotAllowedError('not allowed: nhi.claim.review');
+        }
+        queryOf(req, []);
+        const body =
           action === 'approve'
-            ? claims
-                .approveClaim(claim.id, body.comment, who)
-                .then(r => r.claim)
-            : claims.rejectClaim(claim.id, body.comment!, who),
-      );
-      res.json(result);
-    });
+            ? parse(schemas.approve, req, 'approval')
+            : parse(schemas.reject, req, 'rejection');
+        const claim = await mustGetClaim(req.params.id);
+        Object.assign(meta, { entityRef: claim.entityRef, group: claim.group });
+        const userRef = credentials.principal.userEntityRef;
+        const who: Caller = {
+          userRef,
+          credentials,
+          groups: await claims.groupsOf(userRef),
+        };
+        const resource = await claims.claimResource(claim);
+        if (resource.currentOwner) meta.from = resource.currentOwner;
+        const decision = await reviewDecision(resource, who);
+        if (!decision.allowed) {
+          throw new NotAllowedError(
+            `you cannot review this claim: ${decision.reason}`,
+          );
+        }
+        const result =
+          action === 'approve'
+            ? (await claims.approveClaim(resource, body.comment, who, decision))
+                .claim
+            : await claims.rejectClaim(resource, body.comment!, who);
+        res.json(result);
+      }),
+    );
   review('approve');
   review('reject');
 
-  router.post('/claims/:id/withdraw', async (req, res) => {
-    const who = await caller(req, nhiClaimWithdrawPermission);
-    parse(schemas.empty, req.body, 'withdrawal');
-    const claim = await audited(
-      req,
-      'claim-withdraw',
-      { claimId: req.params.id },
-      () => claims.withdrawClaim(req.params.id, who),
-    );
-    res.json(claim);
-  });
+  router.post(
+    '/claims/:id/withdraw',
+    audited('claim-withdraw', 'medium', async (req, res) => {
+      const who = await caller(req, nhiClaimWithdrawPermission);
+      queryOf(req, []);
+      parse(schemas.empty, req, 'withdrawal');
+      await mustGetClaim(req.params.id);
+      res.json(await claims.withdrawClaim(req.params.id, who));
+    }),
+  );
 
-  router.post('/ownership/release', async (req, res) => {
-    const who = await caller(req, nhiOwnershipReleasePermission);
-    const body = parse(schemas.release, req.body, 'release');
-    const claim = await audited(
-      req,
-      'ownership-release',
-      { entityRef: body.entityRef },
-      () => claims.releaseOwnership(body.entityRef, body.comment, who),
-    );
-    res.json(claim);
-  });
+  router.post(
+    '/ownership/release',
+    audited('ownership-release', 'medium', async (req, res, meta) => {
+      const who = await caller(req, nhiOwnershipReleasePermission);
+      queryOf(req, []);
+      const body = parse(schemas.release, req, 'release');
+      meta.entityRef = body.entityRef;
+      res.json(
+        await claims.releaseOwnership(body.entityRef, body.comment, who),
+      );
+    }),
+  );
 
   /** The pipeline's feed: every approved claim, paged by id. */
-  router.get('/ownership', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    if (!auth.isPrincipal(credentials, 'service')) {
-      const [d] = await permissions.authorize(
-        [{ permission: nhiClaimReadPermission }],
-        { credentials },
-      );
-      if (d.result !== AuthorizeResult.ALLOW)
-        throw new NotAllowedError('not allowed: nhi.claim.read');
-    }
-    const limit = page(req.query).limit;
-    const after =
-      typeof req.query.after === 'string' ? req.query.after : undefined;
-    const items = await claims.store.approvedClaims({ after, limit });
-    res.json({
-      items: items.map(toApproved),
-      ...(items.length === limit
-        ? { nextCursor: items[items.length - 1].id }
-        : {}),
-    });
-  });
+  router.get(
+    '/ownership',
+    audited('ownership-read', 'low', async (req, res) => {
+      await reader(req);
+      const q = queryOf(req, ['after', 'limit']);
+      const limit = page({ limit: q.limit }).limit;
+      if (q.after && !ID.test(q.after)) {
+        throw new InputError(
+          'after is not valid: pass the nextCursor of the previous page',
+        );
+      }
+      const items = await claims.store.approvedClaims({
+        after: q.after || undefined,
+        limit,
+      });
+      res.json({
+        items: items.map(toApproved),
+        ...(items.length === limit
+          ? { nextCursor: items[items.length - 1].id }
+          : {}),
+      });
+    }),
+  );
 
-  router.post('/exceptions', async (req, res) => {
-    const who = await caller(req, nhiExceptionCreatePermission);
-    const body = parse(schemas.createException, req.body, 'exception');
-    const exception = await audited(
-      req,
-      'exception-create',
-      { entityRef: body.entityRef, ruleId: body.ruleId },
-      () => claims.createException(body, who),
-    );
-    res.status(201).json(exception);
-  });
+  router.post(
+    '/exceptions',
+    audited('exception-create', 'medium', async (req, res, meta) => {
+      const who = await caller(req, nhiExceptionCreatePermission);
+      queryOf(req, []);
+      const body = parse(schemas.createException, req, 'exception');
+      Object.assign(meta, { entityRef: body.entityRef, ruleId: body.ruleId });
+      const exception = await claims.createException(body, who);
+      Object.assign(meta, {
+        exceptionId: exception.id,
+        status: exception.status,
+      });
+      res.status(201).json(exception);
+    }),
+  );
 
   /** The pipeline's feed: every active accepted risk. */
-  router.get('/exceptions/active', async (req, res) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    if (!auth.isPrincipal(credentials, 'service')) {
-      const [d] = await permissions.authorize(
-        [{ permission: nhiClaimReadPermission }],
-        { credentials },
+  router.get(
+    '/exceptions/active',
+    audited('exception-read', 'low', async (req, res) => {
+      await reader(req);
+      const p = page(queryOf(req, ['limit', 'cursor']));
+      const result = await claims.store.listExceptions({ activeOnly: true }, p);
+      res.json(
+        pageOf(
+          result.items.map(e => ({
+            entityRef: e.entityRef,
+            ruleId: e.ruleId,
+            until: e.until,
+            by: e.createdBy,
+          })),
+          result.totalCount,
+          p,
+        ),
       );
-      if (d.result !== AuthorizeResult.ALLOW)
-        throw new NotAllowedError('not allowed: nhi.claim.read');
-    }
-    const p = page(req.query);
-    const result = await claims.store.listExceptions({ activeOnly: true }, p);
-    res.json(
-      pageOf(
-        result.items.map(e => ({
-          entityRef: e.entityRef,
-          ruleId: e.ruleId,
-          until: e.until,
-          by: e.createdBy,
-        })),
-        result.totalCount,
-        p,
-      ),
-    );
-  });
+    }),
+  );
 
-  router.get('/exceptions', async (req, res) => {
-    await caller(req, nhiClaimReadPermission);
-    const p = page(req.query);
-    const entityRef =
-      typeof req.query.entityRef === 'string' && req.query.entityRef
-        ? normalizeRef(req.query.entityRef, 'nonhumanidentity', 'entityRef')
+  /** What may be accepted and for how long, for the accept dialog. */
+  router.get(
+    '/exceptions/policy',
+    audited('exception-read', 'low', async (req, res) => {
+      const who = await caller(req, nhiClaimReadPermission);
+      queryOf(req, []);
+      const policy = claims.exceptionPolicy(who);
+      res.json({
+        ...policy,
+        reviewer:
+          policy.reviewer &&
+          (await allowed(who.credentials, nhiExceptionReviewPermission)),
+      });
+    }),
+  );
+
+  router.get(
+    '/exceptions',
+    audited('exception-read', 'low', async (req, res) => {
+      const who = await caller(req, nhiClaimReadPermission);
+      const q = queryOf(req, [
+        'entityRef',
+        'active',
+        'status',
+        'limit',
+        'cursor',
+      ]);
+      const p = page(q);
+      const entityRef = q.entityRef
+        ? normalizeRef(q.entityRef, 'nonhumanidentity', 'entityRef')
         : undefined;
-    const result = await claims.store.listExceptions(
-      { entityRef, activeOnly: flag(req.query.active, 'active') },
-      p,
-    );
-    res.json(pageOf(result.items, result.totalCount, p));
-  });
+      const result = await claims.store.listExceptions(
+        {
+          entityRef,
+          activeOnly: flag(q.active, 'active'),
+          statuses: statusList<StoredExceptionStatus>(
+            q.status,
+            EXCEPTION_STATUSES,
+          ),
+        },
+        p,
+      );
+      const permitted =
+        result.items.some(e => e.status === 'requested') &&
+        (await allowed(who.credentials, nhiExceptionReviewPermission));
+      res.json(
+        pageOf(
+          result.items.map(e =>
+            e.status === 'requested'
+              ? { ...e, review: exceptionReviewDecision(e, who, permitted) }
+              : e,
+          ),
+          result.totalCount,
+          p,
+        ),
+      );
+    }),
+  );
 
-  router.post('/exceptions/:id/revoke', async (req, res) => {
-    const who = await caller(req, nhiExceptionRevokePermission);
-    parse(schemas.empty, req.body, 'revocation');
-    const exception = await audited(
-      req,
-      'exception-revoke',
-      { exceptionId: req.params.id },
-      () => claims.revokeException(req.params.id, who),
+  const reviewException = (action: 'approve' | 'reject') =>
+    router.post(
+      `/exceptions/:id/${action}`,
+      audited(`exception-${action}`, 'medium', async (req, res, meta) => {
+        const who = await caller(req, nhiExceptionReviewPermission);
+        queryOf(req, []);
+        const body =
+          action === 'approve'
+            ? parse(schemas.approve, req, 'approval')
+            : parse(schemas.reject, req, 'rejection');
+        const exception = await mustGetException(req.params.id);
+        Object.assign(meta, {
+          entityRef: exception.entityRef,
+          ruleId: exception.ruleId,
+        });
+        const decision = exceptionReviewDecision(exception, who, true);
+        if (!decision.allowed) {
+          throw new NotAllowedError(
+            `you cannot review this request: ${decision.reason}`,
+          );
+        }
+        res.json(
+          await claims.reviewException(
+            exception,
+            action === 'approve' ? 'approved' : 'rejected',
+            body.comment,
+            who,
+          ),
+        );
+      }),
     );
-    res.json(exception);
-  });
+  reviewException('approve');
+  reviewException('reject');
 
-  router.get('/audit', async (req, res) => {
-    await caller(req, nhiClaimReadPermission);
-    if (typeof req.query.entityRef !== 'string' || !req.query.entityRef) {
-      throw new InputError('entityRef is required');
-    }
-    const p = page(req.query);
-    const entityRef = normalizeRef(
-      req.query.entityRef,
-      'nonhumanidentity',
-      'entityRef',
-    );
-    const result = await claims.store.listAudit(entityRef, p);
-    res.json(pageOf(result.items, result.totalCount, p));
-  });
+  router.post(
+    '/exceptions/:id/revoke',
+    audited('exception-revoke', 'medium', async (req, res, meta) => {
+      const who = await caller(req, nhiExceptionRevokePermission);
+      queryOf(req, []);
+      parse(schemas.empty, req, 'revocation');
+      const exception = await mustGetException(req.params.id);
+      Object.assign(meta, {
+        entityRef: exception.entityRef,
+        ruleId: exception.ruleId,
+      });
+      res.json(await claims.revokeException(exception.id, who));
+    }),
+  );
+
+  router.get(
+    '/audit',
+    audited('audit-read', 'low', async (req, res) => {
+      await caller(req, nhiClaimReadPermission);
+      const q = queryOf(req, ['entityRef', 'limit', 'cursor']);
+      if (!q.entityRef) throw new InputError('entityRef is required');
+      const p = page(q);
+      const entityRef = normalizeRef(
+        q.entityRef,
+        'nonhumanidentity',
+        'entityRef',
+      );
+      const result = await claims.store.listAudit(entityRef, p);
+      res.json(pageOf(result.items, result.totalCount, p));
+    }),
+  );
+
+  // Errors meant for the caller pass on to the error middleware; anything
+  // else (a database error carries its SQL) is logged here with an id and
+  // answered as an internal error with that id only.
+  router.use(
+    (
+      error: unknown,
+      req: express.Request,
+      _res: express.Response,
+      next: express.NextFunction,
+    ) => {
+      const e = isError(error) ? error : new Error(String(error));
+      const status = (e as { status?: unknown }).status;
+      if (
+        EXPOSED_ERRORS.has(e.name) ||
+        (typeof status === 'number' && status >= 400 && status < 500)
+      ) {
+        next(e);
+        return;
+      }
+      const id = randomBytes(6).toString('hex');
+      logger.error(`${req.method} ${req.path} failed (error id ${id})`, e);
+      const internal = new Error(
+        `internal error ${id}: the nhi backend's log has the details`,
+      );
+      delete internal.stack;
+      next(internal);
+    },
+  );
 
   return router;
 }
