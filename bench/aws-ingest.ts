@@ -48,6 +48,7 @@ async function main() {
       id: 'bench',
       accounts: [],
       organization: { accountRoleName: 'NhiReadOnly', exclude: [] },
+      organizationAccounts: [],
       ...AWS_SOURCE_DEFAULTS,
       ownerTagKeys: [...AWS_SOURCE_DEFAULTS.ownerTagKeys],
       environmentTagKeys: [...AWS_SOURCE_DEFAULTS.environmentTagKeys],

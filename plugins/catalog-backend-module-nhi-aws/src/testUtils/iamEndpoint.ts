@@ -162,7 +162,8 @@ function inlineXml(list: IamModelInlinePolicy[] | undefined): string {
  *   target account, so later IAM calls signed with it answer for that
  *   account; the static {@link IamEndpoint.credentials} stand for the
  *   management account, and unknown keys are refused;
- * - Organizations ListAccounts (JSON 1.1, `X-Amz-Target`), NextToken paging.
+ * - Organizations ListAccounts (JSON 1.1, `X-Amz-Target`), NextToken paging,
+ *   and DescribeOrganization (any member account may call it).
  *
  * Faults: deterministic throttling, AccessDenied on AssumeRole, accounts
  * that are down, reports that never complete.
@@ -621,6 +622,34 @@ export async function startIamEndpoint(
     )}</AssumedRoleUser>`;
   };
 
+  /** Any account of the organization may describe it; others may not. */
+  const describeOrganization = (callerAccount: string) => {
+    if (!model.accounts.some(a => a.id === callerAccount)) {
+      return {
+        status: 400,
+        body: {
+          __type: 'AWSOrganizationsNotInUseException',
+          message: 'Your account is not a member of an organization.',
+        },
+      };
+    }
+    return {
+      status: 200,
+      body: {
+        Organization: {
+          Id: model.organizationId,
+          Arn: `arn:${partition}:organizations::${model.managementAccountId}:organization/${model.organizationId}`,
+          FeatureSet: 'ALL',
+          MasterAccountId: model.managementAccountId,
+          MasterAccountArn: `arn:${partition}:organizations::${model.managementAccountId}:account/${model.organizationId}/${model.managementAccountId}`,
+          MasterAccountEmail:
+            model.accounts.find(a => a.id === model.managementAccountId)
+              ?.email ?? `aws+${model.managementAccountId}@example.com`,
+        },
+      },
+    };
+  };
+
   const listAccounts = (
     callerAccount: string,
     body: { NextToken?: string; MaxResults?: number },
@@ -711,6 +740,11 @@ export async function startIamEndpoint(
           __type: 'UnrecognizedClientException',
           message: (e as Error).message,
         });
+        return;
+      }
+      if (action === 'DescribeOrganization') {
+        const out = describeOrganization(caller);
+        json(out.status, out.body);
         return;
       }
       if (action !== 'ListAccounts') {

@@ -10,6 +10,8 @@ import { NhiCategory, NhiCredentialKind } from '../taxonomy';
  * - `inferred`: a component that declares the identity (annotation
  *   `backstage-nhi.io/identities`) has this owner;
  * - `declared`: the entity was written by hand with `spec.owner`;
+ * - `agent-sponsor`: an AI agent created the identity (or is it) acting for
+ *   this person, who answers for it until a team claims it;
  * - `none`: nobody owns it.
  *
  * @public
@@ -19,6 +21,7 @@ export type NhiOwnershipProvenance =
   | 'tagged'
   | 'inferred'
   | 'declared'
+  | 'agent-sponsor'
   | 'none';
 
 /**
@@ -45,7 +48,8 @@ export type NhiOwnership = {
   inferredFrom?: string[];
   /**
    * Owner candidates for an unowned identity (from declaring components that
-   * disagree, or the creator's teams), best first.
+   * disagree, or the creator's teams), or teams for one a person owns (the
+   * agent sponsor's teams), best first.
    */
   suggestedOwners?: string[];
   /** An owner the source named that is not a Group or User in the catalog. */
@@ -107,6 +111,12 @@ export type NhiAgentDelegation = {
 export type NhiLastUse = {
   at?: string;
   never?: boolean;
+  /**
+   * No use recorded within this many days before the source read it (the
+   * source's tracking window, e.g. 400 for an AWS role): set when there is
+   * no `at` and the identity is older than the window.
+   */
+  notWithinDays?: number;
   service?: string;
   region?: string;
 };
@@ -159,10 +169,21 @@ export type NhiTrust = {
   public?: boolean;
   /** AWS services (or equivalent) that can assume it. */
   services?: string[];
-  /** Other accounts that can assume it. */
+  /** Other accounts of the same organization that can assume it: not third parties. */
+  organizationAccounts?: string[];
+  /**
+   * Organizations (or organization paths, `o-…/r-…/ou-…`) any of whose
+   * principals can assume it (`Principal: "*"` restricted by the
+   * organization): the identity's own organization, or one not known to be
+   * another.
+   */
+  organizations?: string[];
+  /** Accounts outside the organization that can assume it (third parties). */
   externalAccounts?: string[];
   /** Those of `externalAccounts` trusted without an external id condition. */
   externalAccountsWithoutExternalId?: string[];
+  /** Other organizations any of whose principals can assume it. */
+  externalOrganizations?: string[];
   /** Web-identity / OIDC providers, and whether the subject is restricted. */
   oidc?: Array<{ provider: string; subjectRestricted: boolean }>;
 };

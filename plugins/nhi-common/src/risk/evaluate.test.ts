@@ -523,7 +523,7 @@ const cases: Case[] = [
       agent(s);
       s.agent!.expiresAt = daysAgo(3);
     },
-    /expired \d{4}-\d\d-\d\d with 1 active credential/,
+    /expired \d{4}-\d\d-\d\d; 1 active credential/,
     s => {
       agent(s);
       s.agent!.expiresAt = daysAgo(3);
@@ -633,6 +633,105 @@ describe('the rule catalog', () => {
       const { risk } = evaluate(spec);
       expect(nhiRuleIds(risk)).not.toContain(ruleId);
     });
+  });
+});
+
+describe('dormancy without a last-use date', () => {
+  const role = (extra: Partial<NonHumanIdentitySpec> = {}) => {
+    const s = clean();
+    awsUser(s);
+    s.type = 'iam-role';
+    s.externalId = 'arn:aws:iam::111111111111:role/etl';
+    s.credentials = [];
+    delete s.lastUsed;
+    s.createdBy = { type: 'unknown', at: daysAgo(900) };
+    return { ...s, ...extra };
+  };
+  const dormancy = (s: NonHumanIdentitySpec) =>
+    evaluate(s).findings.find(f => f.ruleId === 'NHI-DORMANT-IDENTITY')
+      ?.evidence;
+
+  it('fires for an identity older than its source’s tracking window with no use in it', () => {
+    expect(dormancy(role({ lastUsed: { notWithinDays: 400 } }))).toBe(
+      'no use recorded in the 400 days its source tracks (created 2024-06-11)',
+    );
+    // a window shorter than the dormancy threshold proves nothing
+    expect(dormancy(role({ lastUsed: { notWithinDays: 30 } }))).toBeUndefined();
+  });
+
+  it('fires for an identity never used since it was created long ago, not for a young one', () => {
+    expect(dormancy(role({ lastUsed: { never: true } }))).toBe(
+      'never used since it was created 2024-06-11',
+    );
+    expect(
+      dormancy(
+        role({
+          lastUsed: { never: true },
+          createdBy: { type: 'unknown', at: daysAgo(40) },
+        }),
+      ),
+    ).toBeUndefined();
+    // nobody knows its age: no verdict
+    expect(
+      dormancy(
+        role({ lastUsed: { never: true }, createdBy: { type: 'unknown' } }),
+      ),
+    ).toBeUndefined();
+  });
+
+  it('fires for an IAM user without an active credential: nothing can use it', () => {
+    const user = role({ type: 'iam-user' });
+    expect(dormancy(user)).toBe(
+      'no active credential: nothing can authenticate as it (created 2024-06-11)',
+    );
+    user.credentials = [
+      { id: 'AKIAOLD', kind: 'access-key', status: 'inactive' },
+    ];
+    expect(dormancy(user)).toMatch(/^no active credential/);
+    // an assumed role without credentials is not dormant for that
+    expect(dormancy(role())).toBeUndefined();
+    // a source that does not list credentials says nothing about them
+    expect(
+      dormancy(role({ type: 'iam-user', credentials: undefined })),
+    ).toBeUndefined();
+  });
+});
+
+describe('expired agent-created identities', () => {
+  const expiredRole = () => {
+    const s = clean();
+    s.type = 'iam-role';
+    s.category = 'service-account';
+    s.credentials = [];
+    s.createdBy = {
+      type: 'agent',
+      agent: {
+        id: 'claude-code',
+        onBehalfOf: 'user:default/amir',
+        reason: 'provision etl',
+        expiresAt: daysAgo(10),
+      },
+    };
+    return s;
+  };
+  const finding = (s: NonHumanIdentitySpec) =>
+    evaluate(s).findings.find(f => f.ruleId === 'NHI-AGENT-CREATED-EXPIRED')
+      ?.evidence;
+
+  it('flags an expired agent-created role: it has no keys but can still be assumed', () => {
+    expect(finding(expiredRole())).toBe(
+      'expired 2026-11-18, created by claude-code; still assumable',
+    );
+  });
+
+  it('flags anything with a trust relationship, and nothing that cannot be used', () => {
+    const trusted = expiredRole();
+    trusted.type = 'cloud-service-account';
+    trusted.permissions = { trust: { services: ['lambda.amazonaws.com'] } };
+    expect(finding(trusted)).toMatch(/still assumable$/);
+    const unusable = expiredRole();
+    unusable.type = 'api-key';
+    expect(finding(unusable)).toBeUndefined();
   });
 });
 

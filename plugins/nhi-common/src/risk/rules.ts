@@ -97,9 +97,38 @@ function isProduction(env: string, policy: NhiEvaluationPolicy) {
   return policy.productionEnvironments.includes(env.toLowerCase());
 }
 
+/** How an identity that is still usable can be used, for evidence. */
+function usableBy(spec: NonHumanIdentitySpec): string {
+  const n = active(spec).length;
+  if (n) return `${n} active credential${n === 1 ? '' : 's'}`;
+  return 'still assumable';
+}
+
 function agentExpiry(spec: NonHumanIdentitySpec): string | undefined {
   return spec.agent?.expiresAt ?? spec.expiresAt;
 }
+
+/**
+ * Identity types that can only be used through credentials of their own
+ * (an IAM user signs in with a password or signs with an access key): one
+ * without an active credential cannot be used. Roles and service accounts
+ * are assumed or bound instead.
+ */
+const CREDENTIAL_BOUND_TYPES = new Set(['iam-user']);
+
+/**
+ * Whether an identity can still be used: it has an active credential, or
+ * it can be assumed (a role, or anything with a trust relationship).
+ */
+function stillUsable(spec: NonHumanIdentitySpec): boolean {
+  if (active(spec).length) return true;
+  const trust = spec.permissions?.trust;
+  if (trust && Object.keys(trust).length) return true;
+  return ASSUMABLE_TYPES.has(spec.type);
+}
+
+/** Identity types that are assumed rather than authenticated as. */
+const ASSUMABLE_TYPES = new Set(['iam-role']);
 
 const LONG_LIVED_KINDS = [
   'token',
@@ -152,16 +181,37 @@ export const NHI_RULES: readonly NhiRule[] = [
     severity: 'medium',
     owasp: 'NHI1',
     description:
-      'The identity has not been used for longer than the dormancy threshold, yet it still exists and can be used.',
+      'The identity has not been used for longer than the dormancy threshold — or was never used since it was created that long ago, or has no credential left to use it with — yet it still exists and can be brought back.',
     remediation:
       'Confirm with the owner that it is no longer needed, then disable and delete it.',
     check: (spec, { policy, now }) => {
-      const last = lastUseOf(spec);
-      if (last === undefined) return undefined;
       // Evidence names dates, not day counts, so it does not change daily.
-      return daysSince(last, now) >= policy.dormantDays
-        ? `last used ${day(last)} (dormant after ${policy.dormantDays} days)`
-        : undefined;
+      const last = lastUseOf(spec);
+      if (last !== undefined) {
+        return daysSince(last, now) >= policy.dormantDays
+          ? `last used ${day(last)} (dormant after ${policy.dormantDays} days)`
+          : undefined;
+      }
+      const created = parseTime(spec.createdBy?.at);
+      const since = created === undefined ? '' : ` (created ${day(created)})`;
+      const window = spec.lastUsed?.notWithinDays;
+      if (window !== undefined && window >= policy.dormantDays) {
+        return `no use recorded in the ${window} days its source tracks${since}`;
+      }
+      const oldEnough =
+        created !== undefined && daysSince(created, now) >= policy.dormantDays;
+      if (spec.lastUsed?.never && oldEnough) {
+        return `never used since it was created ${day(created!)}`;
+      }
+      if (
+        CREDENTIAL_BOUND_TYPES.has(spec.type) &&
+        spec.credentials &&
+        !active(spec).length &&
+        (created === undefined || oldEnough)
+      ) {
+        return `no active credential: nothing can authenticate as it${since}`;
+      }
+      return undefined;
     },
   },
   {
@@ -304,14 +354,17 @@ export const NHI_RULES: readonly NhiRule[] = [
     severity: 'low',
     owasp: 'NHI3',
     description:
-      'Accounts outside this one can assume the identity; each is a third party whose compromise reaches you.',
+      'Accounts or organizations outside your organization can assume the identity; each is a third party whose compromise reaches you.',
     remediation:
       'Review the trusted accounts regularly and remove those no longer needed.',
     check: spec => {
-      const accounts = spec.permissions?.trust?.externalAccounts;
-      return accounts?.length
-        ? `trusted accounts: ${list(accounts)}`
-        : undefined;
+      const accounts = spec.permissions?.trust?.externalAccounts ?? [];
+      const orgs = spec.permissions?.trust?.externalOrganizations ?? [];
+      const parts = [
+        accounts.length ? `trusted accounts: ${list(accounts)}` : '',
+        orgs.length ? `any principal of organization ${list(orgs)}` : '',
+      ].filter(Boolean);
+      return parts.length ? parts.join('; ') : undefined;
     },
   },
   {
@@ -640,15 +693,15 @@ export const NHI_RULES: readonly NhiRule[] = [
     severity: 'high',
     owasp: 'NHI1',
     description:
-      'The agent identity’s expiry has passed but it still has active credentials.',
+      'The agent identity’s expiry has passed but it can still be used: it has active credentials or can be assumed.',
     remediation: 'Disable its credentials and delete the identity.',
     check: (spec, { now }) => {
       const exp = parseTime(agentExpiry(spec));
       return spec.category === 'ai-agent' &&
         exp !== undefined &&
         exp <= now &&
-        active(spec).length
-        ? `expired ${day(exp)} with ${active(spec).length} active credential(s)`
+        stillUsable(spec)
+        ? `expired ${day(exp)}; ${usableBy(spec)}`
         : undefined;
     },
   },
@@ -692,7 +745,7 @@ export const NHI_RULES: readonly NhiRule[] = [
     severity: 'high',
     owasp: 'NHI1',
     description:
-      'An AI agent created the identity with an expiry that has passed, yet it still exists with active credentials.',
+      'An AI agent created the identity with an expiry that has passed, yet it can still be used: it has active credentials or can be assumed.',
     remediation:
       'Delete it, or claim it and give it a new owner-approved expiry.',
     check: (spec, { now }) => {
@@ -700,10 +753,10 @@ export const NHI_RULES: readonly NhiRule[] = [
       return spec.createdBy?.type === 'agent' &&
         exp !== undefined &&
         exp <= now &&
-        active(spec).length
+        stillUsable(spec)
         ? `expired ${day(exp)}, created by ${
             spec.createdBy.agent?.id ?? 'an agent'
-          }`
+          }; ${usableBy(spec)}`
         : undefined;
     },
   },
