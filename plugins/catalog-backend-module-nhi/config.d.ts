@@ -78,6 +78,31 @@ export interface Config {
       };
     };
 
+    /** How the owners that sources name are resolved to catalog Groups and Users. */
+    ownership?: {
+      /**
+       * Owner names as sources write them (tag values such as
+       * `payments-eng`, `Payments Engineering`) that are not the name,
+       * title or e-mail of a catalog entity, mapped to the Group or User
+       * they stand for. Matched whole and regardless of case. The Sources
+       * card lists the owner names no entity matched, with counts.
+       */
+      aliases?: Array<{
+        /** The Group or User entity ref, e.g. `group:default/payments`. */
+        owner: string;
+        /** The names that stand for it. */
+        names: string[];
+      }>;
+      /**
+       * The human an AI agent acted for (its `on-behalf-of` tag) answers for
+       * an identity the agent created that no tag, claim or declaring
+       * component gives an owner: `owner` makes that person its owner
+       * (provenance `agent-sponsor`, their teams suggested); `suggest` leaves
+       * it unowned with their teams suggested. Default `owner`.
+       */
+      agentSponsor?: 'owner' | 'suggest';
+    };
+
     /** Identity sources by type, then by id. */
     sources?: {
       /**

@@ -9,6 +9,8 @@
 
 export { catalogModuleNhi as default } from './module/module';
 export * from './module/config';
+export { readNhiOwnershipConfig } from './module/ownershipConfig';
+export type { NhiOwnershipConfig } from './module/ownershipConfig';
 export { NonHumanIdentityProcessor } from './processors/NonHumanIdentityProcessor';
 export { FileInventorySource } from './sources/file/FileInventorySource';
 export { buildInventorySchema } from './sources/file/inventorySchema';

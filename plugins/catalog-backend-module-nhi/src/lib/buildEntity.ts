@@ -27,6 +27,8 @@ export interface EnrichmentContext {
   declarations: DeclarationIndex;
   /** Approved claims by identity entity ref. */
   claims: { get(entityRef: string): NhiApprovedClaim | undefined };
+  /** Whether the human an AI agent acted for owns what it made (`nhi.ownership.agentSponsor`). Default true. */
+  sponsorAsOwner?: boolean;
 }
 
 /**
@@ -168,12 +170,21 @@ export function buildEntity(
     agent?.onBehalfOf,
   ].filter((p): p is string => !!p && p.startsWith('user:'));
 
+  // The human an agent acted for: of the agent that created it, or of the
+  // agent identity itself.
+  const sponsor = [
+    createdBy?.type === 'agent' ? createdBy.agent?.onBehalfOf : undefined,
+    record.category === 'ai-agent' ? agent?.onBehalfOf : undefined,
+  ].find(p => p?.startsWith('user:'));
+
   const { result, fallback } = resolveOwnership(
     {
       claim: context.claims.get(entityRef),
       sourceOwner: record.owner,
       declaredBy,
       people,
+      sponsor,
+      sponsorAsOwner: context.sponsorAsOwner,
     },
     directory,
   );

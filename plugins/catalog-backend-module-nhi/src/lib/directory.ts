@@ -39,8 +39,21 @@ export class CatalogDirectory {
   private readonly byEmail = new Map<string, string>();
   private readonly memberOf = new Map<string, string[]>();
   private readonly agents = new Map<string, string>();
+  private readonly aliases = new Map<string, string>();
 
-  constructor(entities: DirectoryEntity[], agents: DirectoryAgent[] = []) {
+  /**
+   * @param aliases - owner names as sources write them → the entity ref
+   *   they stand for (`nhi.ownership.aliases`), matched whole and
+   *   case-insensitively before any other rule.
+   */
+  constructor(
+    entities: DirectoryEntity[],
+    agents: DirectoryAgent[] = [],
+    aliases: Record<string, string> = {},
+  ) {
+    for (const [alias, target] of Object.entries(aliases)) {
+      this.aliases.set(alias.trim().toLowerCase(), target);
+    }
     // Groups first, so that a name shared by a group and a user means the group.
     const sorted = [...entities].sort(
       (a, b) =>
@@ -84,9 +97,20 @@ export class CatalogDirectory {
     }
   }
 
-  /** A Group or User ref for an owner name, or undefined when nobody matches. */
+  /**
+   * A Group or User ref for an owner name, or undefined when nobody
+   * matches. A configured alias wins; an alias whose target is not in the
+   * catalog resolves to nobody.
+   */
   resolveOwner(value: string | undefined): string | undefined {
+    const alias = this.aliasOf(value);
+    if (alias) return this.resolve(alias, ['group', 'user']);
     return this.resolve(value, ['group', 'user']);
+  }
+
+  /** The configured alias target of an owner name, if there is one. */
+  aliasOf(value: string | undefined): string | undefined {
+    return value ? this.aliases.get(value.trim().toLowerCase()) : undefined;
   }
 
   /** A User ref for a person's name, e-mail or ref, or undefined. */

@@ -18,6 +18,7 @@ import {
   parseDeclarationAnnotation,
 } from './declarations';
 import { CatalogDirectory, DirectoryEntity } from './directory';
+import { NhiOwnershipConfig } from '../module/ownershipConfig';
 
 /**
  * Where approved ownership claims come from (the claims backend). Read once
@@ -52,6 +53,8 @@ export async function loadEnrichmentContext(options: {
   credentials: BackstageCredentials;
   declaringKinds: string[];
   ownershipFeed?: NhiOwnershipFeed;
+  /** How owners are resolved (`nhi.ownership`). */
+  ownership?: NhiOwnershipConfig;
 }): Promise<{ context: EnrichmentContext; stats: ContextStats }> {
   const { catalog, credentials, declaringKinds, ownershipFeed } = options;
   const [people, declaring, agents, claims] = await Promise.all([
@@ -131,6 +134,7 @@ export async function loadEnrichmentContext(options: {
       title: e.metadata.title,
       externalId: e.spec?.externalId as string | undefined,
     })),
+    options.ownership?.aliases,
   );
 
   const declarations: Declaration[] = declaring.map(e => {
@@ -163,6 +167,7 @@ export async function loadEnrichmentContext(options: {
       directory,
       declarations: new DeclarationIndex(declarations),
       claims: new Map(claims.map(c => [c.entityRef.toLowerCase(), c])),
+      sponsorAsOwner: options.ownership?.agentSponsor !== 'suggest',
     },
     stats: {
       directoryEntities: people.length,

@@ -122,4 +122,79 @@ describe('resolveOwnership', () => {
       ownership: { status: 'unowned', provenance: 'none' },
     });
   });
+
+  it('resolves an owner tag through a configured alias, and says so', () => {
+    const aliased = new CatalogDirectory(
+      [{ kind: 'Group', namespace: 'default', name: 'payments' }],
+      [],
+      { 'payments-eng': 'group:default/payments', Ghost: 'group:default/gone' },
+    );
+    const tagged = (value: string) =>
+      resolveOwnership(
+        {
+          sourceOwner: { value, via: 'tag:team' },
+          declaredBy: [],
+          people: [],
+        },
+        aliased,
+      ).result;
+    expect(tagged('Payments-Eng')).toEqual({
+      owner: 'group:default/payments',
+      ownership: {
+        status: 'owned',
+        provenance: 'tagged',
+        taggedBy: 'tag:team "Payments-Eng" (alias)',
+      },
+    });
+    // without an alias the name rules still apply, and an alias to an
+    // entity that is not in the catalog resolves to nobody
+    expect(tagged('team-payments').owner).toBe('group:default/payments');
+    expect(tagged('ghost').ownership).toEqual({
+      status: 'unowned',
+      provenance: 'none',
+      unresolvedOwner: 'ghost',
+    });
+  });
+
+  it('makes the human an agent acted for the owner of what it made, suggesting their teams', () => {
+    const inputs = {
+      declaredBy: [],
+      people: ['user:default/alice'],
+      sponsor: 'user:default/alice',
+    };
+    expect(resolveOwnership(inputs, directory).result).toEqual({
+      owner: 'user:default/alice',
+      ownership: {
+        status: 'owned',
+        provenance: 'agent-sponsor',
+        suggestedOwners: ['group:default/platform'],
+      },
+    });
+    // a team tag, a claim or a declaring component still comes first
+    expect(
+      resolveOwnership(
+        { ...inputs, sourceOwner: { value: 'payments', via: 'tag:team' } },
+        directory,
+      ).result.owner,
+    ).toBe('group:default/payments');
+    expect(
+      resolveOwnership(
+        {
+          ...inputs,
+          declaredBy: [decl('component:default/api', 'group:default/billing')],
+        },
+        directory,
+      ).result.owner,
+    ).toBe('group:default/billing');
+    // configured to suggest only: unowned, the teams suggested
+    expect(
+      resolveOwnership({ ...inputs, sponsorAsOwner: false }, directory).result,
+    ).toEqual({
+      ownership: {
+        status: 'unowned',
+        provenance: 'none',
+        suggestedOwners: ['group:default/platform'],
+      },
+    });
+  });
 });

@@ -18,6 +18,14 @@ export interface OwnershipInputs {
   declaredBy: Declaration[];
   /** Users connected to the identity (creator, accountable human) for suggestions. */
   people: string[];
+  /**
+   * The human an AI agent acted for (a User ref): the owner of an
+   * agent-created identity nobody else owns, unless `sponsorAsOwner` is
+   * false (then only their teams are suggested).
+   */
+  sponsor?: string;
+  /** Whether the agent's sponsor owns the identity (`nhi.ownership.agentSponsor: owner`). Default true. */
+  sponsorAsOwner?: boolean;
 }
 
 /**
@@ -63,12 +71,17 @@ function resolveWithoutClaim(
   if (inputs.sourceOwner?.value) {
     const owner = directory.resolveOwner(inputs.sourceOwner.value);
     if (owner) {
+      const alias = directory.aliasOf(inputs.sourceOwner.value);
       return {
         owner,
         ownership: {
           status: 'owned',
           provenance: 'tagged',
-          taggedBy: inputs.sourceOwner.via,
+          taggedBy: alias
+            ? `${
+                inputs.sourceOwner.via
+              } "${inputs.sourceOwner.value.trim()}" (alias)`
+            : inputs.sourceOwner.via,
         },
       };
     }
@@ -99,6 +112,20 @@ function resolveWithoutClaim(
   }
 
   const suggestions = new Set<string>(ranked.map(([owner]) => owner));
+  if (inputs.sponsor && inputs.sponsorAsOwner !== false && !ranked.length) {
+    // An agent acted for this human: they answer for what it made, and
+    // their teams are where it probably belongs.
+    const teams = directory.groupsOf(inputs.sponsor);
+    return {
+      owner: inputs.sponsor,
+      ownership: {
+        status: 'owned',
+        provenance: 'agent-sponsor',
+        ...(teams.length ? { suggestedOwners: teams.slice(0, 5) } : {}),
+        ...(unresolvedOwner ? { unresolvedOwner } : {}),
+      },
+    };
+  }
   for (const person of inputs.people) {
     for (const group of directory.groupsOf(person)) suggestions.add(group);
   }

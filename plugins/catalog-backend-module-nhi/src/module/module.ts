@@ -24,6 +24,7 @@ import {
 } from '@backstage-nhi/nhi-node';
 import { NhiPipelineStore } from '../database/NhiPipelineStore';
 import { loadEnrichmentContext } from '../lib/loadContext';
+import { readNhiOwnershipConfig } from './ownershipConfig';
 import { NonHumanIdentityProcessor } from '../processors/NonHumanIdentityProcessor';
 import { NhiEntityProvider } from '../providers/NhiEntityProvider';
 import { createSourcesRouter } from '../service/router';
@@ -130,6 +131,7 @@ export const catalogModuleNhi = createBackendModule({
           target => readTarget(target, urlReader),
         );
         const feeds = new NhiBackendFeeds({ discovery, auth });
+        const ownership = readNhiOwnershipConfig(config);
         const loadContext = async () => {
           const [loaded, leaks, accepted] = await Promise.all([
             loadEnrichmentContext({
@@ -137,6 +139,7 @@ export const catalogModuleNhi = createBackendModule({
               credentials: await auth.getOwnServiceCredentials(),
               declaringKinds: pipeline.declaringKinds,
               ownershipFeed: feeds,
+              ownership,
             }),
             leakReports.read(),
             feeds.readAcceptedRisks().then(

@@ -20,6 +20,8 @@ export function provenanceText(ownership: NhiOwnership | undefined): string {
       }`;
     case 'declared':
       return 'declared in its catalog-info.yaml';
+    case 'agent-sponsor':
+      return 'the person the AI agent that made it acted for, until a team claims it';
     default:
       return 'nobody owns it';
   }
