@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs and runs every test of Backstage NHI: type check, lint, formatting,
+# Installs and runs every test of Backstage NHI: the licences of the plugins'
+# production dependencies, type check, lint, formatting,
 # unit and integration tests (SQLite and the local PostgreSQL), and the
 # end-to-end suite in Chromium against the real portal. Prints one results line
 # and exits non-zero when anything failed. Safe to run again.
@@ -62,6 +63,7 @@ step() {
   fi
 }
 
+step licenses yarn licenses:check
 step tsc yarn tsc
 step lint yarn lint:all
 step prettier yarn prettier:check
