@@ -1,6 +1,6 @@
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { NonHumanIdentityEntity } from '@backstage-nhi/nhi-common';
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useLocation, useNavigate } from 'react-router-dom';
 import {
@@ -115,6 +115,34 @@ async function pick(label: string, option: string | RegExp) {
 
 function rowOf(text: string) {
   return screen.getByText(text).closest('tr')!;
+}
+
+/** How long the inventory waits after the last keystroke before it asks. */
+const PAUSE_MS = 400;
+
+/**
+ * From here on, time only passes when the test says so: typing takes no
+ * time at all, however busy the machine, and `later(ms)` lets `ms` pass.
+ */
+function fakeTime() {
+  jest.useFakeTimers();
+  return {
+    user: userEvent.setup({ advanceTimers: jest.advanceTimersByTime }),
+    later: (ms: number) =>
+      act(async () => {
+        await jest.advanceTimersByTimeAsync(ms);
+      }),
+  };
+}
+
+/** What each page query carried of one filter (search or owner), where it did. */
+function queriesWith(
+  catalogApi: ReturnType<typeof inventoryCatalog>,
+  valueOf: (request: any) => unknown,
+) {
+  return (catalogApi.queryEntities as jest.Mock).mock.calls
+    .map(([request]) => valueOf(request))
+    .filter(v => v !== undefined);
 }
 
 /** The pagination caption: "1-20 of 45" (rendered twice, once hidden). */
@@ -390,14 +418,32 @@ describe('NhiPage inventory tab', () => {
     });
     await renderInventory(catalogApi);
     await screen.findByRole('link', { name: 'ci-deployer' });
-    const before = (catalogApi.queryEntities as jest.Mock).mock.calls.length;
+    const { user, later } = fakeTime();
+    const owners = () =>
+      queriesWith(catalogApi, r => r.filter['relations.ownedBy']);
 
-    await userEvent.type(
+    await user.type(
       screen.getByLabelText('Owner (group ref or “unowned”)'),
       'group:default/data',
     );
+    await later(PAUSE_MS - 100);
+    expect(owners()).toEqual([]);
     // a filter picked before the typed owner lands is not overwritten by it
-    await pick('Provider', 'aws (1)');
+    const typedAt = Date.now();
+    await user.click(screen.getByLabelText('Provider'));
+    await user.click(
+      within(screen.getByRole('listbox')).getByRole('option', {
+        name: 'aws (1)',
+      }),
+    );
+    expect(Date.now() - typedAt).toBeLessThan(100);
+    expect(lastQuery(catalogApi).filter).toEqual({
+      ...NHI,
+      'spec.provider': 'aws',
+    });
+    expect(owners()).toEqual([]);
+
+    await later(100);
     await waitFor(() =>
       expect(lastQuery(catalogApi).filter).toEqual({
         ...NHI,
@@ -405,44 +451,40 @@ describe('NhiPage inventory tab', () => {
         'relations.ownedBy': 'group:default/data',
       }),
     );
-    expect(screen.getByLabelText('location')).toHaveTextContent('provider=aws');
-    // the whole owner only, never one per keystroke (once before the
-    // provider lands when picking it takes longer than the pause, as on a
-    // busy machine, and once with it)
-    const owners = (catalogApi.queryEntities as jest.Mock).mock.calls
-      .slice(before)
-      .map(([request]) => request.filter['relations.ownedBy'])
-      .filter(Boolean);
-    expect(owners.length).toBeGreaterThanOrEqual(1);
-    expect(owners.length).toBeLessThanOrEqual(2);
-    expect(new Set(owners)).toEqual(new Set(['group:default/data']));
+    expect(screen.getByLabelText('location')).toHaveTextContent(
+      '?tab=inventory&provider=aws&owner=group%3Adefault%2Fdata',
+    );
+    // the whole owner once, never one per keystroke, and nothing after
+    await later(5 * PAUSE_MS);
+    expect(owners()).toEqual(['group:default/data']);
   });
 
   it('says a half-typed owner is not a group ref and does not send it', async () => {
     const catalogApi = inventoryCatalog([nhiEntity()]);
     await renderInventory(catalogApi);
     await screen.findByRole('link', { name: 'ci-deployer' });
+    const { user, later } = fakeTime();
+    const owners = () =>
+      queriesWith(catalogApi, r => r.filter['relations.ownedBy']);
     const box = screen.getByLabelText('Owner (group ref or “unowned”)');
-    await userEvent.type(box, 'group:');
+    await user.type(box, 'group:');
     expect(
-      await screen.findByText(/not a group ref: write team-a/),
+      screen.getByText(/not a group ref: write team-a/),
     ).toBeInTheDocument();
-    await new Promise(r => setTimeout(r, 600));
-    expect(
-      (catalogApi.queryEntities as jest.Mock).mock.calls.some(
-        ([request]) => request.filter['relations.ownedBy'],
-      ),
-    ).toBe(false);
+    await later(5 * PAUSE_MS);
+    expect(owners()).toEqual([]);
     // a short name means the group in the default namespace
-    await userEvent.clear(box);
-    await userEvent.type(box, 'Data');
+    await user.clear(box);
+    await user.type(box, 'Data');
+    expect(screen.queryByText(/not a group ref/)).not.toBeInTheDocument();
+    await later(PAUSE_MS);
     await waitFor(() =>
       expect(lastQuery(catalogApi).filter).toEqual({
         ...NHI,
         'relations.ownedBy': 'group:default/data',
       }),
     );
-    expect(screen.queryByText(/not a group ref/)).not.toBeInTheDocument();
+    expect(owners()).toEqual(['group:default/data']);
   });
 
   it('searches by external id, ARN or key id on the server, once typing pauses', async () => {
@@ -451,11 +493,18 @@ describe('NhiPage inventory tab', () => {
     await screen.findByRole('link', { name: 'ci-deployer' });
     const facetCalls = (catalogApi.getEntityFacets as jest.Mock).mock.calls
       .length;
+    const { user, later } = fakeTime();
+    const searches = () => queriesWith(catalogApi, r => r.fullTextFilter?.term);
+    const box = screen.getByLabelText('search identities');
 
-    await userEvent.type(
-      screen.getByLabelText('search identities'),
-      'AKIAIOSFODNN7EXAMPLE',
-    );
+    // a slow typist: every key comes just before the pause would end
+    await user.click(box);
+    for (const key of 'AKIAIOSFODNN7EXAMPLE') {
+      await user.keyboard(key);
+      await later(PAUSE_MS - 1);
+    }
+    expect(searches()).toEqual([]);
+    await later(1);
     await waitFor(() =>
       expect(lastQuery(catalogApi)).toEqual(
         expect.objectContaining({
@@ -468,24 +517,24 @@ describe('NhiPage inventory tab', () => {
         }),
       ),
     );
+    await later(5 * PAUSE_MS);
     // Debounced: one search query for the whole term, not one per keystroke.
-    const searches = (catalogApi.queryEntities as jest.Mock).mock.calls.filter(
-      ([request]) => request.fullTextFilter,
-    );
-    expect(searches).toHaveLength(1);
+    expect(searches()).toEqual(['AKIAIOSFODNN7EXAMPLE']);
     expect(screen.getByLabelText('location')).toHaveTextContent(
       '?tab=inventory&provider=aws&q=AKIAIOSFODNN7EXAMPLE',
     );
     // The facets do not depend on the free text.
     expect(catalogApi.getEntityFacets).toHaveBeenCalledTimes(facetCalls);
 
-    await userEvent.clear(screen.getByLabelText('search identities'));
+    await user.clear(box);
+    await later(PAUSE_MS);
     await waitFor(() =>
       expect(lastQuery(catalogApi).fullTextFilter).toBeUndefined(),
     );
     expect(screen.getByLabelText('location')).toHaveTextContent(
       /^\?tab=inventory&provider=aws$/,
     );
+    expect(searches()).toEqual(['AKIAIOSFODNN7EXAMPLE']);
   });
 
   it('shows the search and owner the URL gets from a link, and again after going back', async () => {

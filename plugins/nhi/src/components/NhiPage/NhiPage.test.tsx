@@ -1,6 +1,7 @@
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { NHI_RULES, NonHumanIdentityEntity } from '@backstage-nhi/nhi-common';
-import { screen, waitFor, within } from '@testing-library/react';
+import { mockApis } from '@backstage/test-utils';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useLocation } from 'react-router-dom';
 import {
@@ -266,15 +267,37 @@ describe('NhiPage', () => {
     });
 
     it('does not let a user without a team claim', async () => {
-      await renderPage('?tab=unowned', {
-        catalogApi: catalog([unownedEntity()]),
-        identity: { ownershipEntityRefs: ['user:default/alice'] },
-      });
-      const button = await screen.findByRole('button', { name: 'Claim' });
-      // The identity has arrived by now (a user with teams gets an enabled
-      // button at this point, see above); it must stay disabled.
-      await new Promise(r => setTimeout(r, 100));
-      expect(button).toBeDisabled();
+      // Watch the signed-in identity arrive rather than wait an arbitrary time.
+      const identityOf = mockApis.identity;
+      const answers: Array<Promise<unknown>> = [];
+      const spy = jest
+        .spyOn(mockApis, 'identity')
+        .mockImplementation(options => {
+          const api = identityOf(options);
+          const get = api.getBackstageIdentity.bind(api);
+          api.getBackstageIdentity = () => {
+            const answer = get();
+            answers.push(answer);
+            return answer;
+          };
+          return api;
+        });
+      try {
+        await renderPage('?tab=unowned', {
+          catalogApi: catalog([unownedEntity()]),
+          identity: { ownershipEntityRefs: ['user:default/alice'] },
+        });
+        const button = await screen.findByRole('button', { name: 'Claim' });
+        await waitFor(() => expect(answers).not.toHaveLength(0));
+        await act(async () => {
+          await Promise.all(answers);
+        });
+        // The identity is in (a user with teams gets an enabled button at
+        // this point, see above); without a team it stays disabled.
+        expect(button).toBeDisabled();
+      } finally {
+        spy.mockRestore();
+      }
     });
 
     it('says when there is no unowned identity', async () => {
