@@ -125,6 +125,61 @@ describe('AuditCard', () => {
     expect(screen.queryByTestId('progress')).not.toBeInTheDocument();
   });
 
+  it('tells transfers and requests to accept a risk apart', async () => {
+    const nhiApi = mockNhiApi({
+      listAudit: jest.fn(async () =>
+        page([
+          auditEntry({
+            id: 12,
+            action: 'claim.approved',
+            actor: 'user:default/farah',
+            details: {
+              group: 'group:default/shipping',
+              from: 'group:default/payments',
+              consent: 'reviewer',
+              comment: 'Payments left the tracker',
+            },
+          }),
+          auditEntry({
+            id: 11,
+            action: 'exception.rejected',
+            actor: 'user:default/farah',
+            details: { ruleId: 'NHI-ADMIN', comment: 'Scope it down' },
+          }),
+          auditEntry({
+            id: 10,
+            action: 'exception.requested',
+            actor: 'user:default/jade',
+            details: {
+              ruleId: 'NHI-ADMIN',
+              until: '2027-01-31T23:59:59.000Z',
+              justification: 'Break-glass role',
+            },
+          }),
+        ]),
+      ),
+    });
+    await renderNhi(<AuditCard />, { entity: nhiEntity(), nhiApi });
+    expect(await screen.findByText('Audit history (3)')).toBeInTheDocument();
+    expect(rows().map(r => r.slice(1))).toEqual([
+      [
+        'user:default/farah',
+        'approved a claim',
+        'group:default/payments → group:default/shipping · without the owner’s consent · “Payments left the tracker”',
+      ],
+      [
+        'user:default/farah',
+        'rejected accepting a risk',
+        'NHI-ADMIN · “Scope it down”',
+      ],
+      [
+        'user:default/jade',
+        'asked to accept a risk',
+        'NHI-ADMIN · until 2027-01-31 · “Break-glass role”',
+      ],
+    ]);
+  });
+
   it('shows progress while the history loads', async () => {
     const pending = deferred<NhiPage<NhiAuditEntry>>();
     await renderNhi(<AuditCard />, {

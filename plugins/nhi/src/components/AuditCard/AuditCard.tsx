@@ -30,13 +30,18 @@ const ACTIONS: Record<string, string> = {
   'claim.superseded': 'ended the previous ownership',
   'ownership.released': 'released ownership',
   'exception.created': 'accepted a risk',
+  'exception.requested': 'asked to accept a risk',
+  'exception.approved': 'approved accepting a risk',
+  'exception.rejected': 'rejected accepting a risk',
+  'exception.withdrawn': 'withdrew a request to accept a risk',
   'exception.revoked': 'revoked an accepted risk',
 };
 
 function describe(e: NhiAuditEntry): string {
   const d = (e.details ?? {}) as Record<string, string>;
   return [
-    d.group,
+    d.from ? `${d.from} → ${d.group}` : d.group,
+    d.consent === 'reviewer' ? 'without the owner’s consent' : undefined,
     d.ruleId,
     d.until ? `until ${d.until.slice(0, 10)}` : undefined,
     d.comment ? `“${d.comment}”` : undefined,

@@ -91,7 +91,7 @@ describe('ClaimDialog', () => {
       nhiApi,
     );
     expect(screen.getByRole('dialog')).toHaveTextContent(
-      'It is owned by payments today: an approved claim transfers it to your team.',
+      'It is owned by payments today: a lead of that team consents to the transfer to your team, or a security reviewer decides; both teams are told.',
     );
     await userEvent.type(justification(), 'We took over the service');
     await userEvent.click(send());

@@ -82,7 +82,8 @@ export function ClaimDialog(props: {
           {props.currentOwner && (
             <Typography variant="body2" paragraph>
               It is owned by <EntityRefLink entityRef={props.currentOwner} />{' '}
-              today: an approved claim transfers it to your team.
+              today: a lead of that team consents to the transfer to your team,
+              or a security reviewer decides; both teams are told.
             </Typography>
           )}
           <FormControl component="fieldset" margin="normal">

@@ -19,38 +19,60 @@ import { useState } from 'react';
 import { nhiApiRef } from '../../api';
 import { relative } from './format';
 
-function RejectDialog(props: {
+/**
+ * A decision that needs a reason: rejecting a claim, or approving a
+ * transfer the current owner has not consented to.
+ */
+function DecisionDialog(props: {
   claim: NhiClaim;
+  action: 'approve' | 'reject';
   onClose(done: boolean): void;
 }) {
   const nhiApi = useApi(nhiApiRef);
   const [comment, setComment] = useState('');
   const [error, setError] = useState<string>();
+  const approve = props.action === 'approve';
   return (
     <Dialog
       open
       onClose={() => props.onClose(false)}
-      aria-labelledby="nhi-reject-title"
+      aria-labelledby="nhi-decision-title"
       fullWidth
     >
       <form
         onSubmit={async e => {
           e.preventDefault();
           try {
-            await nhiApi.rejectClaim(props.claim.id, comment.trim());
+            if (approve) {
+              await nhiApi.approveClaim(props.claim.id, comment.trim());
+            } else {
+              await nhiApi.rejectClaim(props.claim.id, comment.trim());
+            }
             props.onClose(true);
           } catch (err) {
             setError((err as Error).message);
           }
         }}
       >
-        <DialogTitle id="nhi-reject-title">
-          Reject the claim of {props.claim.group}
+        <DialogTitle id="nhi-decision-title">
+          {approve
+            ? `Approve the transfer to ${props.claim.group}`
+            : `Reject the claim of ${props.claim.group}`}
         </DialogTitle>
         <DialogContent>
+          {approve && (
+            <Typography variant="body2" paragraph>
+              {props.claim.fromGroup ?? 'Its owner'} has not consented: as a
+              reviewer you decide in its place, and both teams read why.
+            </Typography>
+          )}
           <TextField
-            id="nhi-reject-comment"
-            label="Why? The claimant reads this."
+            id="nhi-decision-comment"
+            label={
+              approve
+                ? 'Why? Both teams read this.'
+                : 'Why? The claimant reads this.'
+            }
             multiline
             minRows={2}
             fullWidth
@@ -68,11 +90,11 @@ function RejectDialog(props: {
           <Button onClick={() => props.onClose(false)}>Cancel</Button>
           <Button
             type="submit"
-            color="secondary"
+            color={approve ? 'primary' : 'secondary'}
             variant="contained"
             disabled={comment.trim().length < 3}
           >
-            Reject
+            {approve ? 'Approve' : 'Reject'}
           </Button>
         </DialogActions>
       </form>
@@ -82,8 +104,9 @@ function RejectDialog(props: {
 
 /**
  * Claims with review actions in place: approve and reject for those the
- * user may review (disabled with the reason otherwise), withdraw for their
- * own open claims.
+ * user may review (disabled with the reason otherwise; approving asks for
+ * the reason when the backend needs one — a transfer without the owner's
+ * consent), withdraw for their own open claims.
  */
 export function ClaimList(props: {
   claims: NhiClaim[];
@@ -93,7 +116,10 @@ export function ClaimList(props: {
 }) {
   const nhiApi = useApi(nhiApiRef);
   const alertApi = useApi(alertApiRef);
-  const [rejecting, setRejecting] = useState<NhiClaim>();
+  const [deciding, setDeciding] = useState<{
+    claim: NhiClaim;
+    action: 'approve' | 'reject';
+  }>();
   const [busy, setBusy] = useState<string>();
 
   const act = async (
@@ -124,11 +150,23 @@ export function ClaimList(props: {
               <ListItemText
                 primary={
                   <>
-                    <strong>
-                      {claim.kind === 'transfer'
-                        ? 'Transfer to '
-                        : 'Claim for '}
-                    </strong>
+                    {claim.kind === 'transfer' && claim.fromGroup && (
+                      <>
+                        <strong>Transfer from </strong>
+                        <EntityRefLink
+                          entityRef={claim.fromGroup}
+                          defaultKind="group"
+                        />
+                        <strong> to </strong>
+                      </>
+                    )}
+                    {!(claim.kind === 'transfer' && claim.fromGroup) && (
+                      <strong>
+                        {claim.kind === 'transfer'
+                          ? 'Transfer to '
+                          : 'Claim for '}
+                      </strong>
+                    )}
                     <EntityRefLink
                       entityRef={claim.group}
                       defaultKind="group"
@@ -171,11 +209,13 @@ export function ClaimList(props: {
                         variant="contained"
                         disabled={!review?.allowed || busy === claim.id}
                         onClick={() =>
-                          act(
-                            claim.id,
-                            () => nhiApi.approveClaim(claim.id),
-                            `Approved: ${claim.group} owns it now.`,
-                          )
+                          review?.commentRequired
+                            ? setDeciding({ claim, action: 'approve' })
+                            : act(
+                                claim.id,
+                                () => nhiApi.approveClaim(claim.id),
+                                `Approved: ${claim.group} owns it now.`,
+                              )
                         }
                       >
                         Approve
@@ -193,7 +233,7 @@ export function ClaimList(props: {
                       <Button
                         size="small"
                         disabled={!review?.allowed || busy === claim.id}
-                        onClick={() => setRejecting(claim)}
+                        onClick={() => setDeciding({ claim, action: 'reject' })}
                       >
                         Reject
                       </Button>
@@ -220,14 +260,18 @@ export function ClaimList(props: {
           );
         })}
       </List>
-      {rejecting && (
-        <RejectDialog
-          claim={rejecting}
+      {deciding && (
+        <DecisionDialog
+          claim={deciding.claim}
+          action={deciding.action}
           onClose={done => {
-            setRejecting(undefined);
+            setDeciding(undefined);
             if (done) {
               alertApi.post({
-                message: 'Claim rejected.',
+                message:
+                  deciding.action === 'approve'
+                    ? `Approved: ${deciding.claim.group} owns it now.`
+                    : 'Claim rejected.',
                 severity: 'success',
                 display: 'transient',
               });
