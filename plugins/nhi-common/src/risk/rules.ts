@@ -116,6 +116,9 @@ function agentExpiry(spec: NonHumanIdentitySpec): string | undefined {
  */
 const CREDENTIAL_BOUND_TYPES = new Set(['iam-user']);
 
+/** Identity types that are assumed rather than authenticated as. */
+const ASSUMABLE_TYPES = new Set(['iam-role']);
+
 /**
  * Whether an identity can still be used: it has an active credential, or
  * it can be assumed (a role, or anything with a trust relationship).
@@ -127,8 +130,6 @@ function stillUsable(spec: NonHumanIdentitySpec): boolean {
   return ASSUMABLE_TYPES.has(spec.type);
 }
 
-/** Identity types that are assumed rather than authenticated as. */
-const ASSUMABLE_TYPES = new Set(['iam-role']);
 
 const LONG_LIVED_KINDS = [
   'token',
