@@ -31,14 +31,18 @@ export const catalogModuleNhiDemoAws = createBackendModule({
           return;
         const today = new Date();
         today.setUTCHours(0, 0, 0, 0);
+        const company = loadCompany();
         const model = generateIamCompany({
           accounts: demo.getOptionalNumber('accounts') ?? 3,
           identities: demo.getOptionalNumber('identities') ?? 600,
           // The security team keeps its house in order in the demo: no AWS
           // identities of its own, so its scorecard passes.
-          teams: loadCompany()
-            .teams.map(t => t.name)
-            .filter(t => t !== 'security'),
+          teams: company.teams.map(t => t.name).filter(t => t !== 'security'),
+          // AI agents act for the company's developers (their e-mails).
+          people: company.teams
+            .filter(t => t.name !== 'security')
+            .flatMap(t => t.members.map(m => m.email))
+            .filter((e): e is string => !!e),
           now: today,
         });
         const endpoint = await startIamEndpoint({

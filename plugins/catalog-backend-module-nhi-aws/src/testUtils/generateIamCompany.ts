@@ -25,6 +25,8 @@ export interface GenerateIamCompanyOptions {
   now?: Date | string;
   /** Team names for `team`/`owner` tags. */
   teams?: string[];
+  /** People (e-mails or user names) AI agents act for (`on-behalf-of` tags). */
+  people?: string[];
 }
 
 /** The default teams of the demo company. @public */
@@ -40,6 +42,18 @@ export const DEFAULT_IAM_TEAMS = [
 
 /** Accounts outside the organization that some roles trust. */
 export const THIRD_PARTY_ACCOUNTS = ['999988887777', '444455556666'];
+
+/** Another company's organization that one role trusts every principal of. */
+export const PARTNER_ORGANIZATION = 'o-partner0001';
+
+/**
+ * How teams are misspelled in owner tags, as people write them: `<team>-eng`
+ * (one in nine tagged identities; an alias in config fixes it) and
+ * `<team>-squad` (one in thirteen; left for the Sources card to show).
+ *
+ * @public
+ */
+export const OWNER_TAG_VARIANTS = { alias: '-eng', unresolved: '-squad' };
 
 const DAY = 86_400_000;
 const REGIONS = ['us-east-1', 'eu-west-1', 'eu-central-1', 'us-west-2'];
@@ -183,7 +197,15 @@ function awsManagedPolicies(partition: string): IamModelManagedPolicy[] {
  * - `team`/`owner` tags with the given team names on ~80%, a few agent
  *   provenance tags (`agent-id`, `on-behalf-of`, `reason`, `expires-at`);
  * - two service-linked roles per account and an active root access key in
- *   the second account.
+ *   the second account;
+ * - on top of `identities`, not drawn at random: every member account's
+ *   `OrganizationAccountAccessRole` (trusting the management account), and
+ *   in the second account a role older than AWS's 400-day last-use window
+ *   without use, a role every principal of another organization may assume,
+ *   an expired role an AI agent made for `people[0]`, and a user whose
+ *   policy allows everything but billing (so all of IAM);
+ * - owner tags misspelled as people do: one in nine `<team>-eng`, one in
+ *   thirteen `<team>-squad` ({@link OWNER_TAG_VARIANTS}).
  *
  * Fast enough for 450,000 identities (policy documents are shared).
  *
@@ -195,6 +217,12 @@ export function generateIamCompany(
   const seed = options.seed ?? 1;
   const now = new Date(options.now ?? '2026-11-28T00:00:00Z').getTime();
   const teams = options.teams?.length ? options.teams : DEFAULT_IAM_TEAMS;
+  const people = options.people?.length
+    ? options.people
+    : ['alex.kim@acme.example', 'jane.doe@acme.example'];
+  // Counts tagged identities for the owner-tag variants: deterministic, and
+  // outside the random sequence, so that the rest of the company is as before.
+  let tagged = 0;
   const partition = 'aws';
   const accountCount = Math.max(1, options.accounts);
   const accountIds = Array.from({ length: accountCount }, (_, i) =>
@@ -312,6 +340,20 @@ export function generateIamCompany(
       'everything-but-iam',
       doc({ Effect: 'Allow', NotAction: 'iam:*', Resource: '*' }),
     );
+    const allButBilling = customer(
+      'everything-but-billing',
+      doc({
+        Effect: 'Allow',
+        NotAction: [
+          'aws-portal:*',
+          'budgets:*',
+          'ce:*',
+          'cur:*',
+          'purchase-orders:*',
+        ],
+        Resource: '*',
+      }),
+    );
     const secretsReader = customer(
       'secrets-reader',
       doc({
@@ -359,6 +401,7 @@ export function generateIamCompany(
       s3Full,
       regionLockedS3,
       notIam,
+      allButBilling,
       secretsReader,
       selfKeys,
       iamHelper,
@@ -465,19 +508,23 @@ export function generateIamCompany(
     ): Record<string, string> | undefined => {
       const tags: Record<string, string> = {};
       const r = rnd();
-      if (r < 0.6) tags.team = team;
-      else if (r < 0.8) tags.owner = team;
+      let ownerTag = team;
+      if (r < 0.8) {
+        tagged++;
+        if (tagged % 9 === 4) ownerTag = `${team}${OWNER_TAG_VARIANTS.alias}`;
+        else if (tagged % 13 === 6) {
+          ownerTag = `${team}${OWNER_TAG_VARIANTS.unresolved}`;
+        }
+      }
+      if (r < 0.6) tags.team = ownerTag;
+      else if (r < 0.8) tags.owner = ownerTag;
       if (chance(0.5))
         tags.environment = env === 'management' ? 'production' : env;
       if (chance(0.1))
         tags['created-by'] = pick(['jane.doe', 'sam.lee', 'alex.kim']);
       if (chance(0.02)) {
         tags['agent-id'] = pick(['claude-code', 'devin-7', 'copilot-agent']);
-        if (chance(0.8))
-          tags['on-behalf-of'] = pick([
-            'alex.kim@acme.example',
-            'jane.doe@acme.example',
-          ]);
+        if (chance(0.8)) tags['on-behalf-of'] = pick(people);
         if (chance(0.8)) tags.reason = `provision ${name}`;
         if (chance(0.7))
           tags['expires-at'] = iso(now + (chance(0.5) ? -10 : 30) * DAY).slice(
@@ -676,6 +723,90 @@ export function generateIamCompany(
             : {}),
         });
       }
+    }
+    // On top, one of each case a reviewer looks for, none drawn at random.
+    const platform = teams.includes('platform') ? 'platform' : teams[0];
+    if (index > 0) {
+      // What AWS Organizations creates in every member account: trusts the
+      // management account, which is no third party.
+      roles.push({
+        name: 'OrganizationAccountAccessRole',
+        id: nextId('AROA'),
+        createdAt: iso(now - 1500 * DAY),
+        trustPolicy: accountTrust(accountIds[0]),
+        tags: { team: platform },
+        attachedPolicies: [awsArn('AdministratorAccess')],
+        lastUsed: {
+          at: iso(now - (3 + index) * DAY),
+          region: 'us-east-1',
+        },
+      });
+    }
+    if (index === Math.min(1, accountCount - 1)) {
+      const team = teams[index % teams.length];
+      roles.push(
+        {
+          // Older than AWS's 400-day window, no use recorded in it.
+          name: `${team}-legacy-reporting-ec2`,
+          id: nextId('AROA'),
+          createdAt: iso(now - 1100 * DAY),
+          trustPolicy: serviceTrust.get('ec2.amazonaws.com')!,
+          tags: { team },
+          attachedPolicies: [teamPolicies.get(team)!.arn],
+        },
+        {
+          // Every principal of another company's organization.
+          name: `${team}-partner-analytics-reader`,
+          id: nextId('AROA'),
+          createdAt: iso(now - 300 * DAY),
+          trustPolicy: doc({
+            Effect: 'Allow',
+            Principal: { AWS: '*' },
+            Action: 'sts:AssumeRole',
+            Condition: {
+              StringEquals: { 'aws:PrincipalOrgID': PARTNER_ORGANIZATION },
+            },
+          }),
+          tags: { team },
+          attachedPolicies: [awsArn('AmazonS3ReadOnlyAccess')],
+          lastUsed: { at: iso(now - 2 * DAY), region: 'eu-west-1' },
+        },
+        {
+          // An AI agent made it for a person, past its expiry, no keys: it
+          // can still be assumed.
+          name: 'agent-load-test-runner',
+          id: nextId('AROA'),
+          createdAt: iso(now - 14 * DAY),
+          trustPolicy: serviceTrust.get('lambda.amazonaws.com')!,
+          tags: {
+            'agent-id': 'claude-code',
+            'on-behalf-of': people[0],
+            reason: 'load test of the shipping API',
+            'expires-at': iso(now - 7 * DAY).slice(0, 10),
+          },
+          attachedPolicies: [teamPolicies.get(team)!.arn],
+        },
+      );
+      users.push({
+        // Everything but billing is everything: IAM included.
+        name: 'svc-finance-legacy-admin',
+        id: nextId('AIDA'),
+        createdAt: iso(now - 1300 * DAY),
+        tags: { team: platform },
+        attachedPolicies: [allButBilling.arn],
+        accessKeys: [
+          {
+            id: nextId('AKIA'),
+            status: 'Active',
+            createdAt: iso(now - 60 * DAY),
+            lastUsed: {
+              at: iso(now - 1 * DAY),
+              region: 'us-east-1',
+              service: 'ce',
+            },
+          },
+        ],
+      });
     }
     return {
       id: accountId,

@@ -1,7 +1,7 @@
-import { ConfigReader } from '@backstage/config';
+import { ConfigReader, JsonValue } from '@backstage/config';
 import { readNhiOwnershipConfig } from './ownershipConfig';
 
-const read = (ownership: unknown) =>
+const read = (ownership: JsonValue) =>
   readNhiOwnershipConfig(new ConfigReader({ nhi: { ownership } }));
 
 describe('readNhiOwnershipConfig', () => {
