@@ -20,6 +20,15 @@ export interface Config {
        * identities they use. Default: Component and Resource.
        */
       declaringKinds?: string[];
+      /**
+       * A run that would remove more than this percentage of a source's
+       * identities, or all of them, is held instead of applied: an empty or
+       * truncated export must not wipe a source. A person with
+       * `nhi.source.run` confirms a held removal (NHI page, Sources), or the
+       * next run does if it would remove the same identities. 0 to 100;
+       * default 20.
+       */
+      maxRemovalPercent?: number;
     };
 
     /**

@@ -88,6 +88,12 @@ export interface NhiSourceReadSummary {
   /** For a partial read: the scopes that were read completely. */
   completeScopes?: string[];
   errors: NhiSourceError[];
+  /**
+   * Items the source read but could not make records of (each reported in
+   * `errors`, e.g. a bad inventory item): counted with the run's read and
+   * invalid records, so the counts agree with the problems listed.
+   */
+  invalid?: number;
   /** Figures worth recording with the run, e.g. `{ apiCalls: 12 }`. */
   stats?: Record<string, number>;
 }

@@ -20,16 +20,49 @@ export interface EmittedEntity {
   fallback?: { owner?: string; ownership: NhiOwnership };
 }
 
+/**
+ * A removal a run held back instead of applying it: more than the
+ * configured share of the source's identities, or all of them.
+ */
+export interface NhiHeldRemovalInfo {
+  /** Identities it would remove. */
+  count: number;
+  /** The source's identities when it was held. */
+  total: number;
+  /** Why it was held, as a sentence. */
+  reason: string;
+  /** When it was held. */
+  since: string;
+  /** Who confirmed it (the next run applies it), once someone did. */
+  confirmedBy?: string;
+  confirmedAt?: string;
+}
+
+/** What a run enriched from, to tell when resolving again is worth it. */
+export interface NhiEnrichmentSeen {
+  /** Groups and users in the catalog when the run read them. */
+  directoryEntities: number;
+  /** Entities declaring identities when the run read them. */
+  declarations: number;
+  /** Identities whose owner or people named by the source did not resolve. */
+  unresolved: number;
+  /** Identities left without an owner. */
+  unowned: number;
+}
+
 /** The record of a source's last run. */
 export interface NhiSourceRun {
   sourceKey: string;
-  status: 'running' | 'succeeded' | 'partial' | 'failed';
+  /** `held`: the run applied everything but a removal it holds for confirmation. */
+  status: 'running' | 'succeeded' | 'partial' | 'held' | 'failed';
   startedAt: string;
   finishedAt?: string;
   lastSuccessAt?: string;
   counts: Record<string, number>;
   errors: Array<{ message: string; scope?: string; location?: string }>;
   stats?: Record<string, number>;
+  /** The removal held for confirmation, if any. */
+  held?: NhiHeldRemovalInfo;
 }
 
 const CHUNK = 500;
@@ -158,7 +191,7 @@ export class NhiPipelineStore {
       .merge(['status', 'started_at', 'finished_at']);
   }
 
-  async finishRun(run: Omit<NhiSourceRun, 'lastSuccessAt'>) {
+  async finishRun(run: Omit<NhiSourceRun, 'lastSuccessAt' | 'held'>) {
     const complete = run.status === 'succeeded';
     await this.knex('nhi_source_runs')
       .where({ source_key: run.sourceKey })
@@ -219,7 +252,128 @@ export class NhiPipelineStore {
       counts: JSON.parse(row.counts),
       errors: JSON.parse(row.errors),
       stats: row.stats ? JSON.parse(row.stats) : undefined,
+      held: row.held_removal ? JSON.parse(row.held_removal) : undefined,
     }));
+  }
+
+  /** The removal held for a source, with the identities it would remove. */
+  async loadHeldRemoval(
+    sourceKey: string,
+  ): Promise<(NhiHeldRemovalInfo & { refs: Set<string> }) | undefined> {
+    const run = await this.knex('nhi_source_runs')
+      .where({ source_key: sourceKey })
+      .first('held_removal');
+    if (!run?.held_removal) return undefined;
+    const rows = await this.knex('nhi_held_removals')
+      .where({ source_key: sourceKey })
+      .select('entity_ref');
+    return {
+      ...JSON.parse(run.held_removal),
+      refs: new Set(rows.map(r => r.entity_ref)),
+    };
+  }
+
+  /** Holds a removal for a source, replacing any held before. */
+  async holdRemoval(
+    sourceKey: string,
+    entityRefs: string[],
+    info: Pick<NhiHeldRemovalInfo, 'total' | 'reason' | 'since'>,
+  ) {
+    const held: NhiHeldRemovalInfo = { count: entityRefs.length, ...info };
+    await this.knex.transaction(async tx => {
+      await tx('nhi_held_removals').where({ source_key: sourceKey }).delete();
+      for (let i = 0; i < entityRefs.length; i += CHUNK) {
+        await tx('nhi_held_removals').insert(
+          entityRefs
+            .slice(i, i + CHUNK)
+            .map(entity_ref => ({ source_key: sourceKey, entity_ref })),
+        );
+      }
+      await tx('nhi_source_runs')
+        .where({ source_key: sourceKey })
+        .update({ held_removal: JSON.stringify(held) });
+    });
+  }
+
+  /** Drops the removal held for a source (applied, or no longer wanted). */
+  async clearHeldRemoval(sourceKey: string) {
+    await this.knex.transaction(async tx => {
+      await tx('nhi_held_removals').where({ source_key: sourceKey }).delete();
+      await tx('nhi_source_runs')
+        .where({ source_key: sourceKey })
+        .update({ held_removal: null });
+    });
+  }
+
+  /**
+   * Records that a person confirmed the removal held for a source; the
+   * source's next run applies it. `since`, when given, must be the held
+   * removal's: a person confirms what they saw, not a removal held after.
+   */
+  async confirmHeldRemoval(
+    sourceKey: string,
+    by: string,
+    at: Date,
+    since?: string,
+  ): Promise<'confirmed' | 'none' | 'changed'> {
+    const run = await this.knex('nhi_source_runs')
+      .where({ source_key: sourceKey })
+      .first('held_removal');
+    if (!run?.held_removal) return 'none';
+    const held: NhiHeldRemovalInfo = JSON.parse(run.held_removal);
+    if (since !== undefined && since !== held.since) return 'changed';
+    // Only if no run replaced or applied the hold meanwhile.
+    const updated = await this.knex('nhi_source_runs')
+      .where({ source_key: sourceKey, held_removal: run.held_removal })
+      .update({
+        held_removal: JSON.stringify({
+          ...held,
+          confirmedBy: by,
+          confirmedAt: at.toISOString(),
+        }),
+      });
+    return updated ? 'confirmed' : 'changed';
+  }
+
+  /**
+   * Records what a source's run enriched from: the counts when it read the
+   * context, then what it left unresolved; each call updates what it names.
+   */
+  async recordEnrichment(sourceKey: string, seen: Partial<NhiEnrichmentSeen>) {
+    const row = await this.knex('nhi_source_runs')
+      .where({ source_key: sourceKey })
+      .first('enrichment');
+    const before = row?.enrichment ? JSON.parse(row.enrichment) : {};
+    await this.knex('nhi_source_runs')
+      .where({ source_key: sourceKey })
+      .update({ enrichment: JSON.stringify({ ...before, ...seen }) });
+  }
+
+  /** What each source's last run enriched from, and whether one is running. */
+  async listEnrichment(): Promise<
+    Map<string, { running: boolean; seen?: NhiEnrichmentSeen }>
+  > {
+    const rows = await this.knex('nhi_source_runs').select(
+      'source_key',
+      'status',
+      'enrichment',
+    );
+    const complete = (seen: Partial<NhiEnrichmentSeen>) =>
+      (
+        ['directoryEntities', 'declarations', 'unresolved', 'unowned'] as const
+      ).every(k => typeof seen[k] === 'number');
+    return new Map(
+      rows.map(row => {
+        const seen = row.enrichment ? JSON.parse(row.enrichment) : undefined;
+        return [
+          row.source_key,
+          {
+            running: row.status === 'running',
+            seen: seen && complete(seen) ? seen : undefined,
+          },
+        ];
+      }),
+    );
   }
 }
 

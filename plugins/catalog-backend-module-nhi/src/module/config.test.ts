@@ -11,6 +11,7 @@ describe('readNhiPipelineConfig', () => {
       schedule: DEFAULT_NHI_SCHEDULE,
       batchSize: 1000,
       declaringKinds: ['Component', 'Resource'],
+      maxRemovalPercent: 20,
     });
   });
 
@@ -40,6 +41,31 @@ describe('readNhiPipelineConfig', () => {
     ).toThrow(
       'nhi.pipeline.batchSize must be a whole number from 1 to 10000, got 0',
     );
+  });
+});
+
+describe('nhi.pipeline.maxRemovalPercent', () => {
+  const read = (value: unknown) =>
+    readNhiPipelineConfig(
+      new ConfigReader({
+        nhi: { pipeline: { maxRemovalPercent: value } },
+      } as any),
+    ).maxRemovalPercent;
+
+  it('reads a percentage', () => {
+    expect(read(5)).toBe(5);
+    expect(read(0)).toBe(0);
+    expect(read(100)).toBe(100);
+  });
+
+  it('refuses anything else with the key named', () => {
+    expect(() => read(0.2 * 1000)).toThrow(
+      'nhi.pipeline.maxRemovalPercent must be a percentage from 0 to 100, got 200',
+    );
+    expect(() => read(-1)).toThrow(
+      'nhi.pipeline.maxRemovalPercent must be a percentage from 0 to 100, got -1',
+    );
+    expect(() => read('lots')).toThrow(/maxRemovalPercent/);
   });
 });
 

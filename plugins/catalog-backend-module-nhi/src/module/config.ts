@@ -4,6 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
+import { DEFAULT_MAX_REMOVAL_PERCENT } from '../lib/removals';
 
 /**
  * Settings of the pipeline shared by all sources (`nhi.pipeline`).
@@ -14,6 +15,11 @@ export interface NhiPipelineConfig {
   schedule: SchedulerServiceTaskScheduleDefinition;
   batchSize: number;
   declaringKinds: string[];
+  /**
+   * A run that would remove more than this percentage of a source's
+   * identities, or all of them, is held until confirmed.
+   */
+  maxRemovalPercent: number;
 }
 
 /**
@@ -59,7 +65,19 @@ export function readNhiPipelineConfig(config: Config): NhiPipelineConfig {
     'Component',
     'Resource',
   ];
-  return { schedule, batchSize, declaringKinds };
+  const maxRemovalPercent =
+    pipeline?.getOptionalNumber('maxRemovalPercent') ??
+    DEFAULT_MAX_REMOVAL_PERCENT;
+  if (
+    !Number.isFinite(maxRemovalPercent) ||
+    maxRemovalPercent < 0 ||
+    maxRemovalPercent > 100
+  ) {
+    throw new InputError(
+      `nhi.pipeline.maxRemovalPercent must be a percentage from 0 to 100, got ${maxRemovalPercent}`,
+    );
+  }
+  return { schedule, batchSize, declaringKinds, maxRemovalPercent };
 }
 
 /**

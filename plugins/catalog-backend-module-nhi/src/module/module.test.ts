@@ -163,6 +163,8 @@ async function startPipeline(
                 timeout: { minutes: 5 },
               },
               batchSize: 2,
+              // only a removal of everything is held (see its own test)
+              maxRemovalPercent: 100,
             },
           },
         },
@@ -573,6 +575,56 @@ describe.each(databases.eachSupportedId())(
         'claim.approved',
         'claim.created',
       ]);
+    });
+
+    it('holds the removal of every identity of a source until a person confirms it', async () => {
+      const { source, api, server, auth } = await startPipeline(databaseId);
+      source.records = [record('one'), record('two')];
+      expect((await api.run()).status).toBe('succeeded');
+      await eventually(
+        () => api.query(nhis),
+        items => items.length === 2,
+      );
+
+      // a valid, empty export: nothing is removed
+      source.records = [];
+      const held = await api.run();
+      expect(held).toMatchObject({
+        status: 'held',
+        counts: { removed: 0, entities: 2 },
+        held: {
+          count: 2,
+          total: 2,
+          reason: 'the run would remove all 2 identities of the source',
+        },
+      });
+      expect(await api.query(nhis)).toHaveLength(2);
+
+      // a person confirms the hold they saw; the run it starts applies it
+      const confirmed = await request(server)
+        .post('/api/catalog/nhi/sources/test/one/removals/confirm')
+        .set(auth)
+        .send({ heldSince: held.held.since });
+      expect(confirmed.status).toBe(202);
+      const runs = await request(server)
+        .get('/api/catalog/nhi/sources')
+        .set(auth);
+      expect(runs.body.items[0].lastRun).toMatchObject({
+        status: 'succeeded',
+        counts: { removed: 2, entities: 0 },
+      });
+      expect(runs.body.items[0].lastRun.held).toBeUndefined();
+      expect(
+        await eventually(
+          () => api.query(nhis),
+          items => items.length === 0,
+        ),
+      ).toHaveLength(0);
+      const again = await request(server)
+        .post('/api/catalog/nhi/sources/test/one/removals/confirm')
+        .set(auth)
+        .send({});
+      expect(again.status).toBe(409);
     });
 
     it('answers 404 for an unknown source and lists configured ones', async () => {

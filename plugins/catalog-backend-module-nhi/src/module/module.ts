@@ -26,7 +26,10 @@ import { NhiPipelineStore } from '../database/NhiPipelineStore';
 import { loadEnrichmentContext } from '../lib/loadContext';
 import { readNhiOwnershipConfig } from './ownershipConfig';
 import { NonHumanIdentityProcessor } from '../processors/NonHumanIdentityProcessor';
-import { NhiEntityProvider } from '../providers/NhiEntityProvider';
+import {
+  NhiEntityProvider,
+  nhiSourceTaskId,
+} from '../providers/NhiEntityProvider';
 import { createSourcesRouter } from '../service/router';
 import {
   DECLARED_SOURCE,
@@ -42,6 +45,8 @@ import { NhiEvaluation } from './evaluation';
 import { LeakReportReader } from '../lib/leaks';
 import { NhiBackendFeeds } from '../lib/feeds';
 import { readTarget } from '../lib/readTarget';
+import { countEnrichmentSources, NhiReresolver } from '../lib/reresolution';
+import { NhiSecretScanner } from '../lib/secrets/SecretScanner';
 
 /**
  * The Backstage NHI pipeline as a catalog module: the NonHumanIdentity kind
@@ -79,6 +84,7 @@ export const catalogModuleNhi = createBackendModule({
         urlReader: coreServices.urlReader,
         catalog: catalogServiceRef,
         events: eventsServiceRef,
+        auditor: coreServices.auditor,
       },
       async init({
         catalogProcessing,
@@ -95,6 +101,7 @@ export const catalogModuleNhi = createBackendModule({
         urlReader,
         catalog,
         events,
+        auditor,
       }) {
         const pipeline = readNhiPipelineConfig(config);
         const sources: NhiIdentitySource[] = [
@@ -132,7 +139,15 @@ export const catalogModuleNhi = createBackendModule({
         );
         const feeds = new NhiBackendFeeds({ discovery, auth });
         const ownership = readNhiOwnershipConfig(config);
+        const countEnrichment = async () =>
+          countEnrichmentSources({
+            catalog,
+            credentials: await auth.getOwnServiceCredentials(),
+            declaringKinds: pipeline.declaringKinds,
+          });
         const loadContext = async () => {
+          // counted first: what arrives during the reads is counted next time
+          const counts = await countEnrichment();
           const [loaded, leaks, accepted] = await Promise.all([
             loadEnrichmentContext({
               catalog,
@@ -156,11 +171,13 @@ export const catalogModuleNhi = createBackendModule({
           }
           return {
             ...loaded,
+            counts,
             stats: { ...loaded.stats, leaks: leaks.index.count },
             warnings,
           };
         };
 
+        const scanner = new NhiSecretScanner();
         const providers = sources.map(
           source =>
             new NhiEntityProvider({
@@ -172,6 +189,8 @@ export const catalogModuleNhi = createBackendModule({
               scheduler,
               schedule: source.schedule ?? pipeline.schedule,
               batchSize: pipeline.batchSize,
+              maxRemovalPercent: pipeline.maxRemovalPercent,
+              scanner,
               sourceKeys: [...keys],
               evaluate,
               loadContext,
@@ -262,6 +281,26 @@ export const catalogModuleNhi = createBackendModule({
           },
         });
 
+        // Identities resolved again as soon as the groups, users and
+        // components they point at reach the catalog (e.g. after a fresh
+        // start, when sources run before the catalog has read the org).
+        const reresolver = new NhiReresolver({
+          listEnrichment: () => store.listEnrichment(),
+          count: countEnrichment,
+          trigger: key => scheduler.triggerTask(nhiSourceTaskId(key)),
+          sourceKeys: [...keys],
+          logger,
+        });
+        await scheduler.scheduleTask({
+          id: 'nhi-reresolve',
+          frequency: { seconds: 15 },
+          timeout: { minutes: 1 },
+          initialDelay: { seconds: 15 },
+          fn: async () => {
+            await reresolver.check();
+          },
+        });
+
         permissionsRegistry.addPermissions(nhiSourcePermissions);
         httpRouter.use(
           createSourcesRouter({
@@ -274,6 +313,7 @@ export const catalogModuleNhi = createBackendModule({
             httpAuth,
             permissions,
             scheduler,
+            auditor,
             logger,
           }),
         );

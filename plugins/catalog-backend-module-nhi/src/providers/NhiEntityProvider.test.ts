@@ -1,9 +1,29 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import { NhiIdentityRecord, NhiIdentitySource } from '@backstage-nhi/nhi-node';
+import {
+  DEFAULT_NHI_EVALUATION_POLICY,
+  nhiRuleIds,
+} from '@backstage-nhi/nhi-common';
+import {
+  NhiIdentityRecord,
+  NhiIdentitySource,
+  NhiSourceError,
+} from '@backstage-nhi/nhi-node';
 import { mockNhiRecord } from '@backstage-nhi/nhi-node/testUtils';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
 import { NhiPipelineStore } from '../database/NhiPipelineStore';
 import { DeclarationIndex } from '../lib/declarations';
 import { CatalogDirectory } from '../lib/directory';
+import {
+  GITHUB_TOKEN,
+  LEAKY_DESCRIPTION,
+  SECRET_VALUES,
+  SLACK_TOKEN,
+} from '../lib/secrets/__fixtures__/secrets';
+import { NhiEvaluation } from '../module/evaluation';
+import { FileInventorySource } from '../sources/file/FileInventorySource';
 import { NhiEntityProvider } from './NhiEntityProvider';
 
 jest.setTimeout(60_000);
@@ -14,10 +34,23 @@ class ListSource implements NhiIdentitySource {
   readonly type = 'test';
   constructor(readonly id = 'unit') {}
   records: NhiIdentityRecord[] = [];
+  errors: NhiSourceError[] = [];
   async read(context: { emit(r: NhiIdentityRecord[]): Promise<void> }) {
     await context.emit(this.records);
-    return { complete: true, errors: [] };
+    return { complete: true, errors: this.errors };
   }
+}
+
+/** A logger that keeps every line, its children's included. */
+function recordingLogger() {
+  const lines: string[] = [];
+  const logger: any = {};
+  for (const level of ['error', 'warn', 'info', 'debug']) {
+    logger[level] = (message: string, meta?: unknown) =>
+      lines.push(`${message} ${meta ? JSON.stringify(meta) : ''}`);
+  }
+  logger.child = () => logger;
+  return { logger, lines };
 }
 
 async function setup() {
@@ -49,11 +82,13 @@ async function setup() {
   const options = {
     source,
     store,
-    logger: mockServices.logger.mock(),
+    logger: mockServices.logger.mock() as LoggerService,
     catalog,
     auth: mockServices.auth(),
     schedule: { frequency: { trigger: 'manual' as const }, timeout: {} },
     batchSize: 10,
+    // the removal guard has tests of its own below
+    maxRemovalPercent: 100,
     evaluate: <T>(e: T) => e,
     loadContext: async () => ({
       context: {
@@ -88,7 +123,7 @@ async function setup() {
     (await store.inventory.query({}, { offset: 0, limit: 100 })).items.map(
       i => i.metadata.title ?? i.metadata.name,
     );
-  return { store, source, provider, names, connection, catalogCopies };
+  return { store, source, provider, names, connection, catalogCopies, knex };
 }
 
 describe('NhiEntityProvider and the inventory summary', () => {
@@ -218,5 +253,186 @@ describe('NhiEntityProvider and the inventory summary', () => {
     ).run();
     expect(run.status).toBe('succeeded');
     expect(run.counts).toMatchObject({ changed: 1, duplicate: 0 });
+  });
+});
+
+describe('NhiEntityProvider: one identity per externalId', () => {
+  it('keeps the first of two records with the same externalId and names both', async () => {
+    const { source, provider, names, catalogCopies } = await setup();
+    source.records = [
+      mockNhiRecord({ name: 'deploy-key', externalId: 'vault:tok-1' }),
+      mockNhiRecord({ name: 'deploy-key-renamed', externalId: 'vault:tok-1' }),
+      mockNhiRecord({ name: 'other', externalId: 'vault:tok-2' }),
+    ];
+    const run = await (await provider()).run();
+    expect(run.counts).toMatchObject({ read: 3, duplicate: 1, entities: 2 });
+    expect(run.errors).toEqual([
+      {
+        message:
+          'vault:tok-1: listed twice, as "deploy-key" and as "deploy-key-renamed"; the first ("deploy-key") was kept',
+        scope: '123456789012',
+      },
+    ]);
+    expect(
+      [...catalogCopies.values()].map(e => e.metadata.title).sort(),
+    ).toEqual(['deploy-key', 'other']);
+    expect((await names()).sort()).toEqual(['deploy-key', 'other']);
+  });
+});
+
+describe('NhiEntityProvider: the removal guard', () => {
+  const twenty = () =>
+    Array.from({ length: 20 }, (_, i) => mockNhiRecord({ name: `id-${i}` }));
+
+  it('holds a run that would remove every identity, and applies it when the next run agrees', async () => {
+    const { source, provider, names, store, catalogCopies } = await setup();
+    source.records = twenty();
+    const p = await provider({ maxRemovalPercent: 20 });
+    expect((await p.run()).counts.entities).toBe(20);
+
+    // a valid, empty inventory
+    source.records = [];
+    const held = await p.run();
+    expect(held.status).toBe('held');
+    expect(held.counts).toMatchObject({ removed: 0, entities: 20 });
+    expect(held.errors[0].message).toMatch(
+      /^removal held: the run would remove all 20 identities of the source\. Those identities stay;/,
+    );
+    expect(catalogCopies.size).toBe(20);
+    expect(await names()).toHaveLength(20);
+    const [listed] = await store.listRuns();
+    expect(listed.status).toBe('held');
+    expect(listed.held).toMatchObject({
+      count: 20,
+      total: 20,
+      reason: 'the run would remove all 20 identities of the source',
+    });
+
+    // the next run agrees: it would remove the same identities
+    const agreed = await p.run();
+    expect(agreed.status).toBe('succeeded');
+    expect(agreed.counts).toMatchObject({ removed: 20, entities: 0 });
+    expect(catalogCopies.size).toBe(0);
+    expect((await store.listRuns())[0].held).toBeUndefined();
+  });
+
+  it('removes up to the share, drops a hold when identities come back, and applies a confirmed one', async () => {
+    const { source, provider, store, catalogCopies } = await setup();
+    const all = twenty();
+    source.records = all;
+    const p = await provider({ maxRemovalPercent: 20 });
+    await p.run();
+
+    source.records = all.slice(4); // 4 of 20: 20%, not more
+    expect((await p.run()).counts.removed).toBe(4);
+
+    source.records = all.slice(4, 8); // 12 of 16: held
+    expect((await p.run()).status).toBe('held');
+    // the export is whole again: nothing held, nothing removed
+    source.records = all.slice(4);
+    const back = await p.run();
+    expect(back.status).toBe('succeeded');
+    expect(back.counts.removed).toBe(0);
+    expect((await store.listRuns())[0].held).toBeUndefined();
+
+    source.records = all.slice(4, 8);
+    const held = await p.run();
+    expect(held.status).toBe('held');
+    expect(
+      await store.confirmHeldRemoval(
+        'test:unit',
+        'user:default/farah',
+        new Date(),
+        'not the hold shown',
+      ),
+    ).toBe('changed');
+    expect(
+      await store.confirmHeldRemoval(
+        'test:unit',
+        'user:default/farah',
+        new Date(),
+        held.startedAt,
+      ),
+    ).toBe('confirmed');
+    // confirmed; one of the held identities is back meanwhile
+    source.records = all.slice(4, 9);
+    const applied = await p.run();
+    expect(applied.status).toBe('succeeded');
+    expect(applied.counts.removed).toBe(11);
+    expect(catalogCopies.size).toBe(5);
+  });
+});
+
+describe('NhiEntityProvider: secrets in what sources read', () => {
+  it('redacts them before the catalog, the summary, the run record and the logs see them, and flags the identity', async () => {
+    const { source, provider, catalogCopies, knex } = await setup();
+    const { logger, lines } = recordingLogger();
+    source.records = [
+      mockNhiRecord({
+        name: 'billing-export',
+        description: LEAKY_DESCRIPTION,
+        tags: [`slack:${SLACK_TOKEN}`],
+      }),
+      mockNhiRecord({ name: 'tok', externalId: GITHUB_TOKEN }),
+    ];
+    source.errors = [{ message: `vault said: bad token ${GITHUB_TOKEN}` }];
+    const evaluation = new NhiEvaluation(DEFAULT_NHI_EVALUATION_POLICY);
+    const run = await (
+      await provider({ logger, evaluate: evaluation.evaluate })
+    ).run();
+
+    const [entity] = [...catalogCopies.values()];
+    expect(catalogCopies.size).toBe(1);
+    expect(entity.metadata.description).toMatch(/^Billing export job\./);
+    expect(entity.spec.redactedSecrets).toEqual(
+      expect.arrayContaining([
+        { field: 'description', kind: 'GitHub token' },
+        { field: 'tags', kind: 'Slack token' },
+      ]),
+    );
+    expect(nhiRuleIds(entity.spec.risk)).toContain('NHI-SECRET-IN-METADATA');
+
+    expect(run.counts).toMatchObject({ read: 2, invalid: 1 });
+    expect(run.errors.map(e => e.message)).toEqual([
+      'an identity was not ingested: its externalId holds secret material (GitHub token); an externalId must be an id, never a secret',
+      'vault said: bad token [redacted]',
+    ]);
+
+    const everything = JSON.stringify([
+      [...catalogCopies.values()],
+      await knex('nhi_inventory').select(),
+      await knex('nhi_source_runs').select(),
+      await knex('nhi_emitted_entities').select(),
+      lines,
+    ]);
+    for (const secret of SECRET_VALUES) {
+      for (const part of secret.split('\n')) {
+        expect(everything).not.toContain(part.length > 20 ? part : secret);
+      }
+    }
+  });
+});
+
+describe('NhiEntityProvider: counts agree with the problems', () => {
+  it('counts the items a file source could not read as invalid', async () => {
+    const dir = await fs.mkdtemp(join(os.tmpdir(), 'nhi-counts-'));
+    const target = join(dir, 'inventory.yaml');
+    await fs.writeFile(
+      target,
+      [
+        'identities:',
+        '  - { externalId: dd:1, name: good, provider: datadog, type: api-key }',
+        '  - { externalId: dd:2, name: no-type, provider: datadog }',
+        '  - { externalId: dd:3, name: bad-date, provider: datadog, type: api-key, expiresAt: soon }',
+      ].join('\n'),
+    );
+    const { provider } = await setup();
+    const file = FileInventorySource.fromConfig(
+      { id: 'inv', target },
+      { urlReader: mockServices.urlReader.mock() },
+    );
+    const run = await (await provider({ source: file })).run();
+    expect(run.errors).toHaveLength(2);
+    expect(run.counts).toMatchObject({ read: 3, invalid: 2, entities: 1 });
   });
 });

@@ -35,6 +35,16 @@ import {
 } from '../lib/buildEntity';
 import { ContextStats } from '../lib/loadContext';
 import { claimedOwnership } from '../lib/ownership';
+import { ExternalIdRegistry } from '../lib/duplicates';
+import { DEFAULT_MAX_REMOVAL_PERCENT, planRemovals } from '../lib/removals';
+import { EnrichmentCounts, hasUnresolvedReferences } from '../lib/reresolution';
+import { NhiSecretScanner } from '../lib/secrets/SecretScanner';
+import {
+  evaluateWithRedactions,
+  redactErrors,
+  ScreenedRecord,
+  screenRecords,
+} from '../lib/secrets/screenRecords';
 import {
   EmittedEntity,
   NhiPipelineStore,
@@ -53,6 +63,9 @@ export interface NhiRunCounts {
 }
 
 const MAX_RECORDED_ERRORS = 100;
+
+/** One scanner for every provider: it holds only its compiled rules. */
+const sharedScanner = new NhiSecretScanner();
 
 /** The task id under which a source's runs are scheduled. */
 export function nhiSourceTaskId(sourceKey: string) {
@@ -101,7 +114,17 @@ export class NhiEntityProvider implements EntityProvider {
         context: EnrichmentContext;
         stats: ContextStats;
         warnings?: NhiSourceError[];
+        /** The counts the context was read at, recorded for re-resolution. */
+        counts?: EnrichmentCounts;
       }>;
+      /**
+       * A run that would remove more than this percentage of the source's
+       * identities, or all of them, holds the removal until it is confirmed.
+       * Default 20.
+       */
+      maxRemovalPercent?: number;
+      /** Redacts secrets from what sources read; one is shared by default. */
+      scanner?: NhiSecretScanner;
     },
   ) {}
 
@@ -156,6 +179,7 @@ export class NhiEntityProvider implements EntityProvider {
     const addError = (error: NhiSourceError) => {
       if (errors.length < MAX_RECORDED_ERRORS) errors.push(error);
     };
+    const scanner = this.options.scanner ?? sharedScanner;
     const finish = async (
       status: NhiSourceRun['status'],
       stats?: Record<string, number>,
@@ -166,7 +190,8 @@ export class NhiEntityProvider implements EntityProvider {
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
         counts: { ...counts },
-        errors,
+        // a problem may quote what the source read
+        errors: await redactErrors(errors, scanner),
         stats,
       };
       await store.finishRun(run);
@@ -175,7 +200,7 @@ export class NhiEntityProvider implements EntityProvider {
       if (status === 'succeeded') logger.info(line);
       else {
         logger.warn(line);
-        for (const e of errors.slice(0, 5)) {
+        for (const e of run.errors.slice(0, 5)) {
           logger.warn(
             `NHI source ${key}: ${[e.location, e.scope]
               .filter(Boolean)
@@ -200,6 +225,7 @@ export class NhiEntityProvider implements EntityProvider {
       const loaded = await this.options.loadContext();
       ({ context, stats: contextStats } = loaded);
       for (const warning of loaded.warnings ?? []) addError(warning);
+      if (loaded.counts) await store.recordEnrichment(key, loaded.counts);
     } catch (e) {
       addError({
         message: `enrichment data could not be read, nothing was changed: ${errorMessage(
@@ -286,8 +312,18 @@ export class NhiEntityProvider implements EntityProvider {
       }
     };
 
-    const handle = (record: NhiIdentityRecord) => {
+    // within the source, an identity is its externalId
+    const externalIds = new ExternalIdRegistry();
+    // what enrichment could not resolve, for resolving again (see NhiReresolver)
+    const left = { unresolved: 0, unowned: 0 };
+    const handle = ({ record, redactedSecrets, refused }: ScreenedRecord) => {
       counts.read++;
+      if (refused) {
+        // Not kept: an entity ingested before would hold the secret.
+        counts.invalid++;
+        addError({ message: refused, scope: record?.scope ?? record?.account });
+        return;
+      }
       const problem = validateNhiRecord(record);
       if (problem) {
         counts.invalid++;
@@ -299,14 +335,27 @@ export class NhiEntityProvider implements EntityProvider {
           scope,
         });
         const ref = safeEntityRef(record);
-        if (ref) kept.add(ref);
-        else if (scope !== undefined) incompleteScopes.add(scope);
+        if (ref) {
+          kept.add(ref);
+          externalIds.register(record);
+        } else if (scope !== undefined) incompleteScopes.add(scope);
         else unscopedInvalid = true;
+        return;
+      }
+      const duplicate = externalIds.register(record);
+      if (duplicate) {
+        counts.duplicate++;
+        addError({ message: duplicate, scope: record.scope ?? record.account });
         return;
       }
       let built: BuiltIdentity;
       try {
-        built = buildEntity(record, key, enrichment, evaluate);
+        built = buildEntity(
+          record,
+          key,
+          enrichment,
+          evaluateWithRedactions(evaluate, redactedSecrets),
+        );
       } catch (e) {
         counts.invalid++;
         addError({
@@ -328,6 +377,8 @@ export class NhiEntityProvider implements EntityProvider {
         return;
       }
       seen.add(built.entityRef);
+      if (hasUnresolvedReferences(record, built.entity)) left.unresolved++;
+      if (built.entity.spec.ownership?.status === 'unowned') left.unowned++;
       const before = previous.get(built.entityRef);
       if (
         !resync &&
@@ -350,8 +401,9 @@ export class NhiEntityProvider implements EntityProvider {
           if (abort.aborted) {
             throw new Error('the run was aborted');
           }
-          for (const record of records) {
-            handle(record);
+          // normalize: secrets out before anything is validated or kept
+          for (const screened of await screenRecords(records, scanner)) {
+            handle(screened);
             if (pending.length >= batchSize) await flush();
           }
         },
@@ -369,6 +421,10 @@ export class NhiEntityProvider implements EntityProvider {
       return finish('failed');
     }
     for (const e of summary.errors) addError(e);
+    // items the source could not make records of, reported in its errors
+    counts.read += summary.invalid ?? 0;
+    counts.invalid += summary.invalid ?? 0;
+    await store.recordEnrichment(key, left);
 
     // Removal, only where the read was complete.
     const allComplete =
@@ -382,11 +438,12 @@ export class NhiEntityProvider implements EntityProvider {
       !kept.has(ref) &&
       !unscopedInvalid &&
       (allComplete || completeScopes.has(scope));
-    const toRemove = [...previous.values()]
+    const candidates = [...previous.values()]
       .filter(e => removable(e.entityRef, e.scope))
       .map(e => e.entityRef);
 
     let removedKnown = 0;
+    let held: string[] = [];
     try {
       if (allComplete && resync) {
         // Once per process: also remove what the catalog has from this
@@ -394,12 +451,21 @@ export class NhiEntityProvider implements EntityProvider {
         // state was reset).
         for (const ref of await this.catalogRefsOfSource()) {
           if (!seen.has(ref) && !kept.has(ref) && !previous.has(ref)) {
-            toRemove.push(ref);
+            candidates.push(ref);
           }
         }
       }
-      for (let i = 0; i < toRemove.length; i += batchSize) {
-        const chunk = toRemove.slice(i, i + batchSize);
+      const toRemove = await this.guardRemovals({
+        candidates,
+        total:
+          previous.size + candidates.filter(ref => !previous.has(ref)).length,
+        listed: ref => seen.has(ref) || kept.has(ref),
+        now: startedAt,
+        addError,
+      });
+      held = toRemove.held;
+      for (let i = 0; i < toRemove.remove.length; i += batchSize) {
+        const chunk = toRemove.remove.slice(i, i + batchSize);
         await connection.applyMutation({
           type: 'delta',
           added: [],
@@ -422,7 +488,7 @@ export class NhiEntityProvider implements EntityProvider {
         // are summarised from the catalog's copy.
         await this.summariseFromCatalog([...kept]);
         const present = new Set(
-          [...seen, ...kept].map(ref => ref.toLowerCase()),
+          [...seen, ...kept, ...held].map(ref => ref.toLowerCase()),
         );
         const stale = (await store.inventory.refsOf(key)).filter(
           ref => !present.has(ref),
@@ -446,10 +512,67 @@ export class NhiEntityProvider implements EntityProvider {
     logger.debug(
       `NHI source ${key}: enrichment read ${contextStats.directoryEntities} groups and users, ${contextStats.declarations} declaring entities, ${contextStats.agents} agents, ${contextStats.claims} claims`,
     );
-    return finish(
-      allComplete && errors.length === 0 ? 'succeeded' : 'partial',
-      summary.stats,
-    );
+    let status: NhiSourceRun['status'] = 'partial';
+    if (held.length) status = 'held';
+    else if (allComplete && errors.length === 0) status = 'succeeded';
+    return finish(status, summary.stats);
+  }
+
+  /**
+   * The removal guard (see `planRemovals`): what of `candidates` to remove
+   * now, given the removal held before, if any; holds the rest and records
+   * why as a run problem. `total` is the source's identities before the run.
+   */
+  private async guardRemovals(options: {
+    candidates: string[];
+    total: number;
+    listed(entityRef: string): boolean;
+    now: Date;
+    addError(e: NhiSourceError): void;
+  }): Promise<{ remove: string[]; held: string[] }> {
+    const { candidates, total, listed, now, addError } = options;
+    const { store, logger } = this.options;
+    const key = this.sourceKey;
+    const before = await store.loadHeldRemoval(key);
+    const plan = planRemovals({
+      candidates,
+      total,
+      held: before,
+      listed,
+      maxPercent: this.options.maxRemovalPercent ?? DEFAULT_MAX_REMOVAL_PERCENT,
+    });
+    if (plan.applied) {
+      logger.info(
+        `NHI source ${key}: removing the ${
+          plan.remove.length
+        } identities held since ${before!.since}, ${
+          plan.applied === 'confirmed'
+            ? `confirmed by ${before!.confirmedBy}`
+            : 'as this run would remove them again'
+        }`,
+      );
+    }
+    if (plan.hold.length) {
+      const [type, ...id] = key.split(':');
+      const reason = plan.keep ? before!.reason : plan.reason!;
+      addError({
+        message: `removal held${
+          plan.keep ? ` since ${before!.since}` : ''
+        }: ${reason}. Those identities stay; a person allowed to run sources confirms the removal on the NHI page (Sources) or with POST /api/catalog/nhi/sources/${type}/${id.join(
+          ':',
+        )}/removals/confirm, or the next run does if it would remove the same identities`,
+      });
+      if (!plan.keep) {
+        await store.holdRemoval(key, plan.hold, {
+          total,
+          reason,
+          since: now.toISOString(),
+        });
+      }
+    } else if (before) {
+      await store.clearHeldRemoval(key);
+    }
+    return { remove: plan.remove, held: plan.hold };
   }
 
   /**

@@ -1,10 +1,17 @@
 import {
+  AuditorService,
+  BackstageCredentials,
   HttpAuthService,
   LoggerService,
   PermissionsService,
   SchedulerService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
 import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import {
   AuthorizeResult,
@@ -37,6 +44,9 @@ export interface NhiSourceInfo {
  * - `GET  /nhi/sources` — every source with its last run (status, counts,
  *   errors), for the NHI page;
  * - `POST /nhi/sources/:type/:id/run` — start a run now (202);
+ * - `POST /nhi/sources/:type/:id/removals/confirm` — confirm the removal a
+ *   run held (202; body `{ heldSince }`, the hold's `since` as shown, so that
+ *   nobody confirms a hold they have not seen);
  * - `GET  /nhi/inventory` — a page of the inventory summary (filters as
  *   the NHI page's, `offset`, `limit` up to 500), ordered by name;
  * - `GET  /nhi/inventory/facets` — its counts under the filters (`facet`,
@@ -47,6 +57,10 @@ export interface NhiSourceInfo {
  * conditional for them (the summary cannot apply per-entity conditions), or
  * a configured source has not written every identity yet — and the page
  * then asks the catalog.
+ *
+ * Both POST routes need `nhi.source.run` (a run reads every account of the
+ * organization: an operator's action) and every request to them, allowed or
+ * refused, is an auditor event naming who asked.
  */
 export function createSourcesRouter(options: {
   sources: NhiSourceInfo[];
@@ -54,9 +68,15 @@ export function createSourcesRouter(options: {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   scheduler: SchedulerService;
+  /**
+   * Where the run and confirm requests are audited; the module passes
+   * `coreServices.auditor`. Without one, the events go to the logger.
+   */
+  auditor?: AuditorService;
   logger: LoggerService;
 }): express.Router {
   const { sources, store, httpAuth, permissions, scheduler, logger } = options;
+  const auditor = options.auditor ?? loggingAuditor(logger);
   const router = Router();
   router.use(express.json());
 
@@ -74,6 +94,55 @@ export function createSourcesRouter(options: {
       throw new NotAllowedError(`not allowed: ${permission.name}`);
     }
     return credentials;
+  };
+
+  /** Runs `fn` as an auditor event: initiated, then succeeded or failed. */
+  const audited = async <T>(
+    req: express.Request,
+    eventId: string,
+    meta: { source: string },
+    fn: () => Promise<T>,
+  ): Promise<T> => {
+    const event = await auditor.createEvent({
+      eventId,
+      request: req,
+      severityLevel: 'medium',
+      meta,
+    });
+    try {
+      const result = await fn();
+      await event.success();
+      return result;
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  };
+
+  const who = (credentials: BackstageCredentials) => {
+    const principal = credentials.principal as {
+      userEntityRef?: string;
+      subject?: string;
+    };
+    return principal.userEntityRef ?? `service ${principal.subject}`;
+  };
+
+  /** The source a route names; 404 when it is not configured. */
+  const sourceOf = (req: express.Request) => {
+    const key = `${req.params.type}:${req.params.id}`;
+    if (!sources.some(s => s.key === key)) {
+      throw new NotFoundError(`no NHI source ${key}`);
+    }
+    return key;
+  };
+
+  /** Starts a run; a run in progress already is fine when `quiet`. */
+  const startRun = async (key: string, quiet: boolean) => {
+    try {
+      await scheduler.triggerTask(nhiSourceTaskId(key));
+    } catch (e) {
+      if (!quiet || (e as Error)?.name !== 'ConflictError') throw e;
+    }
   };
 
   /** Why the summary cannot answer this request, if it cannot. */
@@ -158,21 +227,72 @@ export function createSourcesRouter(options: {
   });
 
   router.post('/nhi/sources/:type/:id/run', async (req, res) => {
-    const credentials = await authorize(req, nhiSourceRunPermission);
     const key = `${req.params.type}:${req.params.id}`;
-    if (!sources.some(s => s.key === key)) {
-      throw new NotFoundError(`no NHI source ${key}`);
-    }
-    await scheduler.triggerTask(nhiSourceTaskId(key));
-    logger.info(
-      `NHI source ${key}: run requested by ${
-        'userEntityRef' in credentials.principal
-          ? credentials.principal.userEntityRef
-          : 'a service'
-      }`,
-    );
+    await audited(req, 'source-run', { source: key }, async () => {
+      const credentials = await authorize(req, nhiSourceRunPermission);
+      sourceOf(req);
+      await startRun(key, false);
+      logger.info(`NHI source ${key}: run requested by ${who(credentials)}`);
+    });
     res.status(202).json({ key, status: 'started' });
   });
 
+  router.post('/nhi/sources/:type/:id/removals/confirm', async (req, res) => {
+    const key = `${req.params.type}:${req.params.id}`;
+    await audited(req, 'source-removal-confirm', { source: key }, async () => {
+      const credentials = await authorize(req, nhiSourceRunPermission);
+      const body = req.body ?? {};
+      if (
+        typeof body !== 'object' ||
+        Array.isArray(body) ||
+        (body.heldSince !== undefined && typeof body.heldSince !== 'string')
+      ) {
+        throw new InputError(
+          'the body must be { "heldSince": "<the held removal\'s since>" }',
+        );
+      }
+      sourceOf(req);
+      const by = who(credentials);
+      const outcome = await store.confirmHeldRemoval(
+        key,
+        by,
+        new Date(),
+        body.heldSince,
+      );
+      if (outcome === 'none') {
+        throw new ConflictError(`no removal of ${key} is held`);
+      }
+      if (outcome === 'changed') {
+        throw new ConflictError(
+          `the removal held for ${key} is not the one held since ${body.heldSince}; review it again`,
+        );
+      }
+      // applied by this run, or by the one in progress if it has not
+      // reached its removals yet, else the next
+      await startRun(key, true);
+      logger.info(`NHI source ${key}: held removal confirmed by ${by}`);
+    });
+    res.status(202).json({ key, status: 'confirmed' });
+  });
+
   return router;
+}
+
+/** An auditor that writes its events to the logger. */
+function loggingAuditor(logger: LoggerService): AuditorService {
+  return {
+    async createEvent({ eventId, meta }) {
+      const line = (status: string) =>
+        `audit ${eventId} ${status} ${JSON.stringify(meta ?? {})}`;
+      logger.info(line('initiated'));
+      return {
+        async success() {
+          logger.info(line('succeeded'));
+        },
+        async fail({ error }) {
+          logger.warn(`${line('failed')}: ${error.message}`);
+        },
+      };
+    },
+  };
 }

@@ -62,7 +62,7 @@ describe('NhiSecretScanner', () => {
     const texts = [
       'payments deploy role',
       `token ${GITHUB_TOKEN}`,
-      'AKIA-style ids alone are identifiers: ' + AWS_KEY_ID,
+      `AKIA-style ids alone are identifiers: ${AWS_KEY_ID}`,
       `again ${GITHUB_TOKEN} and ${SLACK_TOKEN}`,
       '',
     ];

@@ -72,7 +72,9 @@ const pemPrivateKeyRule: SecretLintRuleCreator = {
   },
   create(context) {
     const t = context.createTranslator(pemPrivateKeyRule.messages);
+    // stops at the separator between texts (a NUL), or at the end
     const pattern =
+      // eslint-disable-next-line no-control-regex
       /-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----[^\u0000]*?(?:-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----|(?=\n\u0000)|$)/g;
     return {
       file(source) {

@@ -150,6 +150,8 @@ function summaryOf(outcome: JsonInventoryOutcome): NhiSourceReadSummary {
     complete: outcome.errors.length === 0,
     completeScopes: [],
     errors: outcome.errors,
+    // each error is one bad item
+    invalid: outcome.errors.length,
     stats: { items: outcome.items, bytes: outcome.bytes },
   };
 }
