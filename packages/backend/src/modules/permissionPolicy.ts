@@ -10,27 +10,46 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import { nhiClaimReviewPermission } from '@backstage-nhi/nhi-common';
+import {
+  nhiClaimReviewPermission,
+  nhiSourceRunPermission,
+} from '@backstage-nhi/nhi-common';
 import {
   createNhiClaimConditionalDecision,
   nhiClaimConditions,
 } from '@backstage-nhi/plugin-nhi-backend';
 
 /**
- * The demo's permission policy: everything is allowed except reviewing
- * ownership claims, which members of the security team may do for any claim,
+ * The demo's permission policy: everything is allowed except starting source
+ * runs and confirming the removals they hold (`nhi.source.run`), which only
+ * the security team may do, and reviewing ownership claims, which members of the security team may do for any claim,
  * the leads of the claimed group for claims to their group and the leads of
  * the owning group for transfers away from it — never for their own claim.
  * (The claims backend's own rules decide within that: a transfer needs the
  * owner's lead, or a security reviewer with a reason.)
  */
 export class NhiDemoPermissionPolicy implements PermissionPolicy {
-  constructor(private readonly reviewerGroups: string[]) {}
+  /**
+   * @param reviewerGroups - who reviews any claim
+   * @param operatorGroups - who may start source runs and confirm held
+   *   removals (`nhi.source.run`); by default the reviewer groups
+   */
+  constructor(
+    private readonly reviewerGroups: string[],
+    private readonly operatorGroups: string[] = reviewerGroups,
+  ) {}
 
   async handle(
     request: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
+    if (isPermission(request.permission, nhiSourceRunPermission)) {
+      // A run reads every account of the organization: operators only.
+      const member = this.operatorGroups.some(g =>
+        user?.info.ownershipEntityRefs.includes(g),
+      );
+      return { result: member ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+    }
     if (isPermission(request.permission, nhiClaimReviewPermission)) {
       const userRef = user?.info.userEntityRef;
       if (!userRef) return { result: AuthorizeResult.DENY };

@@ -1,0 +1,52 @@
+import {
+  AuthorizeResult,
+  createPermission,
+} from '@backstage/plugin-permission-common';
+import { PolicyQueryUser } from '@backstage/plugin-permission-node';
+import {
+  nhiSourceReadPermission,
+  nhiSourceRunPermission,
+} from '@backstage-nhi/nhi-common';
+import { NhiDemoPermissionPolicy } from './permissionPolicy';
+
+/** A signed-in user of the demo (examples/org.yaml) and what they own. */
+const user = (ref: string, ...groups: string[]) =>
+  ({
+    info: { userEntityRef: ref, ownershipEntityRefs: [ref, ...groups] },
+  } as unknown as PolicyQueryUser);
+
+const guest = user('user:development/guest');
+const developer = user('user:default/jade.thompson', 'group:default/payments');
+const security = user('user:default/farah.haddad', 'group:default/security');
+
+describe('NhiDemoPermissionPolicy', () => {
+  const policy = new NhiDemoPermissionPolicy(['group:default/security']);
+  const decide = async (permission: any, who?: PolicyQueryUser) =>
+    (await policy.handle({ permission }, who)).result;
+
+  it('lets only the security team start source runs and confirm held removals', async () => {
+    expect(await decide(nhiSourceRunPermission, guest)).toBe(
+      AuthorizeResult.DENY,
+    );
+    expect(await decide(nhiSourceRunPermission, developer)).toBe(
+      AuthorizeResult.DENY,
+    );
+    expect(await decide(nhiSourceRunPermission, undefined)).toBe(
+      AuthorizeResult.DENY,
+    );
+    expect(await decide(nhiSourceRunPermission, security)).toBe(
+      AuthorizeResult.ALLOW,
+    );
+  });
+
+  it('still lets everyone see the sources and use the rest of the portal', async () => {
+    expect(await decide(nhiSourceReadPermission, guest)).toBe(
+      AuthorizeResult.ALLOW,
+    );
+    const other = createPermission({
+      name: 'catalog.entity.read',
+      attributes: { action: 'read' },
+    });
+    expect(await decide(other, developer)).toBe(AuthorizeResult.ALLOW);
+  });
+});
