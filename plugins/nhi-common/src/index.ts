@@ -1,7 +1,8 @@
 /**
  * Common types and functions of Backstage NHI: the `NonHumanIdentity` kind
- * (types, JSON schema, validator), its annotations and relations, and the
- * taxonomy of non-human identities.
+ * (types, JSON schema, validator), its annotations and relations, the
+ * taxonomy of non-human identities, the evaluation of risk and rotation, the
+ * API, and the few constants and helpers every package shares.
  *
  * @packageDocumentation
  */
@@ -17,3 +18,7 @@ export * from './risk';
 export * from './api/types';
 export * from './api/client';
 export * from './api/inventory';
+export * from './api/limits';
+export * from './time';
+export * from './text';
+export * from './random';

@@ -1,3 +1,5 @@
+import { NhiSeverity } from '../kind/types';
+
 /**
  * Status of an ownership claim:
  *
@@ -100,7 +102,7 @@ export type NhiException = {
   until: string;
   status: NhiExceptionStatus;
   /** Severity of the finding when it was accepted or requested. */
-  severity?: 'critical' | 'high' | 'medium' | 'low';
+  severity?: NhiSeverity;
   createdBy: string;
   createdAt: string;
   /** Who approved or rejected the request. */
@@ -139,9 +141,9 @@ export type NhiExceptionsQuery = {
  */
 export type NhiExceptionPolicy = {
   /** Longest exception in days, by severity of the finding. */
-  maxDays: Record<'critical' | 'high' | 'medium' | 'low', number>;
+  maxDays: Record<NhiSeverity, number>;
   /** Severities whose acceptance by an owner is a request a reviewer decides. */
-  reviewRequired: Array<'critical' | 'high' | 'medium' | 'low'>;
+  reviewRequired: NhiSeverity[];
   /** Rules that cannot be accepted at all (a leaked credential is rotated). */
   notAcceptable: string[];
   /** Whether the calling user reviews exception requests (their acceptance needs no review). */

@@ -218,6 +218,13 @@ export type NhiPermissionSummary = {
 export type NhiRiskLevel = 'critical' | 'high' | 'medium' | 'low' | 'none';
 
 /**
+ * Severity of a finding: a risk level other than `none`.
+ *
+ * @public
+ */
+export type NhiSeverity = Exclude<NhiRiskLevel, 'none'>;
+
+/**
  * One risk finding: a rule that fired, with its evidence, as evaluation
  * returns it and the risk card shows it (see `nhiFindings`).
  *
@@ -226,7 +233,7 @@ export type NhiRiskLevel = 'critical' | 'high' | 'medium' | 'low' | 'none';
 export type NhiFinding = {
   /** Rule id from the rule catalog, e.g. `NHI-DORMANT`. */
   ruleId: string;
-  severity: Exclude<NhiRiskLevel, 'none'>;
+  severity: NhiSeverity;
   /** OWASP Non-Human Identities Top 10 (2025) risk, e.g. `NHI1`. */
   owasp: string;
   /** What was found: which key, which policy, which date. */
@@ -247,7 +254,7 @@ export type NhiFinding = {
 export type NhiStoredFinding = {
   ruleId: string;
   evidence: string;
-  severity?: Exclude<NhiRiskLevel, 'none'>;
+  severity?: NhiSeverity;
   owasp?: string;
 };
 

@@ -12,10 +12,11 @@ import {
 } from './policy';
 import { NHI_RULES, OWASP_NHI_TOP_10 } from './rules';
 import { ConfigReader } from '@backstage/config';
+import { DAY } from '../time';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
-const daysAgo = (d: number) => new Date(NOW - d * 86_400_000).toISOString();
-const inDays = (d: number) => new Date(NOW + d * 86_400_000).toISOString();
+const daysAgo = (d: number) => new Date(NOW - d * DAY).toISOString();
+const inDays = (d: number) => new Date(NOW + d * DAY).toISOString();
 
 /** An identity with nothing wrong with it. */
 function clean(): NonHumanIdentitySpec {

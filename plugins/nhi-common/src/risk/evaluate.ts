@@ -2,10 +2,11 @@ import {
   NhiFinding,
   NhiRisk,
   NhiStoredFinding,
-  NhiRiskLevel,
+  NhiSeverity,
   NonHumanIdentityEntity,
   NonHumanIdentitySpec,
 } from '../kind/types';
+import { NHI_SEVERITIES } from './levels';
 import { DEFAULT_NHI_EVALUATION_POLICY, NhiEvaluationPolicy } from './policy';
 import { credentialRotation, worstRotation } from './rotation';
 import { parseTime } from './time';
@@ -43,15 +44,8 @@ export interface NhiEvaluationOptions {
 // looked up twice per finding of every identity the pipeline evaluates
 const RULES_BY_ID = new Map(NHI_RULES.map(r => [r.id, r]));
 
-const SEVERITY_ORDER: Array<Exclude<NhiRiskLevel, 'none'>> = [
-  'critical',
-  'high',
-  'medium',
-  'low',
-];
-
 /** Weight of one finding of each severity in the score. */
-const WEIGHT: Record<string, number> = {
+const WEIGHT: Record<NhiSeverity, number> = {
   critical: 0.6,
   high: 0.35,
   medium: 0.15,
@@ -65,9 +59,7 @@ const WEIGHT: Record<string, number> = {
  *
  * @public
  */
-export function nhiRiskScore(
-  severities: Array<Exclude<NhiRiskLevel, 'none'>>,
-): number {
+export function nhiRiskScore(severities: NhiSeverity[]): number {
   const remaining = severities.reduce((p, s) => p * (1 - WEIGHT[s]), 1);
   return Math.round(100 * (1 - remaining));
 }
@@ -121,7 +113,7 @@ export function evaluateNonHumanIdentity(
   }
   findings.sort(
     (a, b) =>
-      SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||
+      NHI_SEVERITIES.indexOf(a.severity) - NHI_SEVERITIES.indexOf(b.severity) ||
       a.ruleId.localeCompare(b.ruleId),
   );
   const open = findings.filter(f => !f.accepted);

@@ -1,3 +1,4 @@
+export * from './levels';
 export * from './policy';
 export * from './rotation';
 export * from './rules';

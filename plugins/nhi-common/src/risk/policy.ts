@@ -1,4 +1,5 @@
-import { NhiRiskLevel } from '../kind/types';
+import { NhiSeverity } from '../kind/types';
+import { NHI_SEVERITIES } from './levels';
 
 /**
  * How one kind of credential must be rotated. The first policy whose `match`
@@ -30,7 +31,7 @@ export type NhiRotationPolicy = {
  */
 export type NhiRuleSettings = {
   enabled?: boolean;
-  severity?: Exclude<NhiRiskLevel, 'none'>;
+  severity?: NhiSeverity;
 };
 
 /**
@@ -160,8 +161,6 @@ export interface NhiPolicyConfigReader {
   keys(): string[];
 }
 
-const SEVERITIES = ['critical', 'high', 'medium', 'low'];
-
 function positive(value: number | undefined, key: string, allowZero = false) {
   if (value === undefined) return undefined;
   if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
@@ -212,9 +211,12 @@ export function readNhiEvaluationPolicy(
     }
     const r = rulesConfig!.getOptionalConfig(id)!;
     const severity = r.getOptionalString('severity');
-    if (severity !== undefined && !SEVERITIES.includes(severity)) {
+    if (
+      severity !== undefined &&
+      !(NHI_SEVERITIES as readonly string[]).includes(severity)
+    ) {
       throw new Error(
-        `nhi.evaluation.rules.${id}.severity must be one of ${SEVERITIES.join(
+        `nhi.evaluation.rules.${id}.severity must be one of ${NHI_SEVERITIES.join(
           ', ',
         )}, got ${severity}`,
       );

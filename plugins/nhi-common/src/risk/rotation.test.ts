@@ -1,10 +1,16 @@
 import { NhiCredential } from '../kind/types';
 import { DEFAULT_NHI_EVALUATION_POLICY } from './policy';
-import { credentialRotation, worstRotation } from './rotation';
+import { DAY } from '../time';
+import {
+  credentialRotation,
+  isPastRotation,
+  NHI_PAST_ROTATION_STATUSES,
+  worstRotation,
+} from './rotation';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
-const daysAgo = (d: number) => new Date(NOW - d * 86_400_000).toISOString();
-const inDays = (d: number) => new Date(NOW + d * 86_400_000).toISOString();
+const daysAgo = (d: number) => new Date(NOW - d * DAY).toISOString();
+const inDays = (d: number) => new Date(NOW + d * DAY).toISOString();
 const policy = DEFAULT_NHI_EVALUATION_POLICY;
 const service = { category: 'service-account' as const, type: 'iam-user' };
 
@@ -168,5 +174,28 @@ describe('worstRotation', () => {
       'not-applicable',
     );
     expect(worstRotation([])).toBe('not-applicable');
+  });
+});
+
+describe('isPastRotation', () => {
+  it('is overdue, never rotated or expired, for a credential or an identity', () => {
+    expect(NHI_PAST_ROTATION_STATUSES).toEqual([
+      'overdue',
+      'never-rotated',
+      'expired',
+    ]);
+    for (const s of ['overdue', 'never-rotated', 'expired']) {
+      expect(isPastRotation(s)).toBe(true);
+    }
+    for (const s of [
+      'ok',
+      'due-soon',
+      'no-expiry',
+      'inactive',
+      'not-applicable',
+      undefined,
+    ]) {
+      expect(isPastRotation(s)).toBe(false);
+    }
   });
 });

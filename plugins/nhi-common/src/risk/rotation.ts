@@ -5,9 +5,60 @@ import {
   NonHumanIdentitySpec,
 } from '../kind/types';
 import { NhiEvaluationPolicy, NhiRotationPolicy } from './policy';
+import { DAY } from '../time';
 import { day, parseTime } from './time';
 
-const DAY = 86_400_000;
+/**
+ * A credential's rotation statuses, worst first (`inactive`, nothing to
+ * rotate, last): the order credentials are listed in and the identity's
+ * status is taken in.
+ *
+ * @public
+ */
+export const NHI_ROTATION_STATUSES: readonly NhiRotationStatus[] = [
+  'expired',
+  'overdue',
+  'never-rotated',
+  'no-expiry',
+  'due-soon',
+  'ok',
+  'inactive',
+];
+
+/**
+ * An identity's rotation statuses (`spec.rotation.status`, its worst active
+ * credential's), worst first; `not-applicable` when it has no active
+ * credential.
+ *
+ * @public
+ */
+export const NHI_IDENTITY_ROTATION_STATUSES: readonly NhiRotationSummary['status'][] =
+  [...NHI_ROTATION_STATUSES.filter(s => s !== 'inactive'), 'not-applicable'];
+
+/**
+ * The rotation statuses that count as past the rotation policy: what the
+ * "past rotation" counts of the cards, the scorecards' `overdueRotation`
+ * fact and the rule NHI-CREDENTIAL-NOT-ROTATED all mean.
+ *
+ * @public
+ */
+export const NHI_PAST_ROTATION_STATUSES: readonly NhiRotationStatus[] = [
+  'overdue',
+  'never-rotated',
+  'expired',
+];
+
+/**
+ * Whether a credential's or an identity's rotation status is past the
+ * rotation policy (one of {@link NHI_PAST_ROTATION_STATUSES}).
+ *
+ * @public
+ */
+export function isPastRotation(status: string | undefined): boolean {
+  return (NHI_PAST_ROTATION_STATUSES as readonly string[]).includes(
+    status ?? '',
+  );
+}
 
 /**
  * The rotation policy that applies to a credential of an identity: the
@@ -107,15 +158,6 @@ export function credentialRotation(
   return { status, dueAt: day(due), policy: p.name };
 }
 
-const ORDER: Array<NhiRotationSummary['status']> = [
-  'expired',
-  'overdue',
-  'never-rotated',
-  'no-expiry',
-  'due-soon',
-  'ok',
-];
-
 /**
  * The identity's rotation status: the worst among its active credentials,
  * `not-applicable` when it has none.
@@ -129,7 +171,10 @@ export function worstRotation(
   for (const c of credentials) {
     const s = c.rotation?.status;
     if (!s || s === 'inactive') continue;
-    if (worst === 'not-applicable' || ORDER.indexOf(s) < ORDER.indexOf(worst)) {
+    if (
+      worst === 'not-applicable' ||
+      NHI_ROTATION_STATUSES.indexOf(s) < NHI_ROTATION_STATUSES.indexOf(worst)
+    ) {
       worst = s;
     }
   }

@@ -1,9 +1,12 @@
 import {
   NhiCredential,
-  NhiRiskLevel,
+  NhiSeverity,
   NonHumanIdentitySpec,
 } from '../kind/types';
+import { shortList } from '../text';
+import { DAY } from '../time';
 import { NhiEvaluationPolicy } from './policy';
+import { isPastRotation } from './rotation';
 import { day, parseTime } from './time';
 
 /**
@@ -62,14 +65,12 @@ export interface NhiRuleContext {
 export interface NhiRule {
   id: string;
   title: string;
-  severity: Exclude<NhiRiskLevel, 'none'>;
+  severity: NhiSeverity;
   owasp: keyof typeof OWASP_NHI_TOP_10 | string;
   description: string;
   remediation: string;
   check(spec: NonHumanIdentitySpec, ctx: NhiRuleContext): string | undefined;
 }
-
-const DAY = 86_400_000;
 
 type Cred = NhiCredential;
 const active = (spec: NonHumanIdentitySpec): Cred[] =>
@@ -77,12 +78,6 @@ const active = (spec: NonHumanIdentitySpec): Cred[] =>
 
 function daysSince(time: number, now: number) {
   return Math.floor((now - time) / DAY);
-}
-
-function list(items: string[], max = 3): string {
-  return items.length <= max
-    ? items.join(', ')
-    : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
 function lastUseOf(spec: NonHumanIdentitySpec): number | undefined {
@@ -130,7 +125,6 @@ function stillUsable(spec: NonHumanIdentitySpec): boolean {
   return ASSUMABLE_TYPES.has(spec.type);
 }
 
-
 const LONG_LIVED_KINDS = [
   'token',
   'api-key',
@@ -158,7 +152,7 @@ export const NHI_RULES: readonly NhiRule[] = [
       if (spec.ownership?.status !== 'unowned') return undefined;
       const suggested = spec.ownership.suggestedOwners ?? [];
       return suggested.length
-        ? `no owner; suggested: ${list(suggested)}`
+        ? `no owner; suggested: ${shortList(suggested)}`
         : 'no owner';
     },
   },
@@ -229,7 +223,7 @@ export const NHI_RULES: readonly NhiRule[] = [
         return t !== undefined && daysSince(t, now) >= policy.dormantDays;
       });
       return dormant.length
-        ? `${list(
+        ? `${shortList(
             dormant.map(
               c => `${c.id} (last used ${c.lastUsed!.at!.slice(0, 10)})`,
             ),
@@ -255,7 +249,7 @@ export const NHI_RULES: readonly NhiRule[] = [
         );
       });
       return unused.length
-        ? list(
+        ? shortList(
             unused.map(c => `${c.id} (created ${c.createdAt!.slice(0, 10)})`),
           )
         : undefined;
@@ -290,7 +284,7 @@ export const NHI_RULES: readonly NhiRule[] = [
           );
         }
       }
-      return found.length ? list(found, 2) : undefined;
+      return found.length ? shortList(found, 2) : undefined;
     },
   },
   {
@@ -311,7 +305,7 @@ export const NHI_RULES: readonly NhiRule[] = [
       for (const { field, kind } of found) {
         byField.set(field, (byField.get(field) ?? new Set()).add(kind));
       }
-      return `redacted at ingest: ${list(
+      return `redacted at ingest: ${shortList(
         [...byField].map(
           ([field, kinds]) => `${[...kinds].join(', ')} in ${field}`,
         ),
@@ -345,7 +339,7 @@ export const NHI_RULES: readonly NhiRule[] = [
       const accounts =
         spec.permissions?.trust?.externalAccountsWithoutExternalId;
       return accounts?.length
-        ? `trusted without external id: ${list(accounts)}`
+        ? `trusted without external id: ${shortList(accounts)}`
         : undefined;
     },
   },
@@ -362,8 +356,8 @@ export const NHI_RULES: readonly NhiRule[] = [
       const accounts = spec.permissions?.trust?.externalAccounts ?? [];
       const orgs = spec.permissions?.trust?.externalOrganizations ?? [];
       const parts = [
-        accounts.length ? `trusted accounts: ${list(accounts)}` : '',
-        orgs.length ? `any principal of organization ${list(orgs)}` : '',
+        accounts.length ? `trusted accounts: ${shortList(accounts)}` : '',
+        orgs.length ? `any principal of organization ${shortList(orgs)}` : '',
       ].filter(Boolean);
       return parts.length ? parts.join('; ') : undefined;
     },
@@ -380,7 +374,7 @@ export const NHI_RULES: readonly NhiRule[] = [
     check: spec => {
       const passwords = active(spec).filter(c => c.kind === 'password');
       return passwords.length
-        ? `active password: ${list(passwords.map(c => c.id))}`
+        ? `active password: ${shortList(passwords.map(c => c.id))}`
         : undefined;
     },
   },
@@ -396,7 +390,7 @@ export const NHI_RULES: readonly NhiRule[] = [
     check: spec => {
       const certs = active(spec).filter(c => c.kind === 'signing-certificate');
       return certs.length
-        ? `active signing certificate: ${list(certs.map(c => c.id))}`
+        ? `active signing certificate: ${shortList(certs.map(c => c.id))}`
         : undefined;
     },
   },
@@ -424,7 +418,9 @@ export const NHI_RULES: readonly NhiRule[] = [
       'Remove one permission of each escalation path, or guard it with conditions and a permissions boundary.',
     check: spec => {
       const paths = spec.permissions?.escalation;
-      return paths?.length ? `escalation paths: ${list(paths)}` : undefined;
+      return paths?.length
+        ? `escalation paths: ${shortList(paths)}`
+        : undefined;
     },
   },
   {
@@ -436,7 +432,7 @@ export const NHI_RULES: readonly NhiRule[] = [
     remediation: 'Grant the actions the workload uses instead of service:*.',
     check: spec => {
       const w = spec.permissions?.serviceWildcards;
-      return w?.length ? `wildcards: ${list(w)}` : undefined;
+      return w?.length ? `wildcards: ${shortList(w)}` : undefined;
     },
   },
   {
@@ -449,7 +445,7 @@ export const NHI_RULES: readonly NhiRule[] = [
     remediation: 'Scope read actions to the resources the workload needs.',
     check: spec => {
       const a = spec.permissions?.dataExfiltration;
-      return a?.length ? `actions: ${list(a)}` : undefined;
+      return a?.length ? `actions: ${shortList(a)}` : undefined;
     },
   },
   {
@@ -463,7 +459,7 @@ export const NHI_RULES: readonly NhiRule[] = [
     check: spec =>
       /:root$/.test(spec.externalId) &&
       active(spec).some(c => c.kind === 'access-key')
-        ? `root access key: ${list(
+        ? `root access key: ${shortList(
             active(spec)
               .filter(c => c.kind === 'access-key')
               .map(c => c.id),
@@ -502,7 +498,7 @@ export const NHI_RULES: readonly NhiRule[] = [
         o => !o.subjectRestricted,
       );
       return open.length
-        ? `unrestricted OIDC: ${list(open.map(o => o.provider))}`
+        ? `unrestricted OIDC: ${shortList(open.map(o => o.provider))}`
         : undefined;
     },
   },
@@ -529,7 +525,9 @@ export const NHI_RULES: readonly NhiRule[] = [
           ['access-key', 'token', 'api-key'].includes(c.kind) && !c.expiresAt,
       );
       return statics.length
-        ? `CI/CD uses static ${list(statics.map(c => `${c.kind} ${c.id}`))}`
+        ? `CI/CD uses static ${shortList(
+            statics.map(c => `${c.kind} ${c.id}`),
+          )}`
         : undefined;
     },
   },
@@ -543,13 +541,9 @@ export const NHI_RULES: readonly NhiRule[] = [
     remediation:
       'Rotate it: create a new credential, switch the workload, delete the old one.',
     check: spec => {
-      const late = active(spec).filter(c =>
-        ['overdue', 'never-rotated', 'expired'].includes(
-          c.rotation?.status ?? '',
-        ),
-      );
+      const late = active(spec).filter(c => isPastRotation(c.rotation?.status));
       return late.length
-        ? list(
+        ? shortList(
             late.map(
               c =>
                 `${c.id} ${c.rotation!.status} (policy ${
@@ -575,7 +569,7 @@ export const NHI_RULES: readonly NhiRule[] = [
           c.rotation?.status === 'no-expiry',
       );
       return forever.length
-        ? `no expiry: ${list(forever.map(c => c.id))}`
+        ? `no expiry: ${shortList(forever.map(c => c.id))}`
         : undefined;
     },
   },
@@ -592,7 +586,9 @@ export const NHI_RULES: readonly NhiRule[] = [
         c => c.kind === 'certificate' && c.rotation?.status === 'due-soon',
       );
       return soon.length
-        ? list(soon.map(c => `${c.id} expires ${c.expiresAt?.slice(0, 10)}`))
+        ? shortList(
+            soon.map(c => `${c.id} expires ${c.expiresAt?.slice(0, 10)}`),
+          )
         : undefined;
     },
   },
@@ -607,7 +603,7 @@ export const NHI_RULES: readonly NhiRule[] = [
     check: spec => {
       const keys = active(spec).filter(c => c.kind === 'access-key');
       return keys.length > 1
-        ? `active keys: ${list(keys.map(c => c.id))}`
+        ? `active keys: ${shortList(keys.map(c => c.id))}`
         : undefined;
     },
   },
@@ -639,7 +635,7 @@ export const NHI_RULES: readonly NhiRule[] = [
     check: (spec, { policy }) => {
       const users = spec.usedBy ?? [];
       return users.length > policy.maxServicesPerIdentity
-        ? `used by ${users.length}: ${list(users)}`
+        ? `used by ${users.length}: ${shortList(users)}`
         : undefined;
     },
   },

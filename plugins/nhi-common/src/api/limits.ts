@@ -1,0 +1,32 @@
+/**
+ * Lengths, in characters, that a text field of a claim, an exception or a
+ * review decision must keep to (after trimming): the claims backend refuses
+ * a body outside them (400), and the dialogs do not send one.
+ *
+ * - `entityRef`, `group`: the identity and the team, as entity refs;
+ * - `ruleId`: the rule whose finding an exception accepts;
+ * - `justification`: why a team owns an identity, why a risk is acceptable;
+ * - `comment`: an approval's or a release's optional comment;
+ * - `rejection`: why a claim or an exception request is rejected — also
+ *   asked for when a reviewer approves a transfer without the owner's
+ *   consent;
+ * - `until`: the exception's end, an ISO date or date-time.
+ *
+ * @public
+ */
+export const NHI_TEXT_LIMITS = {
+  entityRef: { min: 1, max: 255 },
+  group: { min: 1, max: 255 },
+  ruleId: { min: 1, max: 64 },
+  justification: { min: 10, max: 2000 },
+  comment: { min: 1, max: 2000 },
+  rejection: { min: 3, max: 2000 },
+  until: { min: 10, max: 40 },
+} as const;
+
+/**
+ * The name of a text field with length limits.
+ *
+ * @public
+ */
+export type NhiTextField = keyof typeof NHI_TEXT_LIMITS;
