@@ -59,6 +59,18 @@ describe('NhiClient', () => {
     );
   });
 
+  it('confirms a held removal, naming the hold it confirms', async () => {
+    const { client: c, calls } = client([{ status: 202 }]);
+    await c.confirmHeldRemoval('file', 'demo', '2026-12-06T10:00:00.000Z');
+    expect(calls[0].url).toBe(
+      'http://backend/api/catalog/nhi/sources/file/demo/removals/confirm',
+    );
+    expect(calls[0].init?.method).toBe('POST');
+    expect(JSON.parse(String(calls[0].init!.body))).toEqual({
+      heldSince: '2026-12-06T10:00:00.000Z',
+    });
+  });
+
   it('requests, decides and lists exceptions, and reads the exception policy', async () => {
     const { client: c, calls } = client([
       { status: 200, body: { items: [], totalCount: 0 } },

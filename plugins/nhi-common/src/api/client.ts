@@ -29,14 +29,37 @@ export type NhiSourceStatus = {
   id: string;
   key: string;
   lastRun: null | {
-    status: 'running' | 'succeeded' | 'partial' | 'failed';
+    /** `held`: everything applied but a removal held for confirmation. */
+    status: 'running' | 'succeeded' | 'partial' | 'held' | 'failed';
     startedAt: string;
     finishedAt?: string;
     lastSuccessAt?: string;
     counts: Record<string, number>;
     errors: Array<{ message: string; scope?: string; location?: string }>;
     stats?: Record<string, number>;
+    /** The removal held for confirmation, if any. */
+    held?: NhiHeldRemoval;
   };
+};
+
+/**
+ * A removal a source run held instead of applying: it would have removed
+ * more than the configured share of the source's identities, or all of them.
+ *
+ * @public
+ */
+export type NhiHeldRemoval = {
+  /** Identities it would remove. */
+  count: number;
+  /** The source's identities when it was held. */
+  total: number;
+  /** Why it was held, as a sentence. */
+  reason: string;
+  /** When it was held: what a confirmation names. */
+  since: string;
+  /** Who confirmed it, once someone did (the next run applies it). */
+  confirmedBy?: string;
+  confirmedAt?: string;
 };
 
 /**
@@ -73,6 +96,16 @@ export interface NhiApi {
   }): Promise<NhiPage<NhiAuditEntry>>;
   listSources(): Promise<{ items: NhiSourceStatus[] }>;
   runSource(type: string, id: string): Promise<void>;
+  /**
+   * Confirms the removal a source's run held (`nhi.source.run`): `heldSince`
+   * is the hold's `since` as shown, so a hold replaced meanwhile is not
+   * confirmed unseen (409). A run starts that applies it.
+   */
+  confirmHeldRemoval(
+    type: string,
+    id: string,
+    heldSince: string,
+  ): Promise<void>;
   /** A page of the inventory summary, ordered by name. */
   queryInventory(
     query: NhiInventoryFilters & { offset?: number; limit?: number },
@@ -261,6 +294,16 @@ export class NhiClient implements NhiApi {
       'catalog',
       `/nhi/sources/${encodeURIComponent(type)}/${encodeURIComponent(id)}/run`,
       { method: 'POST' },
+    );
+  }
+
+  async confirmHeldRemoval(type: string, id: string, heldSince: string) {
+    await this.call<void>(
+      'catalog',
+      `/nhi/sources/${encodeURIComponent(type)}/${encodeURIComponent(
+        id,
+      )}/removals/confirm`,
+      { method: 'POST', body: { heldSince } },
     );
   }
 }

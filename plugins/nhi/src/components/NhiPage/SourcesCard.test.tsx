@@ -271,6 +271,155 @@ describe('SourcesCard', () => {
     expect(nhiApi.runSource).not.toHaveBeenCalled();
   });
 
+  describe('a removal the run held', () => {
+    const held: NhiSourceStatus = {
+      type: 'file',
+      id: 'demo',
+      key: 'file:demo',
+      lastRun: {
+        status: 'held',
+        startedAt: daysAgo(1),
+        finishedAt: daysAgo(1),
+        counts: { entities: 2002, changed: 0, removed: 0 },
+        errors: [
+          {
+            message:
+              'removal held: the run would remove all 2002 identities of the source. Those identities stay; …',
+          },
+        ],
+        held: {
+          count: 2002,
+          total: 2002,
+          reason: 'the run would remove all 2002 identities of the source',
+          since: '2026-12-06T10:00:00.000Z',
+        },
+      },
+    };
+
+    it('says so, and confirms it after asking', async () => {
+      const nhiApi = mockNhiApi({
+        listSources: jest.fn(async () => ({ items: [held] })),
+        confirmHeldRemoval: jest.fn(async () => undefined),
+      });
+      const { alertApi } = await renderNhi(<SourcesCard />, { nhiApi });
+      await screen.findByRole('table', { name: 'identity sources' });
+      expect(cells('file:demo')[2]).toBe('held');
+      expect(cells('file:demo')[5]).toMatch(/^removal held: the run would/);
+      const confirm = within(rowOf('file:demo')).getByRole('button', {
+        name: 'Confirm removal',
+      });
+      await waitFor(() => expect(confirm).toBeEnabled());
+      await userEvent.click(confirm);
+      const dialog = await screen.findByRole('dialog');
+      expect(dialog).toHaveTextContent('Remove 2002 identities of file:demo?');
+      expect(dialog).toHaveTextContent(
+        'the run would remove all 2002 identities of the source',
+      );
+      expect(nhiApi.confirmHeldRemoval).not.toHaveBeenCalled();
+      await userEvent.click(
+        within(dialog).getByRole('button', { name: 'Remove them' }),
+      );
+      expect(nhiApi.confirmHeldRemoval).toHaveBeenCalledWith(
+        'file',
+        'demo',
+        '2026-12-06T10:00:00.000Z',
+      );
+      expect(alertApi.post).toHaveBeenCalledWith({
+        message: 'file:demo: removal confirmed, a run applies it',
+        severity: 'info',
+        display: 'transient',
+      });
+    });
+
+    it('cancels without confirming', async () => {
+      const nhiApi = mockNhiApi({
+        listSources: jest.fn(async () => ({ items: [held] })),
+        confirmHeldRemoval: jest.fn(async () => undefined),
+      });
+      await renderNhi(<SourcesCard />, { nhiApi });
+      await screen.findByRole('table', { name: 'identity sources' });
+      const confirm = within(rowOf('file:demo')).getByRole('button', {
+        name: 'Confirm removal',
+      });
+      await waitFor(() => expect(confirm).toBeEnabled());
+      await userEvent.click(confirm);
+      await userEvent.click(
+        within(await screen.findByRole('dialog')).getByRole('button', {
+          name: 'Cancel',
+        }),
+      );
+      expect(nhiApi.confirmHeldRemoval).not.toHaveBeenCalled();
+    });
+
+    it('is not offered to users without nhi.source.run', async () => {
+      const nhiApi = mockNhiApi({
+        listSources: jest.fn(async () => ({ items: [held] })),
+      });
+      await renderNhi(<SourcesCard />, { nhiApi, permission: 'deny' });
+      await screen.findByRole('table', { name: 'identity sources' });
+      expect(
+        within(rowOf('file:demo')).getByRole('button', {
+          name: 'Confirm removal',
+        }),
+      ).toBeDisabled();
+    });
+
+    it('shows the refusal of a confirmation clearly', async () => {
+      const nhiApi = mockNhiApi({
+        listSources: jest.fn(async () => ({ items: [held] })),
+        confirmHeldRemoval: jest.fn(async () => {
+          throw new Error('not allowed: nhi.source.run');
+        }),
+      });
+      const { alertApi } = await renderNhi(<SourcesCard />, { nhiApi });
+      await screen.findByRole('table', { name: 'identity sources' });
+      const confirm = within(rowOf('file:demo')).getByRole('button', {
+        name: 'Confirm removal',
+      });
+      await waitFor(() => expect(confirm).toBeEnabled());
+      await userEvent.click(confirm);
+      await userEvent.click(
+        within(await screen.findByRole('dialog')).getByRole('button', {
+          name: 'Remove them',
+        }),
+      );
+      expect(alertApi.post).toHaveBeenCalledWith({
+        message: 'not allowed: nhi.source.run',
+        severity: 'error',
+      });
+    });
+
+    it('says who confirmed it until the run applies it', async () => {
+      const confirmed = {
+        ...held,
+        lastRun: {
+          ...held.lastRun!,
+          held: {
+            ...held.lastRun!.held!,
+            confirmedBy: 'user:default/farah.haddad',
+            confirmedAt: daysAgo(0),
+          },
+        },
+      };
+      await renderNhi(<SourcesCard />, {
+        nhiApi: mockNhiApi({
+          listSources: jest.fn(async () => ({ items: [confirmed] })),
+        }),
+      });
+      await screen.findByRole('table', { name: 'identity sources' });
+      expect(
+        within(rowOf('file:demo')).queryByRole('button', {
+          name: 'Confirm removal',
+        }),
+      ).not.toBeInTheDocument();
+      expect(
+        within(rowOf('file:demo')).getByText(
+          'Removal confirmed by user:default/farah.haddad; the next run applies it',
+        ),
+      ).toBeInTheDocument();
+    });
+  });
+
   it('says when no source is configured', async () => {
     await renderNhi(<SourcesCard />);
     expect(

@@ -11,6 +11,11 @@ import {
 } from '@backstage-nhi/nhi-common';
 import {
   Button,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogContentText,
+  DialogTitle,
   Table,
   TableBody,
   TableCell,
@@ -29,7 +34,10 @@ const POLL_MS = 3000;
 /** How long a requested run may take to show up before the card stops waiting. */
 const START_WAIT_MS = 120_000;
 
-/** Each identity source's last run: status, counts, errors, and "Run now". */
+/**
+ * Each identity source's last run: status, counts, errors, "Run now", and a
+ * removal the run held for confirmation with "Confirm removal".
+ */
 export function SourcesCard() {
   const nhiApi = useApi(nhiApiRef);
   const alertApi = useApi(alertApiRef);
@@ -41,6 +49,8 @@ export function SourcesCard() {
     Record<string, { previousStart?: string; at: number }>
   >({});
   const { retry, loading, value } = sources;
+  // the source whose held removal is being confirmed
+  const [confirming, setConfirming] = useState<NhiSourceStatus>();
 
   // asked for and not seen starting yet (for at most START_WAIT_MS), or
   // running: judged on every reload
@@ -58,6 +68,27 @@ export function SourcesCard() {
   const runTitle = (s: NhiSourceStatus) => {
     if (!canRun.allowed) return 'You are not allowed to start source runs';
     return busy(s) ? 'A run of this source is in progress' : '';
+  };
+  /** Remembers a requested run, so the card follows it. */
+  const follow = (s: NhiSourceStatus) =>
+    setRequested(current => ({
+      ...current,
+      [s.key]: { previousStart: s.lastRun?.startedAt, at: Date.now() },
+    }));
+  const confirmRemoval = async (s: NhiSourceStatus) => {
+    setConfirming(undefined);
+    try {
+      await nhiApi.confirmHeldRemoval(s.type, s.id, s.lastRun!.held!.since);
+      alertApi.post({
+        message: `${s.key}: removal confirmed, a run applies it`,
+        severity: 'info',
+        display: 'transient',
+      });
+      follow(s);
+      retry();
+    } catch (e) {
+      alertApi.post({ message: (e as Error).message, severity: 'error' });
+    }
   };
   useEffect(() => {
     if (!following || loading) return undefined;
@@ -134,17 +165,13 @@ export function SourcesCard() {
                         disabled={!canRun.allowed || busy(s)}
                         onClick={async () => {
                           try {
-                            const previousStart = s.lastRun?.startedAt;
                             await nhiApi.runSource(s.type, s.id);
                             alertApi.post({
                               message: `${s.key}: run started`,
                               severity: 'info',
                               display: 'transient',
                             });
-                            setRequested(current => ({
-                              ...current,
-                              [s.key]: { previousStart, at: Date.now() },
-                            }));
+                            follow(s);
                           } catch (e) {
                             alertApi.post({
                               message: (e as Error).message,
@@ -157,12 +184,64 @@ export function SourcesCard() {
                       </Button>
                     </span>
                   </Tooltip>
+                  {s.lastRun?.held && !s.lastRun.held.confirmedBy && (
+                    <Tooltip
+                      title={
+                        canRun.allowed
+                          ? ''
+                          : 'You are not allowed to confirm removals'
+                      }
+                    >
+                      <span>
+                        <Button
+                          size="small"
+                          color="secondary"
+                          disabled={!canRun.allowed || busy(s)}
+                          onClick={() => setConfirming(s)}
+                        >
+                          Confirm removal
+                        </Button>
+                      </span>
+                    </Tooltip>
+                  )}
+                  {s.lastRun?.held?.confirmedBy && (
+                    <Typography variant="caption" display="block">
+                      Removal confirmed by {s.lastRun.held.confirmedBy}; the
+                      next run applies it
+                    </Typography>
+                  )}
                 </TableCell>
               </TableRow>
             ))}
           </TableBody>
         </Table>
       )}
+      <Dialog
+        open={!!confirming}
+        onClose={() => setConfirming(undefined)}
+        aria-labelledby="nhi-confirm-removal-title"
+      >
+        <DialogTitle id="nhi-confirm-removal-title">
+          Remove {confirming?.lastRun?.held?.count} identities of{' '}
+          {confirming?.key}?
+        </DialogTitle>
+        <DialogContent>
+          <DialogContentText>
+            The run held this removal: {confirming?.lastRun?.held?.reason}. If
+            the source really no longer has them, confirm; a run starts that
+            removes those still missing from it.
+          </DialogContentText>
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setConfirming(undefined)}>Cancel</Button>
+          <Button
+            color="secondary"
+            onClick={() => confirming && confirmRemoval(confirming)}
+          >
+            Remove them
+          </Button>
+        </DialogActions>
+      </Dialog>
     </InfoCard>
   );
 }
