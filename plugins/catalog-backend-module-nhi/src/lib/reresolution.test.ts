@@ -102,6 +102,22 @@ describe('NhiReresolver', () => {
     expect(trigger).toHaveBeenCalledTimes(1);
   });
 
+  it('starts a source once per change of the counts, even if its run fails', async () => {
+    const counts = { directoryEntities: 5, declarations: 0 };
+    const { reresolver, trigger } = setup(
+      new Map([
+        ['aws:prod', { running: false, seen: seen({ unresolved: 1 }) }],
+      ]),
+      counts,
+    );
+    expect(await reresolver.check()).toEqual(['aws:prod']);
+    // its run failed before recording what it saw: not started again
+    expect(await reresolver.check()).toEqual([]);
+    counts.directoryEntities = 9;
+    expect(await reresolver.check()).toEqual(['aws:prod']);
+    expect(trigger).toHaveBeenCalledTimes(2);
+  });
+
   it('does not count when no source has anything left to resolve', async () => {
     const { reresolver, count } = setup(
       new Map([['aws:prod', { running: false, seen: seen() }]]),

@@ -96,9 +96,14 @@ export function worthResolvingAgain(
  * run: after a fresh start the sources run before the catalog has read the
  * organization, and every identity would stay unowned for a whole interval.
  * `check` is cheap when nothing is pending: it counts only when some source
- * left identities unresolved or unowned.
+ * left identities unresolved or unowned. A source is started once per change
+ * of the counts: a run that fails before it records what it saw is not
+ * started again and again.
  */
 export class NhiReresolver {
+  /** The counts each source was last started for. */
+  private readonly startedFor = new Map<string, string>();
+
   constructor(
     private readonly options: {
       listEnrichment(): Promise<
@@ -128,8 +133,11 @@ export class NhiReresolver {
     for (const key of pending) {
       const seen = runs.get(key)!.seen!;
       if (!worthResolvingAgain(seen, now)) continue;
+      const counts = `${now.directoryEntities}/${now.declarations}`;
+      if (this.startedFor.get(key) === counts) continue;
       try {
         await trigger(key);
+        this.startedFor.set(key, counts);
         started.push(key);
         logger.info(
           `NHI source ${key} runs again: the catalog now has ${now.directoryEntities} groups and users and ${now.declarations} declaring entities (its last run saw ${seen.directoryEntities} and ${seen.declarations}, and left ${seen.unresolved} identities with names it could not resolve, ${seen.unowned} unowned)`,
