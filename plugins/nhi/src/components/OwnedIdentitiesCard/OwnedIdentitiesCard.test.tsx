@@ -49,7 +49,9 @@ describe('OwnedIdentitiesCard', () => {
       [
         { value: 'overdue', count: 3 },
         { value: 'never-rotated', count: 1 },
-        { value: 'ok', count: 38 },
+        { value: 'expired', count: 2 },
+        { value: 'due-soon', count: 1 },
+        { value: 'ok', count: 35 },
       ],
     );
     await rendered;
@@ -63,7 +65,7 @@ describe('OwnedIdentitiesCard', () => {
     ).toHaveTextContent('12 API key or token');
     expect(screen.queryByText('AI agent')).not.toBeInTheDocument();
     expect(screen.getByLabelText('2 critical risk')).toBeInTheDocument();
-    expect(screen.getByText('4 past rotation policy')).toBeInTheDocument();
+    expect(screen.getByText('6 past rotation policy')).toBeInTheDocument();
     expect(catalogApi.getEntityFacets).toHaveBeenCalledTimes(1);
     expect(catalogApi.getEntityFacets).toHaveBeenCalledWith({
       filter: {

@@ -7,10 +7,13 @@ import {
 } from '@backstage/core-components';
 import { catalogApiRef, useEntity } from '@backstage/plugin-catalog-react';
 import { useApi } from '@backstage/core-plugin-api';
-import { NHI_CATEGORIES, NHI_KIND } from '@backstage-nhi/nhi-common';
+import {
+  NHI_CATEGORIES,
+  NHI_KIND,
+  NHI_PAST_ROTATION_STATUSES,
+  NHI_RISK_LEVELS,
+} from '@backstage-nhi/nhi-common';
 import { Box, Chip, Grid, Typography } from '@material-ui/core';
-
-const LEVELS = ['critical', 'high', 'medium', 'low', 'none'];
 import useAsync from 'react-use/esm/useAsync';
 
 /** Link to the catalog list of a kind filtered to an owner. */
@@ -40,10 +43,10 @@ export function OwnedIdentitiesCard() {
     const byLevel = map('spec.risk.level');
     const byRotation = map('spec.rotation.status');
     const total = [...byCategory.values()].reduce((a, b) => a + b, 0);
-    const pastRotation =
-      (byRotation.get('overdue') ?? 0) +
-      (byRotation.get('never-rotated') ?? 0) +
-      (byRotation.get('expired') ?? 0);
+    const pastRotation = NHI_PAST_ROTATION_STATUSES.reduce(
+      (n, status) => n + (byRotation.get(status) ?? 0),
+      0,
+    );
     return { byCategory, byLevel, total, pastRotation };
   }, [catalogApi, ownerRef]);
 
@@ -71,7 +74,7 @@ export function OwnedIdentitiesCard() {
             </Link>
           </Box>
           <Box display="flex" flexWrap="wrap" mb={2} style={{ gap: 8 }}>
-            {LEVELS.filter(l => value.byLevel.get(l)).map(l => (
+            {NHI_RISK_LEVELS.filter(l => value.byLevel.get(l)).map(l => (
               <Link key={l} to={catalogLink(ownerRef)}>
                 <Chip
                   size="small"

@@ -147,6 +147,33 @@ describe('UsedIdentitiesCard', () => {
     expect(screen.queryByRole('button')).not.toBeInTheDocument();
   });
 
+  it('counts expired identities as past rotation, like the team card and the scorecards', async () => {
+    const catalogApi = catalogApiMock.mock({
+      queryEntities: jest.fn(async () => entityPage([deployer], {}, 6)),
+      getEntityFacets: jest.fn(async () => ({
+        facets: {
+          'spec.risk.level': [{ value: 'none', count: 6 }],
+          'spec.rotation.status': [
+            { value: 'expired', count: 2 },
+            { value: 'overdue', count: 1 },
+            { value: 'never-rotated', count: 1 },
+            { value: 'due-soon', count: 1 },
+            { value: 'no-expiry', count: 1 },
+          ],
+        },
+      })),
+    });
+    await renderNhi(<UsedIdentitiesCard />, {
+      entity: serviceEntity,
+      catalogApi,
+    });
+    expect(
+      await screen.findByText(
+        '6 identities · 0 critical · 0 high · 4 past rotation',
+      ),
+    ).toBeInTheDocument();
+  });
+
   it('explains what rotation status means on hover', async () => {
     await renderNhi(<UsedIdentitiesCard />, {
       entity: serviceEntity,

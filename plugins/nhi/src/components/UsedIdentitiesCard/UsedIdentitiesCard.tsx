@@ -11,6 +11,7 @@ import { catalogApiRef, useEntity } from '@backstage/plugin-catalog-react';
 import {
   ANNOTATION_NHI_IDENTITIES,
   NHI_KIND,
+  NHI_PAST_ROTATION_STATUSES,
   nhiTypeLabel,
   NonHumanIdentityEntity,
 } from '@backstage-nhi/nhi-common';
@@ -115,8 +116,10 @@ export function UsedIdentitiesCard() {
             {value.page.totalItems} identities ·{' '}
             {count('spec.risk.level', 'critical')} critical ·{' '}
             {count('spec.risk.level', 'high')} high ·{' '}
-            {count('spec.rotation.status', 'overdue') +
-              count('spec.rotation.status', 'never-rotated')}{' '}
+            {NHI_PAST_ROTATION_STATUSES.reduce(
+              (n, status) => n + count('spec.rotation.status', status),
+              0,
+            )}{' '}
             past rotation
           </Typography>
           <Table size="small" aria-label="identities used">
