@@ -7,9 +7,9 @@
  * - `ruleId`: the rule whose finding an exception accepts;
  * - `justification`: why a team owns an identity, why a risk is acceptable;
  * - `comment`: an approval's or a release's optional comment;
- * - `rejection`: why a claim or an exception request is rejected — also
- *   asked for when a reviewer approves a transfer without the owner's
- *   consent;
+ * - `rejection`: why a claim or an exception request is rejected (the
+ *   frontend asks as much of a reviewer approving a transfer without the
+ *   owner's consent, which the backend only requires to be given);
  * - `until`: the exception's end, an ISO date or date-time.
  *
  * @public
