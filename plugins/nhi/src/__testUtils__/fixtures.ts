@@ -8,6 +8,7 @@ import { QueryEntitiesResponse } from '@backstage/catalog-client';
 import { CheckResult } from '@backstage-community/plugin-tech-insights-common';
 import {
   ANNOTATION_NHI_SOURCE,
+  DAY,
   NHI_API_VERSION,
   NhiApi,
   NhiAuditEntry,
@@ -15,8 +16,6 @@ import {
   NonHumanIdentityEntity,
   NonHumanIdentitySpec,
 } from '@backstage-nhi/nhi-common';
-
-const DAY = 86_400_000;
 
 /** ISO date-time `days` days before now. */
 export function daysAgo(days: number): string {

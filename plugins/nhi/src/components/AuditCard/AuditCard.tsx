@@ -18,7 +18,7 @@ import {
 } from '@material-ui/core';
 import { useEffect, useState } from 'react';
 import { nhiApiRef } from '../../api';
-import { dateTime } from '../shared';
+import { dateTime, day } from '../shared';
 
 const ACTIONS: Record<string, string> = {
   'claim.created': 'claimed',
@@ -43,7 +43,7 @@ function describe(e: NhiAuditEntry): string {
     d.from ? `${d.from} → ${d.group}` : d.group,
     d.consent === 'reviewer' ? 'without the owner’s consent' : undefined,
     d.ruleId,
-    d.until ? `until ${d.until.slice(0, 10)}` : undefined,
+    d.until ? `until ${day(d.until)}` : undefined,
     d.comment ? `“${d.comment}”` : undefined,
     d.justification ? `“${d.justification}”` : undefined,
     d.reason,

@@ -1,6 +1,7 @@
 import { Table, TableColumn } from '@backstage/core-components';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import {
+  NHI_ROTATION_STATUSES,
   NhiCredential,
   NonHumanIdentityEntity,
 } from '@backstage-nhi/nhi-common';
@@ -15,16 +16,6 @@ function lastUse(c: NhiCredential): string {
   }`;
 }
 
-const ORDER = [
-  'expired',
-  'overdue',
-  'never-rotated',
-  'no-expiry',
-  'due-soon',
-  'ok',
-  'inactive',
-];
-
 /**
  * The identity's credentials — metadata only — with age, last use, the
  * rotation policy applied and the rotation status, worst first so overdue
@@ -34,8 +25,8 @@ export function CredentialsCard() {
   const { entity } = useEntity<NonHumanIdentityEntity>();
   const credentials = [...(entity.spec.credentials ?? [])].sort(
     (a, b) =>
-      ORDER.indexOf(a.rotation?.status ?? 'ok') -
-      ORDER.indexOf(b.rotation?.status ?? 'ok'),
+      NHI_ROTATION_STATUSES.indexOf(a.rotation?.status ?? 'ok') -
+      NHI_ROTATION_STATUSES.indexOf(b.rotation?.status ?? 'ok'),
   );
   const columns: TableColumn<NhiCredential>[] = [
     { title: 'Credential', field: 'id', render: c => <code>{c.id}</code> },

@@ -4,7 +4,9 @@ import { useApi } from '@backstage/core-plugin-api';
 import { catalogApiRef, EntityRefLink } from '@backstage/plugin-catalog-react';
 import {
   NHI_CATEGORIES,
+  NHI_IDENTITY_ROTATION_STATUSES,
   NHI_KIND,
+  NHI_RISK_LEVELS,
   NHI_RULES,
   nhiTypeLabel,
   NonHumanIdentityEntity,
@@ -27,17 +29,6 @@ import { identityPath, relative, RiskLevelChip, RotationChip } from '../shared';
 import { nhiApiRef } from '../../api';
 import { INVENTORY_FACETS, InventoryFilters, ownerRef } from './filters';
 import { inventoryFacets, inventoryPage } from './inventoryData';
-
-const LEVELS = ['critical', 'high', 'medium', 'low', 'none'];
-const ROTATIONS = [
-  'expired',
-  'overdue',
-  'never-rotated',
-  'no-expiry',
-  'due-soon',
-  'ok',
-  'not-applicable',
-];
 
 function Picker(props: {
   id: string;
@@ -271,7 +262,7 @@ export function InventoryTab(props: {
               id="nhi-level"
               label="Risk level"
               value={filters.level}
-              options={LEVELS.map(l => ({
+              options={NHI_RISK_LEVELS.map(l => ({
                 value: l,
                 label: l,
                 count: countOf('spec.risk.level', l),
@@ -286,7 +277,7 @@ export function InventoryTab(props: {
               id="nhi-rotation"
               label="Rotation"
               value={filters.rotation}
-              options={ROTATIONS.map(r => ({
+              options={NHI_IDENTITY_ROTATION_STATUSES.map(r => ({
                 value: r,
                 label: r,
                 count: countOf('spec.rotation.status', r),

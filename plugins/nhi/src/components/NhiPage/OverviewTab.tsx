@@ -6,7 +6,12 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
-import { NHI_CATEGORIES } from '@backstage-nhi/nhi-common';
+import {
+  isPastRotation,
+  NHI_CATEGORIES,
+  NHI_IDENTITY_ROTATION_STATUSES,
+  NHI_RISK_LEVELS,
+} from '@backstage-nhi/nhi-common';
 import { Box, Grid, Typography, useTheme } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 import { Bars } from './Bars';
@@ -14,17 +19,7 @@ import { nhiApiRef } from '../../api';
 import { OVERVIEW_FACETS } from './filters';
 import { inventoryFacets } from './inventoryData';
 import { SourcesCard } from './SourcesCard';
-
-const LEVELS = ['critical', 'high', 'medium', 'low', 'none'];
-const ROTATIONS = [
-  'expired',
-  'overdue',
-  'never-rotated',
-  'no-expiry',
-  'due-soon',
-  'ok',
-  'not-applicable',
-];
+import { riskLevelColor } from '../shared';
 
 /**
  * The inventory at a glance, from one facet query: identities by category,
@@ -74,16 +69,8 @@ export function OverviewTab() {
   }
   const owned = count('spec.ownership.status', 'owned');
   const coverage = Math.round((100 * owned) / total);
-  const levelColor: Record<string, string> = {
-    critical: theme.palette.error.dark,
-    high: theme.palette.error.main,
-    medium: theme.palette.warning.main,
-    low: theme.palette.info.light,
-    none: theme.palette.success.main,
-  };
   const rotationColor = (s: string) => {
-    if (s === 'expired' || s === 'overdue' || s === 'never-rotated')
-      return theme.palette.error.main;
+    if (isPastRotation(s)) return theme.palette.error.main;
     if (s === 'no-expiry' || s === 'due-soon')
       return theme.palette.warning.main;
     if (s === 'ok') return theme.palette.success.main;
@@ -121,10 +108,10 @@ export function OverviewTab() {
         <InfoCard title="Risk">
           <Bars
             ariaLabel="identities by risk level"
-            items={LEVELS.map(l => ({
+            items={NHI_RISK_LEVELS.map(l => ({
               label: l,
               count: count('spec.risk.level', l),
-              color: levelColor[l],
+              color: riskLevelColor(theme, l).background,
               link: `?tab=inventory&level=${l}`,
             }))}
           />
@@ -147,7 +134,7 @@ export function OverviewTab() {
         <InfoCard title="Rotation">
           <Bars
             ariaLabel="identities by rotation status"
-            items={ROTATIONS.map(s => ({
+            items={NHI_IDENTITY_ROTATION_STATUSES.map(s => ({
               label: s,
               count: count('spec.rotation.status', s),
               color: rotationColor(s),

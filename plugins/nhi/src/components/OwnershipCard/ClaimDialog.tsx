@@ -15,6 +15,7 @@ import {
   Typography,
 } from '@material-ui/core';
 import { useState } from 'react';
+import { NHI_TEXT_LIMITS } from '@backstage-nhi/nhi-common';
 import { nhiApiRef } from '../../api';
 
 /**
@@ -35,7 +36,10 @@ export function ClaimDialog(props: {
   const [justification, setJustification] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const ready = !!group && justification.trim().length >= 10 && !busy;
+  const ready =
+    !!group &&
+    justification.trim().length >= NHI_TEXT_LIMITS.justification.min &&
+    !busy;
 
   const submit = async () => {
     if (!ready) return;
@@ -113,7 +117,7 @@ export function ClaimDialog(props: {
             required
             value={justification}
             onChange={e => setJustification(e.target.value)}
-            helperText="Reviewers read this. At least 10 characters."
+            helperText={`Reviewers read this. At least ${NHI_TEXT_LIMITS.justification.min} characters.`}
             margin="normal"
             inputProps={{ 'aria-label': 'justification' }}
           />

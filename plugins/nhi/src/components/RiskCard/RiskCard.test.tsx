@@ -1,7 +1,7 @@
 import '@testing-library/jest-dom';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { NhiException, NhiRisk } from '@backstage-nhi/nhi-common';
+import { DAY, NhiException, NhiRisk } from '@backstage-nhi/nhi-common';
 import {
   daysFromNow,
   mockNhiApi,
@@ -278,8 +278,8 @@ describe('RiskCard', () => {
     const sent = Date.parse(
       (nhiApi.createException as jest.Mock).mock.calls[0][0].until,
     );
-    expect(sent).toBeLessThanOrEqual(Date.now() + 90 * 86_400_000);
-    expect(sent).toBeGreaterThan(Date.now() + 89 * 86_400_000);
+    expect(sent).toBeLessThanOrEqual(Date.now() + 90 * DAY);
+    expect(sent).toBeGreaterThan(Date.now() + 89 * DAY);
   });
 
   it('accepts a medium finding at once, for up to a year', async () => {

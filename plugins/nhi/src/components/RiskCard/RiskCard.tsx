@@ -6,6 +6,8 @@ import {
 } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import {
+  DAY,
+  NHI_TEXT_LIMITS,
   NhiException,
   NhiExceptionPolicy,
   NhiFinding,
@@ -34,9 +36,7 @@ import useAsync from 'react-use/esm/useAsync';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { nhiApiRef } from '../../api';
-import { RiskLevelChip } from '../shared';
-
-const DAY = 86_400_000;
+import { day, RiskLevelChip } from '../shared';
 
 /** The UTC date `days` days from now, as the date field shows it. */
 function dateIn(days: number, now = Date.now()): string {
@@ -133,7 +133,7 @@ function AcceptDialog(props: {
           required
           value={justification}
           onChange={e => setJustification(e.target.value)}
-          helperText="At least 10 characters"
+          helperText={`At least ${NHI_TEXT_LIMITS.justification.min} characters`}
           margin="normal"
         />
         <TextField
@@ -164,7 +164,11 @@ function AcceptDialog(props: {
         <Button
           color="primary"
           variant="contained"
-          disabled={busy || justification.trim().length < 10 || !!dateProblem}
+          disabled={
+            busy ||
+            justification.trim().length < NHI_TEXT_LIMITS.justification.min ||
+            !!dateProblem
+          }
           onClick={submit}
         >
           {needsReview ? 'Send request' : 'Accept risk'}
@@ -231,7 +235,9 @@ function RejectRequestDialog(props: {
             type="submit"
             color="secondary"
             variant="contained"
-            disabled={busy || comment.trim().length < 3}
+            disabled={
+              busy || comment.trim().length < NHI_TEXT_LIMITS.rejection.min
+            }
           >
             Reject
           </Button>
@@ -298,7 +304,7 @@ export function RiskCard() {
     if (f.accepted) {
       return (
         <Typography variant="caption">
-          accepted until {f.accepted.until.slice(0, 10)} by {f.accepted.by}
+          accepted until {day(f.accepted.until)} by {f.accepted.by}
         </Typography>
       );
     }
@@ -426,8 +432,8 @@ export function RiskCard() {
             >
               <Typography variant="body2">
                 {e.ruleId}
-                {e.severity ? ` (${e.severity})` : ''} until{' '}
-                {e.until.slice(0, 10)} — “{e.justification}” ({e.createdBy})
+                {e.severity ? ` (${e.severity})` : ''} until {day(e.until)} — “
+                {e.justification}” ({e.createdBy})
               </Typography>
               {e.review?.allowed ? (
                 <>
@@ -439,7 +445,7 @@ export function RiskCard() {
                       act(
                         e.id,
                         () => nhiApi.approveException(e.id),
-                        `${e.ruleId} accepted until ${e.until.slice(0, 10)}`,
+                        `${e.ruleId} accepted until ${day(e.until)}`,
                       )
                     }
                   >
@@ -490,7 +496,7 @@ export function RiskCard() {
               style={{ gap: 8 }}
             >
               <Typography variant="body2">
-                {e.ruleId} until {e.until.slice(0, 10)} — “{e.justification}” (
+                {e.ruleId} until {day(e.until)} — “{e.justification}” (
                 {e.createdBy})
               </Typography>
               <Button

@@ -1,6 +1,6 @@
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import { NhiClaim } from '@backstage-nhi/nhi-common';
+import { NHI_TEXT_LIMITS, NhiClaim } from '@backstage-nhi/nhi-common';
 import {
   Box,
   Button,
@@ -92,7 +92,7 @@ function DecisionDialog(props: {
             type="submit"
             color={approve ? 'primary' : 'secondary'}
             variant="contained"
-            disabled={comment.trim().length < 3}
+            disabled={comment.trim().length < NHI_TEXT_LIMITS.rejection.min}
           >
             {approve ? 'Approve' : 'Reject'}
           </Button>

@@ -1,27 +1,41 @@
 import { NhiRiskLevel, NhiRotationStatus } from '@backstage-nhi/nhi-common';
-import { Chip, makeStyles, Tooltip } from '@material-ui/core';
+import { Chip, makeStyles, Theme, Tooltip } from '@material-ui/core';
+
+const LEVEL_PALETTE: Record<
+  NhiRiskLevel,
+  ['error' | 'warning' | 'info' | 'success', 'dark' | 'main' | 'light']
+> = {
+  critical: ['error', 'dark'],
+  high: ['error', 'main'],
+  medium: ['warning', 'main'],
+  low: ['info', 'light'],
+  none: ['success', 'main'],
+};
+
+/**
+ * The colours of a risk level in the theme, the same on its chip and in the
+ * charts: the background, and the text to write on it.
+ */
+export function riskLevelColor(
+  theme: Theme,
+  level: NhiRiskLevel,
+): { background: string; text: string } {
+  const [name, shade] = LEVEL_PALETTE[level];
+  const color = theme.palette[name];
+  return { background: color[shade], text: color.contrastText };
+}
+
+const levelClass = (theme: Theme, level: NhiRiskLevel) => {
+  const { background, text } = riskLevelColor(theme, level);
+  return { backgroundColor: background, color: text };
+};
 
 const useStyles = makeStyles(theme => ({
-  critical: {
-    backgroundColor: theme.palette.error.dark,
-    color: theme.palette.error.contrastText,
-  },
-  high: {
-    backgroundColor: theme.palette.error.main,
-    color: theme.palette.error.contrastText,
-  },
-  medium: {
-    backgroundColor: theme.palette.warning.main,
-    color: theme.palette.warning.contrastText,
-  },
-  low: {
-    backgroundColor: theme.palette.info.light,
-    color: theme.palette.info.contrastText,
-  },
-  none: {
-    backgroundColor: theme.palette.success.main,
-    color: theme.palette.success.contrastText,
-  },
+  critical: levelClass(theme, 'critical'),
+  high: levelClass(theme, 'high'),
+  medium: levelClass(theme, 'medium'),
+  low: levelClass(theme, 'low'),
+  none: levelClass(theme, 'none'),
   neutral: {},
 }));
 
@@ -39,10 +53,9 @@ export function RiskLevelChip(props: { level?: NhiRiskLevel; score?: number }) {
   );
 }
 
-const ROTATION_CLASS: Record<
-  string,
-  'critical' | 'high' | 'medium' | 'low' | 'none' | 'neutral'
-> = {
+type RotationStatus = NhiRotationStatus | 'not-applicable';
+
+const ROTATION_CLASS: Record<RotationStatus, NhiRiskLevel | 'neutral'> = {
   expired: 'critical',
   overdue: 'high',
   'never-rotated': 'high',
@@ -53,7 +66,7 @@ const ROTATION_CLASS: Record<
   'not-applicable': 'neutral',
 };
 
-const ROTATION_HELP: Record<string, string> = {
+const ROTATION_HELP: Record<RotationStatus, string> = {
   expired: 'Its expiry has passed',
   overdue: 'Last rotated longer ago than its policy allows',
   'never-rotated': 'Older than its policy allows and never rotated',
@@ -65,9 +78,7 @@ const ROTATION_HELP: Record<string, string> = {
 };
 
 /** A coloured chip for a rotation status, with what it means on hover. */
-export function RotationChip(props: {
-  status?: NhiRotationStatus | 'not-applicable';
-}) {
+export function RotationChip(props: { status?: RotationStatus }) {
   const classes = useStyles();
   const status = props.status ?? 'not-applicable';
   return (

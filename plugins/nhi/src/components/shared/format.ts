@@ -1,4 +1,4 @@
-const DAY = 86_400_000;
+import { DAY } from '@backstage-nhi/nhi-common';
 
 /** "3 days ago", "2 years ago", "in 5 days" — coarse and readable. */
 export function relative(iso: string | undefined, now = Date.now()): string {

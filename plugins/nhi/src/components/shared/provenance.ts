@@ -1,4 +1,5 @@
 import { NhiOwnership } from '@backstage-nhi/nhi-common';
+import { day } from './format';
 
 /** The sentence that says where an owner came from. */
 export function provenanceText(ownership: NhiOwnership | undefined): string {
@@ -7,9 +8,9 @@ export function provenanceText(ownership: NhiOwnership | undefined): string {
     case 'claimed': {
       const c = ownership.claim;
       return c
-        ? `claimed by ${c.claimedBy}, approved by ${
-            c.approvedBy
-          } on ${c.approvedAt.slice(0, 10)}`
+        ? `claimed by ${c.claimedBy}, approved by ${c.approvedBy} on ${day(
+            c.approvedAt,
+          )}`
         : 'claimed';
     }
     case 'tagged':
