@@ -120,10 +120,11 @@ describe('@backstage-nhi/plugin-nhi/alpha', () => {
     );
   });
 
-  it('provides the NHI and scorecards APIs over discovery and fetch', () => {
+  it('provides the NHI API over discovery and fetch, the scorecards over the Tech Insights client', () => {
     const deps = {
       discoveryApi: mockApis.discovery(),
       fetchApi: { fetch: jest.fn() },
+      identityApi: mockApis.identity(),
     };
     const nhi = createExtensionTester(nhiApi).get(
       ApiBlueprint.dataRefs.factory,

@@ -8,6 +8,7 @@ import {
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
+  identityApiRef,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import {
@@ -45,9 +46,9 @@ export const nhiScorecardsApi = ApiBlueprint.make({
   params: defineParams =>
     defineParams({
       api: nhiScorecardsApiRef,
-      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) =>
-        new NhiScorecardsClient({ discoveryApi, fetchApi }),
+      deps: { discoveryApi: discoveryApiRef, identityApi: identityApiRef },
+      factory: ({ discoveryApi, identityApi }) =>
+        new NhiScorecardsClient({ discoveryApi, identityApi }),
     }),
 });
 

@@ -5,6 +5,7 @@ import {
   createRoutableExtension,
   discoveryApiRef,
   fetchApiRef,
+  identityApiRef,
 } from '@backstage/core-plugin-api';
 import { NhiClient } from '@backstage-nhi/nhi-common';
 import { nhiApiRef } from './api';
@@ -27,9 +28,9 @@ export const nhiPlugin = createPlugin({
     }),
     createApiFactory({
       api: nhiScorecardsApiRef,
-      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) =>
-        new NhiScorecardsClient({ discoveryApi, fetchApi }),
+      deps: { discoveryApi: discoveryApiRef, identityApi: identityApiRef },
+      factory: ({ discoveryApi, identityApi }) =>
+        new NhiScorecardsClient({ discoveryApi, identityApi }),
     }),
   ],
   routes: { root: rootRouteRef },

@@ -1,13 +1,15 @@
+import { parseEntityRef } from '@backstage/catalog-model';
 import {
   createApiRef,
   DiscoveryApi,
-  FetchApi,
+  IdentityApi,
 } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
   BulkCheckResponse,
   CheckResult,
 } from '@backstage-community/plugin-tech-insights-common';
+import { TechInsightsClient } from '@backstage-community/plugin-tech-insights-common/client';
 
 /**
  * Runs the NHI hygiene checks of Tech Insights (the checks whose ids start
@@ -30,54 +32,59 @@ export const nhiScorecardsApiRef = createApiRef<NhiScorecardsApi>({
   id: 'plugin.nhi.scorecards',
 });
 
+/** The message the backend gave for a refusal, rather than only its status. */
+async function withBackendMessage<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    if (ResponseError.is(e)) {
+      const message = (e.body as { error?: { message?: string } })?.error
+        ?.message;
+      if (message) e.message = message;
+    }
+    throw e;
+  }
+}
+
 /**
- * {@link NhiScorecardsApi} over the Tech Insights backend's REST API.
+ * Entities per bulk run. The upstream client splits a run into requests of
+ * 750 entities, plus one with none — which the backend reads as every
+ * entity it knows — when their number is a multiple of 750; given fewer
+ * than 750 at a time it sends exactly one request for them.
+ */
+const BULK_SIZE = 500;
+
+/**
+ * {@link NhiScorecardsApi} over the Tech Insights backend, through the
+ * upstream Tech Insights client: it picks the NHI checks among all checks
+ * and runs only those.
  *
  * @public
  */
 export class NhiScorecardsClient implements NhiScorecardsApi {
-  constructor(
-    private readonly options: {
-      discoveryApi: DiscoveryApi;
-      fetchApi: FetchApi;
-    },
-  ) {}
+  private readonly client: TechInsightsClient;
 
-  private async post<T>(path: string, body: unknown): Promise<T> {
-    const base = await this.options.discoveryApi.getBaseUrl('tech-insights');
-    const res = await this.options.fetchApi.fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!res.ok) {
-      const error = await ResponseError.fromResponse(res);
-      const message = (error.body as { error?: { message?: string } })?.error
-        ?.message;
-      if (message) error.message = message;
-      throw error;
-    }
-    return res.json();
+  constructor(options: {
+    discoveryApi: DiscoveryApi;
+    identityApi: IdentityApi;
+  }) {
+    this.client = new TechInsightsClient(options);
   }
 
-  private async checkIds(prefix: string): Promise<string[]> {
-    const base = await this.options.discoveryApi.getBaseUrl('tech-insights');
-    const res = await this.options.fetchApi.fetch(`${base}/checks`);
-    if (!res.ok) throw await ResponseError.fromResponse(res);
-    const checks: Array<{ id: string }> = await res.json();
-    return checks.map(c => c.id).filter(id => id.startsWith(prefix));
+  private async checks(prefix: string) {
+    const checks = await this.client.getAllChecks();
+    return checks.filter(c => c.id.startsWith(prefix));
   }
 
   async run(entityRef: string): Promise<CheckResult[]> {
-    const [kind, rest] = entityRef.split(':');
-    const [namespace, name] = rest.split('/');
-    const checks = await this.checkIds(`nhi-${kind.toLowerCase()}-`);
+    const entity = parseEntityRef(entityRef);
+    const checks = await this.checks(`nhi-${entity.kind.toLowerCase()}-`);
     if (!checks.length) return [];
-    return this.post<CheckResult[]>(
-      `/checks/run/${encodeURIComponent(namespace)}/${encodeURIComponent(
-        kind,
-      )}/${encodeURIComponent(name)}`,
-      { checks },
+    return withBackendMessage(() =>
+      this.client.runChecks(
+        entity,
+        checks.map(c => c.id),
+      ),
     );
   }
 
@@ -85,11 +92,18 @@ export class NhiScorecardsClient implements NhiScorecardsApi {
     entityRefs: string[],
     checkPrefix: string,
   ): Promise<BulkCheckResponse> {
-    const checks = await this.checkIds(checkPrefix);
+    const checks = await this.checks(checkPrefix);
     if (!checks.length || !entityRefs.length) return [];
-    return this.post<BulkCheckResponse>('/checks/run', {
-      entities: entityRefs,
-      checks,
-    });
+    const entities = entityRefs.map(ref => parseEntityRef(ref));
+    const results: BulkCheckResponse = [];
+    for (let i = 0; i < entities.length; i += BULK_SIZE) {
+      const chunk = entities.slice(i, i + BULK_SIZE);
+      results.push(
+        ...(await withBackendMessage(() =>
+          this.client.runBulkChecks(chunk, checks),
+        )),
+      );
+    }
+    return results;
   }
 }
