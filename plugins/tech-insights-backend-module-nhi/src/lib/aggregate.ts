@@ -4,13 +4,13 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import {
+  DAY,
+  isPastRotation,
   NhiCredential,
   nhiRuleIds,
   NonHumanIdentitySpec,
   worstRotation,
 } from '@backstage-nhi/nhi-common';
-
-const DAY = 86_400_000;
 
 /** Rule ids whose open findings the facts count. */
 export const NHI_FACT_RULES = {
@@ -19,13 +19,6 @@ export const NHI_FACT_RULES = {
   admin: ['NHI-ADMIN'],
   agentWithoutExpiry: ['NHI-AGENT-NO-EXPIRY'],
 } as const;
-
-/** Identity rotation statuses that count as past the rotation policy. */
-export const OVERDUE_ROTATION_STATUSES: readonly string[] = [
-  'overdue',
-  'never-rotated',
-  'expired',
-];
 
 /**
  * The catalog fields of a NonHumanIdentity the facts are computed from; the
@@ -57,7 +50,7 @@ export type NhiIdentityFacts = {
   riskLevel: string;
   /** Risk score 0–100 (0 when not evaluated). */
   riskScore: number;
-  /** Its rotation status is overdue, never-rotated or expired. */
+  /** Its rotation status is past the policy: overdue, never-rotated or expired. */
   overdueRotation: boolean;
   /** Open NHI-DORMANT-IDENTITY or NHI-DORMANT-CREDENTIAL finding. */
   dormant: boolean;
@@ -89,7 +82,7 @@ export type NhiAggregateFacts = {
   unowned: number;
   /** How many are dormant or have a dormant credential. */
   dormant: number;
-  /** How many have a rotation status of overdue, never-rotated or expired. */
+  /** How many are past the rotation policy: overdue, never-rotated or expired. */
   overdueRotation: number;
   /** How many have a leaked credential. */
   leaked: number;
@@ -224,7 +217,7 @@ export function nhiIdentityFacts(
   return {
     riskLevel: spec.risk?.level ?? 'none',
     riskScore: spec.risk?.score ?? 0,
-    overdueRotation: OVERDUE_ROTATION_STATUSES.includes(rotation),
+    overdueRotation: isPastRotation(rotation),
     dormant: fired(NHI_FACT_RULES.dormant),
     leaked: fired(NHI_FACT_RULES.leaked),
     admin: fired(NHI_FACT_RULES.admin),

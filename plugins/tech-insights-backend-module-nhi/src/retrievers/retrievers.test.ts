@@ -257,3 +257,17 @@ describe('nhiIdentityFactRetriever', () => {
     ).toEqual(Object.keys(nhiIdentityFactSchema).sort());
   });
 });
+
+describe('the fact schemas', () => {
+  it('name the rotation statuses and risk levels the facts count', () => {
+    expect(nhiComponentFactSchema.overdueRotation.description).toBe(
+      'Identities the component uses with a credential past its rotation policy (rotation status overdue, never-rotated or expired)',
+    );
+    expect(nhiIdentityFactSchema.overdueRotation.description).toBe(
+      'A credential is past its rotation policy (rotation status overdue, never-rotated or expired)',
+    );
+    expect(nhiIdentityFactSchema.riskLevel.description).toBe(
+      'Risk level: critical, high, medium, low or none (its worst open finding)',
+    );
+  });
+});

@@ -1,4 +1,15 @@
 import { FactSchema } from '@backstage-community/plugin-tech-insights-common';
+import {
+  NHI_PAST_ROTATION_STATUSES,
+  NHI_RISK_LEVELS,
+} from '@backstage-nhi/nhi-common';
+
+/** `a, b or c` */
+const either = (values: readonly string[]) =>
+  `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+
+/** The statuses the `overdueRotation` facts count. */
+const PAST_ROTATION = `rotation status ${either(NHI_PAST_ROTATION_STATUSES)}`;
 
 /**
  * Id of the fact retriever for Components (and of its config key under
@@ -48,7 +59,7 @@ function aggregateSchema(subject: string): FactSchema {
     },
     overdueRotation: {
       type: 'integer',
-      description: `Identities ${subject} with a credential past its rotation policy (rotation status overdue, never-rotated or expired)`,
+      description: `Identities ${subject} with a credential past its rotation policy (${PAST_ROTATION})`,
     },
     leaked: {
       type: 'integer',
@@ -114,8 +125,9 @@ export const nhiGroupFactSchema: FactSchema = {
 export const nhiIdentityFactSchema: FactSchema = {
   riskLevel: {
     type: 'string',
-    description:
-      'Risk level: critical, high, medium, low or none (its worst open finding)',
+    description: `Risk level: ${either(
+      NHI_RISK_LEVELS,
+    )} (its worst open finding)`,
   },
   riskScore: {
     type: 'integer',
@@ -123,8 +135,7 @@ export const nhiIdentityFactSchema: FactSchema = {
   },
   overdueRotation: {
     type: 'boolean',
-    description:
-      'A credential is past its rotation policy (rotation status overdue, never-rotated or expired)',
+    description: `A credential is past its rotation policy (${PAST_ROTATION})`,
   },
   dormant: {
     type: 'boolean',
