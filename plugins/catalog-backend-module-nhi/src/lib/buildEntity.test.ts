@@ -108,8 +108,28 @@ describe('buildEntity', () => {
         expiresAt: '2026-12-01',
       },
     });
-    // unowned, but the human the agent acted for suggests a team
+    // the human the agent acted for answers for it; their team is suggested
+    expect(built.entity.spec.owner).toBe('user:default/chen');
     expect(built.entity.spec.ownership).toEqual({
+      status: 'owned',
+      provenance: 'agent-sponsor',
+      suggestedOwners: ['group:default/payments'],
+    });
+    // configured to suggest only: unowned, the team suggested
+    const suggestOnly = buildEntity(
+      mockNhiRecord({
+        name: 'setup-admin',
+        createdBy: {
+          type: 'agent',
+          agent: { id: 'agent:ops-agent', onBehalfOf: 'chen' },
+        },
+      }),
+      'aws:production',
+      { ...context, sponsorAsOwner: false },
+      same,
+    );
+    expect(suggestOnly.entity.spec.owner).toBeUndefined();
+    expect(suggestOnly.entity.spec.ownership).toEqual({
       status: 'unowned',
       provenance: 'none',
       suggestedOwners: ['group:default/payments'],
