@@ -145,6 +145,10 @@ export function ClaimList(props: {
         {props.claims.map(claim => {
           const review = claim.review;
           const mine = claim.createdBy === props.currentUser;
+          // why the user may not approve or reject it, on both buttons
+          const whyNot = review?.allowed
+            ? ''
+            : review?.reason ?? 'You cannot review this claim';
           return (
             <ListItem key={claim.id} divider alignItems="flex-start">
               <ListItemText
@@ -195,13 +199,7 @@ export function ClaimList(props: {
               />
               {claim.status === 'open' && (
                 <Box display="flex" style={{ gap: 8 }} ml={2} flexShrink={0}>
-                  <Tooltip
-                    title={
-                      review?.allowed
-                        ? ''
-                        : review?.reason ?? 'You cannot review this claim'
-                    }
-                  >
+                  <Tooltip title={whyNot}>
                     <span>
                       <Button
                         size="small"
@@ -222,13 +220,7 @@ export function ClaimList(props: {
                       </Button>
                     </span>
                   </Tooltip>
-                  <Tooltip
-                    title={
-                      review?.allowed
-                        ? ''
-                        : review?.reason ?? 'You cannot review this claim'
-                    }
-                  >
+                  <Tooltip title={whyNot}>
                     <span>
                       <Button
                         size="small"
