@@ -63,6 +63,8 @@ export interface NhiSourceRun {
   stats?: Record<string, number>;
   /** The removal held for confirmation, if any. */
   held?: NhiHeldRemovalInfo;
+  /** Owner names no Group or User matched, with how many identities named each, most frequent first. */
+  unresolvedOwners?: Array<{ value: string; count: number }>;
 }
 
 const CHUNK = 500;
@@ -201,6 +203,9 @@ export class NhiPipelineStore {
         counts: JSON.stringify(run.counts),
         errors: JSON.stringify(run.errors),
         stats: run.stats ? JSON.stringify(run.stats) : null,
+        unresolved_owners: run.unresolvedOwners?.length
+          ? JSON.stringify(run.unresolvedOwners)
+          : null,
         ...(complete
           ? {
               last_success_at: run.finishedAt
@@ -253,6 +258,9 @@ export class NhiPipelineStore {
       errors: JSON.parse(row.errors),
       stats: row.stats ? JSON.parse(row.stats) : undefined,
       held: row.held_removal ? JSON.parse(row.held_removal) : undefined,
+      unresolvedOwners: row.unresolved_owners
+        ? JSON.parse(row.unresolved_owners)
+        : undefined,
     }));
   }
 

@@ -280,6 +280,33 @@ describe('NhiEntityProvider: one identity per externalId', () => {
   });
 });
 
+describe('NhiEntityProvider: owner names nobody matches', () => {
+  it('counts them per run, most frequent first, for the Sources card', async () => {
+    const { source, provider, store } = await setup();
+    const tagged = (name: string, value: string) =>
+      mockNhiRecord({ name, owner: { value, via: 'tag:team' } });
+    source.records = [
+      tagged('a', 'payments-squad'),
+      tagged('b', 'web-squad'),
+      tagged('c', 'payments-squad'),
+      tagged('d', 'payments-squad'),
+      mockNhiRecord({ name: 'e' }),
+    ];
+    const p = await provider();
+    await p.run();
+    expect((await store.listRuns())[0].unresolvedOwners).toEqual([
+      { value: 'payments-squad', count: 3 },
+      { value: 'web-squad', count: 1 },
+    ]);
+    // an unchanged run counts them again; none left, none listed
+    await p.run();
+    expect((await store.listRuns())[0].unresolvedOwners).toHaveLength(2);
+    source.records = [mockNhiRecord({ name: 'e' })];
+    await p.run();
+    expect((await store.listRuns())[0].unresolvedOwners).toBeUndefined();
+  });
+});
+
 describe('NhiEntityProvider: the removal guard', () => {
   const twenty = () =>
     Array.from({ length: 20 }, (_, i) => mockNhiRecord({ name: `id-${i}` }));

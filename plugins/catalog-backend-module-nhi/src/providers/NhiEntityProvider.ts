@@ -63,6 +63,8 @@ export interface NhiRunCounts {
 }
 
 const MAX_RECORDED_ERRORS = 100;
+/** Unresolved owner names kept per run, most frequent first. */
+const MAX_UNRESOLVED_OWNERS = 50;
 
 /** One scanner for every provider: it holds only its compiled rules. */
 const sharedScanner = new NhiSecretScanner();
@@ -176,6 +178,8 @@ export class NhiEntityProvider implements EntityProvider {
       entities: 0,
     };
     const errors: NhiSourceError[] = [];
+    // owner names nobody in the catalog answers to, for the Sources card
+    const unresolvedOwners = new Map<string, number>();
     const addError = (error: NhiSourceError) => {
       if (errors.length < MAX_RECORDED_ERRORS) errors.push(error);
     };
@@ -193,6 +197,10 @@ export class NhiEntityProvider implements EntityProvider {
         // a problem may quote what the source read
         errors: await redactErrors(errors, scanner),
         stats,
+        unresolvedOwners: [...unresolvedOwners]
+          .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+          .slice(0, MAX_UNRESOLVED_OWNERS)
+          .map(([value, count]) => ({ value, count })),
       };
       await store.finishRun(run);
       const secs = ((Date.now() - startedAt.getTime()) / 1000).toFixed(1);
@@ -379,6 +387,13 @@ export class NhiEntityProvider implements EntityProvider {
       seen.add(built.entityRef);
       if (hasUnresolvedReferences(record, built.entity)) left.unresolved++;
       if (built.entity.spec.ownership?.status === 'unowned') left.unowned++;
+      const unresolved = built.entity.spec.ownership?.unresolvedOwner;
+      if (unresolved) {
+        unresolvedOwners.set(
+          unresolved,
+          (unresolvedOwners.get(unresolved) ?? 0) + 1,
+        );
+      }
       const before = previous.get(built.entityRef);
       if (
         !resync &&

@@ -39,6 +39,12 @@ export type NhiSourceStatus = {
     stats?: Record<string, number>;
     /** The removal held for confirmation, if any. */
     held?: NhiHeldRemoval;
+    /**
+     * Owner names the run could not resolve to a Group or User, with how
+     * many identities named each, most frequent first (map them with
+     * `nhi.ownership.aliases`).
+     */
+    unresolvedOwners?: Array<{ value: string; count: number }>;
   };
 };
 

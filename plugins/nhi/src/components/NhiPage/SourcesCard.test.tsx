@@ -99,6 +99,41 @@ describe('SourcesCard', () => {
     ]);
   });
 
+  it('lists the owner names nobody in the catalog matches, most frequent first, and where to map them', async () => {
+    const owners = [
+      { value: 'payments-squad', count: 12 },
+      { value: 'web-squad', count: 9 },
+      { value: 'data-squad', count: 1 },
+      { value: 'ops', count: 1 },
+      { value: 'legacy', count: 1 },
+    ];
+    const nhiApi = mockNhiApi({
+      listSources: jest.fn(async () => ({
+        items: [
+          {
+            ...SOURCES[0],
+            lastRun: { ...SOURCES[0].lastRun!, unresolvedOwners: owners },
+          },
+        ],
+      })),
+    });
+    await renderNhi(<SourcesCard />, { nhiApi });
+    const problems = within(
+      await screen.findByRole('row', { name: /aws:production/ }),
+    ).getAllByRole('cell')[5];
+    const text = within(problems).getByText(/^Unknown owners:/);
+    expect(text).toHaveTextContent(
+      'Unknown owners: payments-squad (12 identities), web-squad (9 identities), data-squad (1 identity) and 2 more',
+    );
+    expect(problems).not.toHaveTextContent('none');
+    await userEvent.hover(text);
+    expect(
+      await screen.findByRole('tooltip', {
+        name: /nhi\.ownership\.aliases.*legacy \(1\)/,
+      }),
+    ).toBeInTheDocument();
+  });
+
   it('starts a source run, says so and follows it until it is done', async () => {
     jest.useFakeTimers();
     try {

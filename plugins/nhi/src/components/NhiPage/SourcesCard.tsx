@@ -34,9 +34,45 @@ const POLL_MS = 3000;
 /** How long a requested run may take to show up before the card stops waiting. */
 const START_WAIT_MS = 120_000;
 
+/** How many unresolved owner names the card names before "and N more". */
+const OWNERS_SHOWN = 3;
+
 /**
- * Each identity source's last run: status, counts, errors, "Run now", and a
- * removal the run held for confirmation with "Confirm removal".
+ * The owner names a run could not resolve, most frequent first, with where
+ * to fix them: one alias each in `nhi.ownership.aliases`.
+ */
+function UnresolvedOwners(props: {
+  owners: Array<{ value: string; count: number }>;
+}) {
+  const { owners } = props;
+  const shown = owners.slice(0, OWNERS_SHOWN);
+  const rest = owners.slice(OWNERS_SHOWN);
+  return (
+    <Tooltip
+      title={`Owner names no team or person in the catalog matches: map each to its team in nhi.ownership.aliases (app-config.yaml). ${owners
+        .map(o => `${o.value} (${o.count})`)
+        .join(', ')}`}
+    >
+      <Typography variant="caption" display="block">
+        Unknown owners:{' '}
+        {shown
+          .map(
+            o =>
+              `${o.value} (${o.count} ${
+                o.count === 1 ? 'identity' : 'identities'
+              })`,
+          )
+          .join(', ')}
+        {rest.length ? ` and ${rest.length} more` : ''}
+      </Typography>
+    </Tooltip>
+  );
+}
+
+/**
+ * Each identity source's last run: status, counts, errors, the owner names
+ * nobody in the catalog matches, "Run now", and a removal the run held for
+ * confirmation with "Confirm removal".
  */
 export function SourcesCard() {
   const nhiApi = useApi(nhiApiRef);
@@ -155,7 +191,12 @@ export function SourcesCard() {
                       and {s.lastRun.errors.length - 3} more
                     </Typography>
                   )}
-                  {s.lastRun?.errors.length === 0 && 'none'}
+                  {!!s.lastRun?.unresolvedOwners?.length && (
+                    <UnresolvedOwners owners={s.lastRun.unresolvedOwners} />
+                  )}
+                  {s.lastRun?.errors.length === 0 &&
+                    !s.lastRun.unresolvedOwners?.length &&
+                    'none'}
                 </TableCell>
                 <TableCell>
                   <Tooltip title={runTitle(s)}>
