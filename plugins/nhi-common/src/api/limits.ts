@@ -7,7 +7,7 @@
  * - `ruleId`: the rule whose finding an exception accepts;
  * - `justification`: why a team owns an identity, why a risk is acceptable;
  * - `comment`: an approval's or a release's optional comment;
- * - `rejection`: why a claim or an exception request is rejected (the
+ * - `reason`: why a claim or an exception request is rejected (the
  *   frontend asks as much of a reviewer approving a transfer without the
  *   owner's consent, which the backend only requires to be given);
  * - `until`: the exception's end, an ISO date or date-time.
@@ -20,7 +20,7 @@ export const NHI_TEXT_LIMITS = {
   ruleId: { min: 1, max: 64 },
   justification: { min: 10, max: 2000 },
   comment: { min: 1, max: 2000 },
-  rejection: { min: 3, max: 2000 },
+  reason: { min: 3, max: 2000 },
   until: { min: 10, max: 40 },
 } as const;
 

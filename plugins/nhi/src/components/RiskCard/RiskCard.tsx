@@ -236,7 +236,7 @@ function RejectRequestDialog(props: {
             color="secondary"
             variant="contained"
             disabled={
-              busy || comment.trim().length < NHI_TEXT_LIMITS.rejection.min
+              busy || comment.trim().length < NHI_TEXT_LIMITS.reason.min
             }
           >
             Reject

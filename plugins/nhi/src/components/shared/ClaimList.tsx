@@ -92,7 +92,7 @@ function DecisionDialog(props: {
             type="submit"
             color={approve ? 'primary' : 'secondary'}
             variant="contained"
-            disabled={comment.trim().length < NHI_TEXT_LIMITS.rejection.min}
+            disabled={comment.trim().length < NHI_TEXT_LIMITS.reason.min}
           >
             {approve ? 'Approve' : 'Reject'}
           </Button>
