@@ -1,6 +1,6 @@
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import { normalizeRef } from './lib/identifiers';
 
 /** The claims settings (`nhi.claims`). */
 export interface NhiClaimsConfig {
@@ -18,19 +18,6 @@ export interface NhiClaimsConfig {
   claimGroupTypes: string[];
   /** Groups identities can never be claimed for, as full refs. */
   excludedClaimGroups: string[];
-}
-
-function groupRef(value: string, key: string): string {
-  try {
-    return stringifyEntityRef(
-      parseEntityRef(value, {
-        defaultKind: 'group',
-        defaultNamespace: 'default',
-      }),
-    );
-  } catch {
-    throw new InputError(`${key} is not an entity ref: ${value}`);
-  }
 }
 
 function days(
@@ -52,7 +39,9 @@ export function readNhiClaimsConfig(config: Config): NhiClaimsConfig {
   const c = config.getOptionalConfig('nhi.claims');
   const reviewerGroups = (
     c?.getOptionalStringArray('reviewers.groups') ?? []
-  ).map((g, i) => groupRef(g, `nhi.claims.reviewers.groups[${i}]`));
+  ).map((g, i) =>
+    normalizeRef(g, 'group', `nhi.claims.reviewers.groups[${i}]`),
+  );
   const maxExceptionDays = days(
     c?.getOptionalNumber('maxExceptionDays'),
     365,
@@ -79,7 +68,7 @@ export function readNhiClaimsConfig(config: Config): NhiClaimsConfig {
   }
   const excludedClaimGroups = (
     c?.getOptionalStringArray('groups.exclude') ?? []
-  ).map((g, i) => groupRef(g, `nhi.claims.groups.exclude[${i}]`));
+  ).map((g, i) => normalizeRef(g, 'group', `nhi.claims.groups.exclude[${i}]`));
   return {
     reviewerGroups,
     groupLeadsReview: c?.getOptionalBoolean('reviewers.groupLeads') ?? true,

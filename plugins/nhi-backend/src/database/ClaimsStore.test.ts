@@ -518,7 +518,10 @@ describe.each(databases.eachSupportedId())('ClaimsStore on %p', databaseId => {
       created_at: new Date(),
     });
     await knex.migrate.latest({ directory: migrationsDir });
-    const s = new ClaimsStore(knex);
+    const s = await ClaimsStore.create({
+      getClient: async () => knex,
+      migrations: { skip: true },
+    });
     const { items } = await s.listExceptions(
       { activeOnly: true },
       { limit: 10, offset: 0 },

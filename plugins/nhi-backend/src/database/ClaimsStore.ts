@@ -13,6 +13,7 @@ import {
 } from '@backstage-nhi/nhi-common';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
+import { isRowId } from '../lib/identifiers';
 
 const migrationsDir = resolvePackagePath(
   '@backstage-nhi/plugin-nhi-backend',
@@ -38,8 +39,20 @@ type ClaimRow = {
 /** The statuses an exception row holds (`expired` is computed). */
 export type StoredExceptionStatus = Exclude<NhiExceptionStatus, 'expired'>;
 
-/** Severity of a finding. */
-export type FindingSeverity = 'critical' | 'high' | 'medium' | 'low';
+/** Severity of a finding, as an exception records it. */
+export type FindingSeverity = NonNullable<NhiException['severity']>;
+
+/** Which part of a list to read: `limit` rows after skipping `offset`. */
+export interface PageRequest {
+  limit: number;
+  offset: number;
+}
+
+/** Part of a list, with the number of rows the whole list has. */
+export interface PageOfRows<T> {
+  items: T[];
+  totalCount: number;
+}
 
 type ExceptionRow = {
   id: string;
@@ -58,6 +71,17 @@ type ExceptionRow = {
   revoked_at: Date | string | number | null;
 };
 
+type AuditRow = {
+  id: number | string;
+  entity_ref: string;
+  at: Date | string | number;
+  actor: string;
+  action: string;
+  claim_id: string | null;
+  exception_id: string | null;
+  details: string | null;
+};
+
 /** Filters of {@link ClaimsStore.listClaims}. */
 export interface ClaimFilter {
   entityRef?: string;
@@ -69,6 +93,21 @@ export interface ClaimFilter {
   createdBy?: string;
   excludeCreatedBy?: string;
 }
+
+/** Filters of {@link ClaimsStore.listExceptions}. */
+export interface ExceptionFilter {
+  entityRef?: string;
+  /** Only exceptions in force now. */
+  activeOnly?: boolean;
+  /** Only these stored statuses. */
+  statuses?: StoredExceptionStatus[];
+}
+
+/** Claims and exceptions are listed newest first. */
+const NEWEST_FIRST: Array<{ column: string; order: 'asc' | 'desc' }> = [
+  { column: 'created_at', order: 'desc' },
+  { column: 'id', order: 'asc' },
+];
 
 /** The result of an approval, for events, notifications and the audit. */
 export interface ApprovalResult {
@@ -136,6 +175,24 @@ function toException(row: ExceptionRow, now: number): NhiException {
   };
 }
 
+/**
+ * Counts what a query matches and reads one page of it, in an order that
+ * ends with a unique column so that pages never overlap.
+ */
+async function paged<Row, T>(
+  query: Knex.QueryBuilder,
+  order: Array<{ column: string; order: 'asc' | 'desc' }>,
+  page: PageRequest,
+  toItem: (row: Row) => T,
+): Promise<PageOfRows<T>> {
+  const [{ count }] = await query.clone().count({ count: '*' });
+  const rows: Row[] = await query
+    .orderBy(order)
+    .limit(page.limit)
+    .offset(page.offset);
+  return { items: rows.map(toItem), totalCount: Number(count) };
+}
+
 /** Whether an error is a deadlock or serialization failure worth retrying. */
 function isRetryable(e: unknown): boolean {
   const code = (e as { code?: string })?.code;
@@ -150,6 +207,7 @@ function isRetryable(e: unknown): boolean {
  * are unique indexes and triggers, so they hold under concurrent requests.
  */
 export class ClaimsStore {
+  /** The store over the plugin's database, migrated to the latest schema. */
   static async create(database: DatabaseService): Promise<ClaimsStore> {
     const knex = await database.getClient();
     if (!database.migrations?.skip) {
@@ -158,7 +216,7 @@ export class ClaimsStore {
     return new ClaimsStore(knex);
   }
 
-  constructor(private readonly knex: Knex) {}
+  private constructor(private readonly knex: Knex) {}
 
   private async tx<T>(fn: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -191,7 +249,28 @@ export class ClaimsStore {
     });
   }
 
+  /**
+   * Marks the exceptions of an identity and rule in these statuses whose
+   * date has passed as revoked by `expiry`, so that they no longer hold the
+   * unique indexes a new exception or an approval needs.
+   */
+  private async expire(
+    tx: Knex.Transaction,
+    entityRef: string,
+    ruleId: string,
+    statuses: StoredExceptionStatus[],
+    now: Date,
+  ) {
+    await tx('nhi_exceptions')
+      .where({ entity_ref: entityRef, rule_id: ruleId })
+      .whereIn('status', statuses)
+      .andWhere('until', '<=', now)
+      .update({ status: 'revoked', revoked_by: 'expiry', revoked_at: now });
+  }
+
+  /** The claim, or undefined; an id that is not a uuid names nothing. */
   async getClaim(id: string): Promise<NhiClaim | undefined> {
+    if (!isRowId(id)) return undefined;
     const row = await this.knex<ClaimRow>('nhi_claims').where({ id }).first();
     return row ? toClaim(row) : undefined;
   }
@@ -260,10 +339,11 @@ export class ClaimsStore {
     return toClaim(row);
   }
 
+  /** Claims matching the filter, newest first. */
   async listClaims(
     filter: ClaimFilter,
-    page: { limit: number; offset: number },
-  ): Promise<{ items: NhiClaim[]; totalCount: number }> {
+    page: PageRequest,
+  ): Promise<PageOfRows<NhiClaim>> {
     const query = this.knex<ClaimRow>('nhi_claims');
     if (filter.entityRef) query.where('entity_ref', filter.entityRef);
     if (filter.groups) query.whereIn('group_ref', filter.groups);
@@ -277,15 +357,7 @@ export class ClaimsStore {
     if (filter.createdBy) query.where('created_by', filter.createdBy);
     if (filter.excludeCreatedBy)
       query.whereNot('created_by', filter.excludeCreatedBy);
-    const [{ count }] = await query.clone().count({ count: '*' });
-    const rows = await query
-      .orderBy([
-        { column: 'created_at', order: 'desc' },
-        { column: 'id', order: 'asc' },
-      ])
-      .limit(page.limit)
-      .offset(page.offset);
-    return { items: rows.map(toClaim), totalCount: Number(count) };
+    return paged(query, NEWEST_FIRST, page, toClaim);
   }
 
   /**
@@ -555,11 +627,13 @@ export class ClaimsStore {
     try {
       await this.tx(async tx => {
         // An expired exception or request for the same rule no longer blocks a new one.
-        await tx('nhi_exceptions')
-          .where({ entity_ref: row.entity_ref, rule_id: row.rule_id })
-          .whereIn('status', ['active', 'requested'])
-          .andWhere('until', '<=', now)
-          .update({ status: 'revoked', revoked_by: 'expiry', revoked_at: now });
+        await this.expire(
+          tx,
+          row.entity_ref,
+          row.rule_id,
+          ['active', 'requested'],
+          now,
+        );
         if (status === 'requested') {
           const active = await tx('nhi_exceptions')
             .where({
@@ -631,18 +705,7 @@ export class ClaimsStore {
           );
         }
         if (status === 'active') {
-          await tx('nhi_exceptions')
-            .where({
-              entity_ref: row.entity_ref,
-              rule_id: row.rule_id,
-              status: 'active',
-            })
-            .andWhere('until', '<=', now)
-            .update({
-              status: 'revoked',
-              revoked_by: 'expiry',
-              revoked_at: now,
-            });
+          await this.expire(tx, row.entity_ref, row.rule_id, ['active'], now);
         }
         const changes: Partial<ExceptionRow> = {
           status,
@@ -683,41 +746,29 @@ export class ClaimsStore {
     }
   }
 
+  /** The exception, or undefined; an id that is not a uuid names nothing. */
   async getException(id: string): Promise<NhiException | undefined> {
+    if (!isRowId(id)) return undefined;
     const row = await this.knex<ExceptionRow>('nhi_exceptions')
       .where({ id })
       .first();
     return row ? toException(row, Date.now()) : undefined;
   }
 
+  /** Exceptions matching the filter, newest first. */
   async listExceptions(
-    filter: {
-      entityRef?: string;
-      /** Only exceptions in force now. */
-      activeOnly?: boolean;
-      /** Only these stored statuses. */
-      statuses?: StoredExceptionStatus[];
-    },
-    page: { limit: number; offset: number },
+    filter: ExceptionFilter,
+    page: PageRequest,
     now = new Date(),
-  ): Promise<{ items: NhiException[]; totalCount: number }> {
+  ): Promise<PageOfRows<NhiException>> {
     const query = this.knex<ExceptionRow>('nhi_exceptions');
     if (filter.entityRef) query.where('entity_ref', filter.entityRef);
     if (filter.statuses) query.whereIn('status', filter.statuses);
     if (filter.activeOnly)
       query.where('status', 'active').andWhere('until', '>', now);
-    const [{ count }] = await query.clone().count({ count: '*' });
-    const rows = await query
-      .orderBy([
-        { column: 'created_at', order: 'desc' },
-        { column: 'id', order: 'asc' },
-      ])
-      .limit(page.limit)
-      .offset(page.offset);
-    return {
-      items: rows.map(r => toException(r, now.getTime())),
-      totalCount: Number(count),
-    };
+    return paged(query, NEWEST_FIRST, page, (r: ExceptionRow) =>
+      toException(r, now.getTime()),
+    );
   }
 
   /** Revokes an active exception, or withdraws a request. */
@@ -761,19 +812,17 @@ export class ClaimsStore {
     });
   }
 
+  /** The audit trail of an identity, newest first. */
   async listAudit(
     entityRef: string,
-    page: { limit: number; offset: number },
-  ): Promise<{ items: NhiAuditEntry[]; totalCount: number }> {
+    page: PageRequest,
+  ): Promise<PageOfRows<NhiAuditEntry>> {
     const query = this.knex('nhi_audit').where({ entity_ref: entityRef });
-    const [{ count }] = await query.clone().count({ count: '*' });
-    const rows = await query
-      .orderBy('id', 'desc')
-      .limit(page.limit)
-      .offset(page.offset);
-    return {
-      totalCount: Number(count),
-      items: rows.map(r => ({
+    return paged(
+      query,
+      [{ column: 'id', order: 'desc' }],
+      page,
+      (r: AuditRow) => ({
         id: Number(r.id),
         entityRef: r.entity_ref,
         at: iso(r.at)!,
@@ -782,7 +831,7 @@ export class ClaimsStore {
         ...(r.claim_id ? { claimId: r.claim_id } : {}),
         ...(r.exception_id ? { exceptionId: r.exception_id } : {}),
         ...(r.details ? { details: JSON.parse(r.details) } : {}),
-      })),
-    };
+      }),
+    );
   }
 }
