@@ -9,7 +9,6 @@ import {
   nhiClaimPermissions,
   nhiClaimReviewPermission,
 } from '@backstage-nhi/nhi-common';
-import { readNhiClaimsConfig } from './config';
 import { ClaimsStore } from './database/ClaimsStore';
 import { nhiClaimResourceRef, nhiClaimRules } from './permissions/rules';
 import { ClaimsService } from './service/ClaimsService';
@@ -43,48 +42,33 @@ export const nhiPlugin = createBackendPlugin({
         notifications: notificationService,
       },
       async init(deps) {
-        const config = readNhiClaimsConfig(deps.config);
-        const store = await ClaimsStore.create(deps.database);
-        const claims = new ClaimsService({
-          store,
+        const claims = ClaimsService.fromConfig(deps.config, {
+          store: await ClaimsStore.create(deps.database),
           catalog: deps.catalog,
           auth: deps.auth,
+          permissions: deps.permissions,
+          // The registry resolves rules by name when a decision is applied,
+          // so the ruleset can be taken before the resource type is added.
+          reviewRuleset:
+            deps.permissionsRegistry.getPermissionRuleset(nhiClaimResourceRef),
           events: deps.events,
           notifications: deps.notifications,
-          config,
           logger: deps.logger,
         });
         deps.permissionsRegistry.addResourceType({
           resourceRef: nhiClaimResourceRef,
           permissions: [nhiClaimReviewPermission],
           rules: Object.values(nhiClaimRules),
-          getResources: async ids =>
-            Promise.all(
-              ids.map(async id => {
-                const claim = await store.getClaim(id);
-                return claim ? claims.claimResource(claim) : undefined;
-              }),
-            ),
+          getResources: ids => claims.claimResources(ids),
         });
         deps.permissionsRegistry.addPermissions(nhiClaimPermissions);
         deps.httpRouter.use(
           createRouter({
             claims,
             httpAuth: deps.httpAuth,
-            auth: deps.auth,
-            permissions: deps.permissions,
             auditor: deps.auditor,
             logger: deps.logger,
-            reviewRuleset:
-              deps.permissionsRegistry.getPermissionRuleset(
-                nhiClaimResourceRef,
-              ),
           }),
-        );
-        deps.logger.info(
-          `NHI claims: reviewers ${
-            config.reviewerGroups.join(', ') || '(no groups)'
-          }${config.groupLeadsReview ? ' and group leads' : ''}`,
         );
       },
     });

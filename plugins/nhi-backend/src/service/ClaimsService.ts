@@ -2,151 +2,638 @@ import {
   AuthService,
   BackstageCredentials,
   LoggerService,
+  PermissionsService,
 } from '@backstage/backend-plugin-api';
-import {
-  Entity,
-  parseEntityRef,
-  RELATION_MEMBER_OF,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
-import {
-  ConflictError,
-  InputError,
-  NotAllowedError,
-  NotFoundError,
-} from '@backstage/errors';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { Config } from '@backstage/config';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { EventsService } from '@backstage/plugin-events-node';
 import { NotificationService } from '@backstage/plugin-notifications-node';
+import { PermissionRuleset } from '@backstage/plugin-permission-node';
 import {
-  ANNOTATION_NHI_LEADS,
   ANNOTATION_NHI_SOURCE,
-  isNonHumanIdentityEntity,
   NHI_EXCEPTIONS_TOPIC,
   NHI_OWNERSHIP_TOPIC,
   NhiApprovedClaim,
   NhiClaim,
+  NhiClaimStatus,
   NhiException,
   NhiExceptionPolicy,
   NhiExceptionsEvent,
   NhiFinding,
   nhiFindings,
   NhiOwnershipEvent,
-  NhiReviewDecision,
-  nhiRuleById,
   NonHumanIdentityEntity,
 } from '@backstage-nhi/nhi-common';
-import { NhiClaimsConfig } from '../config';
-import { ClaimsStore, FindingSeverity } from '../database/ClaimsStore';
-import { NhiClaimResource } from '../permissions/rules';
+import { NhiClaimsConfig, readNhiClaimsConfig } from '../config';
+import {
+  ClaimsStore,
+  ExceptionFilter,
+  FindingSeverity,
+  PageOfRows,
+  PageRequest,
+} from '../database/ClaimsStore';
+import {
+  Caller,
+  ClaimsAuthorizer,
+  FeedReader,
+  NhiAction,
+  REVIEWED_SEVERITIES,
+} from '../permissions/ClaimsAuthorizer';
+import { NhiClaimQuery, NhiClaimResource } from '../permissions/rules';
+import { CatalogDirectory, ownerOfIdentity } from './CatalogDirectory';
+import { ClaimsNotifier } from './ClaimsNotifier';
 
 const DAY = 86_400_000;
 
 /** The rule a leaked credential fires; by default it cannot be accepted. */
 export const LEAKED_CREDENTIAL_RULE = 'NHI-LEAKED-CREDENTIAL';
 
-/** Severities whose acceptance by an owner waits for a reviewer. */
-export const REVIEWED_SEVERITIES: FindingSeverity[] = ['critical', 'high'];
-
-/** Who is asking, with the groups they belong to. */
-export interface Caller {
-  userRef: string;
-  credentials: BackstageCredentials;
-  groups: string[];
+/** What {@link ClaimsService} works with, besides its configuration. */
+export interface ClaimsServiceOptions {
+  store: ClaimsStore;
+  catalog: CatalogService;
+  auth: AuthService;
+  permissions: PermissionsService;
+  /** The rules of `nhi-claim` from the permissions registry. */
+  reviewRuleset: PermissionRuleset<NhiClaimResource, NhiClaimQuery>;
+  events: EventsService;
+  notifications?: NotificationService;
+  logger: LoggerService;
 }
 
-/** Normalizes a ref to `kind:namespace/name`, or throws a 400 naming the field. */
-export function normalizeRef(
-  value: string,
-  defaultKind: string,
-  field: string,
-): string {
-  try {
-    return stringifyEntityRef(
-      parseEntityRef(value.trim(), {
-        defaultKind,
-        defaultNamespace: 'default',
-      }),
-    );
-  } catch {
-    throw new InputError(`${field} is not an entity ref: ${value}`);
-  }
+/** Filters of {@link ClaimsService.listClaims}. */
+export interface ClaimsListFilter {
+  entityRef?: string;
+  groups?: string[];
+  statuses?: NhiClaimStatus[];
+  /** Only the caller's own claims. */
+  mine: boolean;
+  /** Only open claims the caller may review. */
+  toReview: boolean;
+}
+
+/** An accepted risk as the pipeline reads it. */
+export interface ActiveException {
+  entityRef: string;
+  ruleId: string;
+  until: string;
+  by: string;
 }
 
 /**
- * The rules of claims, exceptions and ownership, around the store: who may
- * claim what, who reviews, what each decision changes, who is told. Catalog
- * reads use the caller's credentials, so an identity they cannot see is a
- * 404 for them.
+ * The rules of claims, exceptions and ownership: what may be claimed and
+ * accepted, what each decision changes, who is told and what the catalog
+ * hears. Every operation takes the {@link Caller} let through for it (see
+ * {@link ClaimsService.caller}); who may decide what is asked of the
+ * {@link ClaimsAuthorizer}, the catalog is read through the
+ * {@link CatalogDirectory}, and the {@link ClaimsStore} is its own.
  */
 export class ClaimsService {
-  constructor(
-    private readonly options: {
-      store: ClaimsStore;
-      catalog: CatalogService;
-      auth: AuthService;
-      events: EventsService;
-      notifications?: NotificationService;
-      config: NhiClaimsConfig;
-      logger: LoggerService;
-    },
+  /** The service with `nhi.claims` read from the configuration. */
+  static fromConfig(
+    config: Config,
+    options: ClaimsServiceOptions,
+  ): ClaimsService {
+    const claimsConfig = readNhiClaimsConfig(config);
+    options.logger.info(
+      `NHI claims: reviewers ${
+        claimsConfig.reviewerGroups.join(', ') || '(no groups)'
+      }${claimsConfig.groupLeadsReview ? ' and group leads' : ''}`,
+    );
+    return ClaimsService.create({ ...options, config: claimsConfig });
+  }
+
+  /** The service with settings already read (see {@link readNhiClaimsConfig}). */
+  static create(
+    options: ClaimsServiceOptions & { config: NhiClaimsConfig },
+  ): ClaimsService {
+    const directory = new CatalogDirectory(options.catalog, options.auth);
+    return new ClaimsService(
+      options.store,
+      directory,
+      ClaimsAuthorizer.create({
+        config: options.config,
+        permissions: options.permissions,
+        auth: options.auth,
+        directory,
+        reviewRuleset: options.reviewRuleset,
+      }),
+      new ClaimsNotifier({
+        notifications: options.notifications,
+        logger: options.logger,
+      }),
+      options.events,
+      options.config,
+      options.logger,
+    );
+  }
+
+  private constructor(
+    private readonly store: ClaimsStore,
+    private readonly directory: CatalogDirectory,
+    private readonly authorizer: ClaimsAuthorizer,
+    private readonly notifier: ClaimsNotifier,
+    private readonly events: EventsService,
+    private readonly config: NhiClaimsConfig,
+    private readonly logger: LoggerService,
   ) {}
 
-  get store() {
-    return this.options.store;
-  }
-
-  /** Groups whose members review every claim. */
-  async reviewerGroups(): Promise<string[]> {
-    return this.options.config.reviewerGroups;
-  }
-
-  /** Whether reviewers may decide their own claims. */
-  get allowSelfApproval(): boolean {
-    return this.options.config.allowSelfApproval;
-  }
-
-  /** The caller's groups, from their User entity's memberOf relations. */
-  async groupsOf(userRef: string): Promise<string[]> {
-    const user = await this.options.catalog.getEntityByRef(userRef, {
-      credentials: await this.options.auth.getOwnServiceCredentials(),
-    });
-    return (user?.relations ?? [])
-      .filter(r => r.type === RELATION_MEMBER_OF)
-      .map(r => r.targetRef);
-  }
-
-  /** The identity, or 404 (unknown, not visible to the caller, or not an NHI). */
-  async identity(
-    entityRef: string,
+  /**
+   * The user asking to do `action`, let through the permission that guards
+   * it, with their groups; a 403 otherwise. The first step of every call.
+   */
+  caller<A extends NhiAction>(
     credentials: BackstageCredentials,
-  ): Promise<NonHumanIdentityEntity> {
-    const entity = await this.options.catalog.getEntityByRef(entityRef, {
-      credentials,
-    });
-    if (!entity || !isNonHumanIdentityEntity(entity)) {
-      throw new NotFoundError(`no non-human identity ${entityRef}`);
-    }
-    return entity;
+    action: A,
+  ): Promise<Caller<A>> {
+    return this.authorizer.caller(credentials, action);
   }
 
-  private async group(groupRef: string): Promise<Entity> {
-    const group = await this.options.catalog.getEntityByRef(groupRef, {
-      credentials: await this.options.auth.getOwnServiceCredentials(),
-    });
-    if (!group || group.kind.toLowerCase() !== 'group') {
-      throw new NotFoundError(`no group ${groupRef}`);
+  /** A backend service or a user allowed to read the pipeline's feeds; a 403 otherwise. */
+  feedReader(credentials: BackstageCredentials): Promise<FeedReader> {
+    return this.authorizer.feedReader(credentials);
+  }
+
+  /** Claims as permission rules see them, for the permissions registry. */
+  async claimResources(
+    ids: string[],
+  ): Promise<Array<NhiClaimResource | undefined>> {
+    return Promise.all(
+      ids.map(async id => {
+        const claim = await this.store.getClaim(id);
+        return claim ? this.claimResource(claim) : undefined;
+      }),
+    );
+  }
+
+  /**
+   * The claim with the leads of its group and, while it is open, the
+   * identity's current owner and who speaks for it, for permission rules,
+   * review decisions and notifications.
+   */
+  async claimResource(claim: NhiClaim): Promise<NhiClaimResource> {
+    const groupLeads = await this.directory.leadsOfGroup(claim.group);
+    if (claim.status !== 'open') {
+      return { ...claim, groupLeads, currentOwnerLeads: [] };
     }
-    return group;
+    const { owner, claimed } = await this.ownerOf(claim.entityRef);
+    if (!owner || owner === claim.group) {
+      return { ...claim, groupLeads, currentOwnerLeads: [] };
+    }
+    return {
+      ...claim,
+      groupLeads,
+      currentOwner: owner,
+      currentOwnerClaimed: claimed,
+      currentOwnerLeads: await this.directory.speakersFor(owner),
+    };
+  }
+
+  /**
+   * Claims an identity for a group (entity refs already normalized). An
+   * identity another group owns makes it a transfer. Refused: an identity
+   * declared by hand (400), a group that cannot own identities (400), a
+   * group the caller is not in (403), the group that owns it already (409).
+   */
+  async createClaim(
+    caller: Caller<'claim.create'>,
+    request: { entityRef: string; group: string; justification: string },
+  ): Promise<NhiClaim> {
+    const { entityRef, group } = request;
+    const identity = await this.directory.identity(
+      entityRef,
+      caller.credentials,
+    );
+    if (!identity.metadata.annotations?.[ANNOTATION_NHI_SOURCE]) {
+      throw new InputError(
+        `${entityRef} is declared in a catalog-info.yaml; change its spec.owner there instead of claiming it`,
+      );
+    }
+    this.assertClaimableGroup(await this.directory.group(group));
+    this.authorizer.assertMayClaimFor(caller, group);
+    const { owner: currentOwner } = await this.ownerOf(entityRef);
+    if (currentOwner === group) {
+      throw new ConflictError(`${entityRef} is already owned by ${group}`);
+    }
+    const claim = await this.store.createClaim({
+      entityRef,
+      group,
+      kind: currentOwner ? 'transfer' : 'claim',
+      fromGroup: currentOwner,
+      justification: request.justification,
+      createdBy: caller.userRef,
+    });
+    if (this.notifier.enabled) {
+      const resource = await this.claimResource(claim);
+      await this.notifier.claimRequested(
+        resource,
+        identity,
+        this.authorizer.claimReviewers(resource),
+      );
+    }
+    return claim;
+  }
+
+  /** Claims, newest first; open ones say whether the caller may review them. */
+  async listClaims(
+    caller: Caller<'claim.read'>,
+    filter: ClaimsListFilter,
+    page: PageRequest,
+  ): Promise<PageOfRows<NhiClaim>> {
+    const scope = filter.toReview
+      ? await this.authorizer.claimsToReview(caller)
+      : {};
+    const result = await this.store.listClaims(
+      {
+        entityRef: filter.entityRef,
+        groups: filter.groups,
+        ...scope,
+        statuses: filter.toReview ? ['open'] : filter.statuses,
+        createdBy: filter.mine ? caller.userRef : undefined,
+      },
+      page,
+    );
+    const items = await Promise.all(
+      result.items.map(claim => this.withReview(claim, caller)),
+    );
+    return {
+      items: filter.toReview ? items.filter(c => c.review?.allowed) : items,
+      totalCount: result.totalCount,
+    };
+  }
+
+  /** The claim, saying whether the caller may review it while it is open; or 404. */
+  async getClaim(caller: Caller<'claim.read'>, id: string): Promise<NhiClaim> {
+    return this.withReview(await this.mustGetClaim(id), caller);
+  }
+
+  /** The claim a reviewer is about to decide, or 404. */
+  async claimToReview(
+    _caller: Caller<'claim.review'>,
+    id: string,
+  ): Promise<NhiClaim> {
+    return this.mustGetClaim(id);
+  }
+
+  /**
+   * Approves an open claim (see {@link ClaimsService.claimResource}): its
+   * group becomes the owner, the previous owner's claim is superseded and
+   * competing claims are closed. A 403 unless the caller may review it; a
+   * reviewer approving a transfer without the owner's consent gives the
+   * reason as `comment` (400 without); a 409 if the owner changed since
+   * the claim was read.
+   */
+  async approveClaim(
+    caller: Caller<'claim.review'>,
+    claim: NhiClaimResource,
+    comment: string | undefined,
+  ): Promise<NhiClaim> {
+    const decision = await this.authorizer.assertMayReviewClaim(claim, caller);
+    if (decision.commentRequired && !comment) {
+      throw new InputError(
+        `${claim.currentOwner} owns ${claim.entityRef} and has not consented: a reviewer approving this transfer gives the reason as comment`,
+      );
+    }
+    this.assertClaimableGroup(await this.directory.group(claim.group));
+    const transfer = claim.currentOwner
+      ? {
+          from: claim.currentOwner,
+          consent: decision.commentRequired ? 'reviewer' : 'owner',
+        }
+      : undefined;
+    const result = await this.store.approveClaim({
+      id: claim.id,
+      by: caller.userRef,
+      comment,
+      expectedOwner: claim.currentOwnerClaimed
+        ? claim.currentOwner ?? null
+        : null,
+      details: transfer,
+    });
+    await this.publishOwnership(result.claim.entityRef, result.claim);
+    await this.notifier.claimDecided(result.claim, 'approved', transfer?.from);
+    for (const closed of result.closed) {
+      await this.notifier.claimDecided(closed, 'closed');
+    }
+    this.logger.info(
+      `NHI claim ${claim.id}: ${claim.entityRef} approved for ${claim.group} by ${caller.userRef}`,
+    );
+    return result.claim;
+  }
+
+  /** Rejects an open claim with a reason; a 403 unless the caller may review it. */
+  async rejectClaim(
+    caller: Caller<'claim.review'>,
+    claim: NhiClaimResource,
+    comment: string,
+  ): Promise<NhiClaim> {
+    await this.authorizer.assertMayReviewClaim(claim, caller);
+    const rejected = await this.store.decideClaim({
+      id: claim.id,
+      by: caller.userRef,
+      status: 'rejected',
+      comment,
+    });
+    await this.notifier.claimDecided(rejected, 'rejected', claim.currentOwner);
+    return rejected;
+  }
+
+  /** Withdraws the caller's own open claim. */
+  async withdrawClaim(
+    caller: Caller<'claim.withdraw'>,
+    id: string,
+  ): Promise<NhiClaim> {
+    const claim = await this.mustGetClaim(id);
+    this.authorizer.assertMayWithdraw(caller, claim);
+    return this.store.decideClaim({
+      id,
+      by: caller.userRef,
+      status: 'withdrawn',
+    });
+  }
+
+  /**
+   * Ends the claimed ownership of an identity: members of the owning group
+   * or reviewers. An owner from the identity's source or a declaration is
+   * not released here (409).
+   */
+  async releaseOwnership(
+    caller: Caller<'ownership.release'>,
+    entityRef: string,
+    comment: string | undefined,
+  ): Promise<NhiClaim> {
+    await this.directory.identity(entityRef, caller.credentials);
+    const owner = await this.store.currentOwner(entityRef);
+    if (!owner) {
+      throw new ConflictError(
+        `${entityRef} has no claimed owner; an owner from its source or a declaration is changed there`,
+      );
+    }
+    this.authorizer.assertMayRelease(caller, owner.group);
+    const released = await this.store.releaseOwnership({
+      entityRef,
+      by: caller.userRef,
+      comment,
+    });
+    await this.publishOwnership(entityRef, null);
+    return released;
+  }
+
+  /** The pipeline's feed: approved claims after a claim id, in id order. */
+  async approvedOwners(
+    _reader: FeedReader,
+    page: { after?: string; limit: number },
+  ): Promise<Array<NhiApprovedClaim & { claimId: string }>> {
+    return (await this.store.approvedClaims(page)).map(toApproved);
+  }
+
+  /**
+   * Accepts one finding of an identity until a date. Owners accept medium
+   * and low findings directly; for a high or critical one their acceptance
+   * is a request (`status: 'requested'`) that a reviewer approves or
+   * rejects. Reviewers accept directly. Refused (400): a date that is past
+   * or beyond the limit for the finding's severity, a rule that is not a
+   * finding of the identity, a leaked credential (unless configured).
+   */
+  async createException(
+    caller: Caller<'exception.create'>,
+    request: {
+      entityRef: string;
+      ruleId: string;
+      justification: string;
+      until: Date;
+    },
+  ): Promise<NhiException> {
+    const { entityRef, ruleId, until } = request;
+    const now = Date.now();
+    if (until.getTime() <= now) {
+      throw new InputError('until must be in the future');
+    }
+    const identity = await this.directory.identity(
+      entityRef,
+      caller.credentials,
+    );
+    const finding = this.acceptableFinding(identity, ruleId);
+    const max = this.maxExceptionDays(finding.severity);
+    if (until.getTime() - now > max * DAY) {
+      throw new InputError(
+        `until may be at most ${max} days away for a ${finding.severity} finding`,
+      );
+    }
+    const status = this.authorizer.riskAcceptance(
+      caller,
+      ownerOfIdentity(identity),
+      finding.severity,
+    );
+    const exception = await this.store.createException({
+      entityRef,
+      ruleId,
+      justification: request.justification,
+      until,
+      createdBy: caller.userRef,
+      status,
+      severity: finding.severity,
+    });
+    if (status === 'requested') {
+      await this.notifier.exceptionRequested(
+        exception,
+        identity,
+        this.authorizer.exceptionReviewers(),
+      );
+    } else {
+      await this.publishExceptions(entityRef);
+    }
+    return exception;
+  }
+
+  /** Exceptions, newest first; requests say whether the caller may decide them. */
+  async listExceptions(
+    caller: Caller<'claim.read'>,
+    filter: ExceptionFilter,
+    page: PageRequest,
+  ): Promise<PageOfRows<NhiException>> {
+    const result = await this.store.listExceptions(filter, page);
+    return {
+      items: await Promise.all(
+        result.items.map(async e =>
+          e.status === 'requested'
+            ? { ...e, review: await this.authorizer.exceptionReview(e, caller) }
+            : e,
+        ),
+      ),
+      totalCount: result.totalCount,
+    };
+  }
+
+  /** The pipeline's feed: every accepted risk in force. */
+  async activeExceptions(
+    _reader: FeedReader,
+    page: PageRequest,
+  ): Promise<PageOfRows<ActiveException>> {
+    const result = await this.store.listExceptions({ activeOnly: true }, page);
+    return {
+      items: result.items.map(e => ({
+        entityRef: e.entityRef,
+        ruleId: e.ruleId,
+        until: e.until,
+        by: e.createdBy,
+      })),
+      totalCount: result.totalCount,
+    };
+  }
+
+  /** What may be accepted and for how long, and whether the caller reviews. */
+  async exceptionPolicy(
+    caller: Caller<'claim.read'>,
+  ): Promise<NhiExceptionPolicy> {
+    return {
+      maxDays: {
+        critical: this.maxExceptionDays('critical'),
+        high: this.maxExceptionDays('high'),
+        medium: this.maxExceptionDays('medium'),
+        low: this.maxExceptionDays('low'),
+      },
+      reviewRequired: [...REVIEWED_SEVERITIES],
+      notAcceptable: this.config.acceptLeakedCredentials
+        ? []
+        : [LEAKED_CREDENTIAL_RULE],
+      reviewer: await this.authorizer.reviewsExceptions(caller),
+    };
+  }
+
+  /** The exception a reviewer or its author is about to act on, or 404. */
+  async exceptionToDecide(
+    _caller: Caller<'exception.review' | 'exception.revoke'>,
+    id: string,
+  ): Promise<NhiException> {
+    const exception = await this.store.getException(id);
+    if (!exception) throw new NotFoundError(`no exception ${id}`);
+    return exception;
+  }
+
+  /**
+   * Approves or rejects a request to accept a finding: a 403 unless the
+   * caller may decide it; an approval needs the finding to be there still
+   * (409 otherwise).
+   */
+  async reviewException(
+    caller: Caller<'exception.review'>,
+    exception: NhiException,
+    decision: 'approved' | 'rejected',
+    comment: string | undefined,
+  ): Promise<NhiException> {
+    await this.authorizer.assertMayReviewException(exception, caller);
+    if (decision === 'approved') {
+      const identity = await this.directory.identity(
+        exception.entityRef,
+        caller.credentials,
+      );
+      try {
+        this.acceptableFinding(identity, exception.ruleId);
+      } catch (e) {
+        if (
+          (e as Error).name === 'InputError' &&
+          exception.ruleId !== LEAKED_CREDENTIAL_RULE
+        ) {
+          throw new ConflictError(
+            `${exception.ruleId} is no longer a finding of ${exception.entityRef}: there is nothing to accept; reject the request`,
+          );
+        }
+        throw e;
+      }
+    }
+    const reviewed = await this.store.reviewException({
+      id: exception.id,
+      by: caller.userRef,
+      decision,
+      comment,
+    });
+    if (decision === 'approved') {
+      await this.publishExceptions(exception.entityRef);
+    }
+    await this.notifier.exceptionDecided(reviewed, decision);
+    return reviewed;
+  }
+
+  /**
+   * Revokes an accepted risk or withdraws a request: its author, the
+   * owners or reviewers.
+   */
+  async revokeException(
+    caller: Caller<'exception.revoke'>,
+    exception: NhiException,
+  ): Promise<NhiException> {
+    const identity = await this.directory.identity(
+      exception.entityRef,
+      caller.credentials,
+    );
+    this.authorizer.assertMayRevoke(
+      caller,
+      exception,
+      ownerOfIdentity(identity),
+    );
+    const revoked = await this.store.revokeException({
+      id: exception.id,
+      by: caller.userRef,
+    });
+    if (exception.status === 'active') {
+      await this.publishExceptions(exception.entityRef);
+    }
+    return revoked;
+  }
+
+  /** The audit trail of an identity, newest first. */
+  async auditTrail(
+    _caller: Caller<'claim.read'>,
+    entityRef: string,
+    page: PageRequest,
+  ) {
+    return this.store.listAudit(entityRef, page);
+  }
+
+  private async mustGetClaim(id: string): Promise<NhiClaim> {
+    const claim = await this.store.getClaim(id);
+    if (!claim) throw new NotFoundError(`no claim ${id}`);
+    return claim;
+  }
+
+  private async withReview(claim: NhiClaim, caller: Caller): Promise<NhiClaim> {
+    return {
+      ...claim,
+      review:
+        claim.status === 'open'
+          ? await this.authorizer.claimReview(
+              await this.claimResource(claim),
+              caller,
+            )
+          : undefined,
+    };
+  }
+
+  /**
+   * Who owns an identity now: its approved claim's group, else the owner
+   * the catalog shows (from its source, tags or a declaration).
+   */
+  private async ownerOf(
+    entityRef: string,
+  ): Promise<{ owner?: string; claimed: boolean }> {
+    const claimed = await this.store.currentOwner(entityRef);
+    if (claimed) return { owner: claimed.group, claimed: true };
+    return {
+      owner: await this.directory.catalogOwner(entityRef),
+      claimed: false,
+    };
   }
 
   /**
    * Refuses a group that cannot own identities: not of a configured type
    * (`nhi.claims.groups.types`, teams by default) or excluded by name.
    */
-  assertClaimableGroup(group: Entity) {
+  private assertClaimableGroup(group: Entity) {
     const ref = stringifyEntityRef(group);
-    const { claimGroupTypes, excludedClaimGroups } = this.options.config;
+    const { claimGroupTypes, excludedClaimGroups } = this.config;
     if (excludedClaimGroups.includes(ref)) {
       throw new InputError(
         `${ref} cannot own identities (nhi.claims.groups.exclude); claim for your team`,
@@ -167,343 +654,11 @@ export class ClaimsService {
     }
   }
 
-  /**
-   * Who owns an identity now: its approved claim's group, else the owner
-   * the catalog shows (from its source, tags or a declaration).
-   */
-  async ownerOf(
-    entityRef: string,
-  ): Promise<{ owner?: string; claimed: boolean }> {
-    const claimed = await this.options.store.currentOwner(entityRef);
-    if (claimed) return { owner: claimed.group, claimed: true };
-    const entity = await this.options.catalog.getEntityByRef(entityRef, {
-      credentials: await this.options.auth.getOwnServiceCredentials(),
-    });
-    const owner =
-      entity && isNonHumanIdentityEntity(entity)
-        ? entity.spec.owner
-        : undefined;
-    return {
-      owner: owner ? normalizeRef(owner, 'group', 'owner') : undefined,
-      claimed: false,
-    };
-  }
-
-  /**
-   * Who speaks for an owner: the leads of an owning group, or the owning
-   * user themselves.
-   */
-  private async speakersFor(owner: string): Promise<string[]> {
-    if (owner.startsWith('user:')) return [owner];
-    try {
-      return this.leadsOf(await this.group(owner));
-    } catch {
-      return [];
-    }
-  }
-
-  /** Leads of a group from its `backstage-nhi.io/leads` annotation. */
-  leadsOf(group: Entity): string[] {
-    return (group.metadata.annotations?.[ANNOTATION_NHI_LEADS] ?? '')
-      .split(',')
-      .map(s => s.trim())
-      .filter(Boolean)
-      .map(s =>
-        normalizeRef(
-          s,
-          'user',
-          `${ANNOTATION_NHI_LEADS} of ${stringifyEntityRef(group)}`,
-        ),
-      );
-  }
-
-  /** The groups whose leads include the user (for "to review"). */
-  async groupsLedBy(userRef: string): Promise<string[]> {
-    const led: string[] = [];
-    for await (const page of this.options.catalog.streamEntities(
-      {
-        filter: { kind: 'Group' },
-        fields: [
-          'kind',
-          'metadata.name',
-          'metadata.namespace',
-          'metadata.annotations',
-        ],
-      },
-      { credentials: await this.options.auth.getOwnServiceCredentials() },
-    )) {
-      for (const g of page) {
-        if (this.leadsOf(g).includes(userRef)) led.push(stringifyEntityRef(g));
-      }
-    }
-    return led;
-  }
-
-  /**
-   * The claim with the leads of its group and, while it is open, the
-   * identity's current owner and its leads, for permission rules and
-   * review decisions.
-   */
-  async claimResource(claim: NhiClaim): Promise<NhiClaimResource> {
-    let groupLeads: string[] = [];
-    try {
-      groupLeads = this.leadsOf(await this.group(claim.group));
-    } catch {
-      groupLeads = [];
-    }
-    if (claim.status !== 'open') {
-      return { ...claim, groupLeads, currentOwnerLeads: [] };
-    }
-    const { owner, claimed } = await this.ownerOf(claim.entityRef);
-    if (!owner || owner === claim.group) {
-      return { ...claim, groupLeads, currentOwnerLeads: [] };
-    }
-    return {
-      ...claim,
-      groupLeads,
-      currentOwner: owner,
-      currentOwnerClaimed: claimed,
-      currentOwnerLeads: await this.speakersFor(owner),
-    };
-  }
-
-  /**
-   * Whether the caller may review a claim under the configuration (reviewer
-   * groups, group leads, self-approval), and why not. The permission policy
-   * decides on top of this.
-   */
-  reviewEligibility(
-    claim: NhiClaimResource,
-    caller: Pick<Caller, 'userRef' | 'groups'>,
-  ): NhiReviewDecision {
-    const { config } = this.options;
-    if (claim.status !== 'open') {
-      return { allowed: false, reason: `the claim is ${claim.status}` };
-    }
-    if (claim.createdBy === caller.userRef && !config.allowSelfApproval) {
-      return { allowed: false, reason: 'nobody reviews their own claim' };
-    }
-    if (claim.currentOwner) {
-      // A transfer: the owner consents, or a reviewer decides with a reason.
-      const owner = claim.currentOwner;
-      if (
-        config.groupLeadsReview &&
-        claim.currentOwnerLeads.includes(caller.userRef)
-      ) {
-        return { allowed: true };
-      }
-      if (this.isReviewer(caller)) {
-        return { allowed: true, commentRequired: true };
-      }
-      const who = [
-        config.groupLeadsReview
-          ? `${
-              owner.startsWith('user:') ? owner : `a lead of ${owner}`
-            } (its owner today)`
-          : undefined,
-        config.reviewerGroups.length
-          ? `members of ${config.reviewerGroups.join(', ')} (with a reason)`
-          : undefined,
-      ].filter(Boolean);
-      return {
-        allowed: false,
-        reason: who.length
-          ? `${owner} owns it: only ${who.join(' or ')} decide this transfer`
-          : 'no reviewers are configured',
-      };
-    }
-    if (this.isReviewer(caller)) {
-      return { allowed: true };
-    }
-    if (config.groupLeadsReview && claim.groupLeads.includes(caller.userRef)) {
-      return { allowed: true };
-    }
-    const who = [
-      config.reviewerGroups.length
-        ? `members of ${config.reviewerGroups.join(', ')}`
-        : undefined,
-      config.groupLeadsReview ? `leads of ${claim.group}` : undefined,
-    ].filter(Boolean);
-    return {
-      allowed: false,
-      reason: who.length
-        ? `only ${who.join(' or ')} review this claim`
-        : 'no reviewers are configured',
-    };
-  }
-
-  async createClaim(
-    request: { entityRef: string; group: string; justification: string },
-    caller: Caller,
-  ): Promise<NhiClaim> {
-    const entityRef = normalizeRef(
-      request.entityRef,
-      'nonhumanidentity',
-      'entityRef',
-    );
-    const groupRef = normalizeRef(request.group, 'group', 'group');
-    if (!groupRef.startsWith('group:')) {
-      throw new InputError(`group must be a Group, got ${groupRef}`);
-    }
-    const identity = await this.identity(entityRef, caller.credentials);
-    if (!identity.metadata.annotations?.[ANNOTATION_NHI_SOURCE]) {
-      throw new InputError(
-        `${entityRef} is declared in a catalog-info.yaml; change its spec.owner there instead of claiming it`,
-      );
-    }
-    this.assertClaimableGroup(await this.group(groupRef));
-    if (
-      this.options.config.requireMembership &&
-      !caller.groups.includes(groupRef)
-    ) {
-      throw new NotAllowedError(
-        `you can only claim for a group you belong to; you are not in ${groupRef}`,
-      );
-    }
-    const { owner: currentOwner } = await this.ownerOf(entityRef);
-    if (currentOwner === groupRef) {
-      throw new ConflictError(`${entityRef} is already owned by ${groupRef}`);
-    }
-    const claim = await this.options.store.createClaim({
-      entityRef,
-      group: groupRef,
-      kind: currentOwner ? 'transfer' : 'claim',
-      fromGroup: currentOwner,
-      justification: request.justification,
-      createdBy: caller.userRef,
-    });
-    await this.notifyReviewers(claim, identity);
-    return claim;
-  }
-
-  /**
-   * Approves an open claim the caller may review (`decision` from
-   * {@link ClaimsService.reviewEligibility} and the policy). A transfer
-   * decided by a reviewer without the owner's consent needs a comment; the
-   * approval fails if the owner changed since the decision was computed.
-   */
-  async approveClaim(
-    claim: NhiClaimResource,
-    comment: string | undefined,
-    caller: Caller,
-    decision: NhiReviewDecision,
-  ) {
-    if (decision.commentRequired && !comment) {
-      throw new InputError(
-        `${claim.currentOwner} owns ${claim.entityRef} and has not consented: a reviewer approving this transfer gives the reason as comment`,
-      );
-    }
-    this.assertClaimableGroup(await this.group(claim.group));
-    const transfer = claim.currentOwner
-      ? {
-          from: claim.currentOwner,
-          consent: decision.commentRequired ? 'reviewer' : 'owner',
-        }
-      : undefined;
-    const result = await this.options.store.approveClaim({
-      id: claim.id,
-      by: caller.userRef,
-      comment,
-      expectedOwner: claim.currentOwnerClaimed
-        ? claim.currentOwner ?? null
-        : null,
-      details: transfer,
-    });
-    await this.publishOwnership(result.claim.entityRef, result.claim);
-    await this.notifyClaimant(result.claim, 'approved', transfer?.from);
-    for (const closed of result.closed) {
-      await this.notifyClaimant(closed, 'closed');
-    }
-    this.options.logger.info(
-      `NHI claim ${claim.id}: ${claim.entityRef} approved for ${claim.group} by ${caller.userRef}`,
-    );
-    return result;
-  }
-
-  async rejectClaim(claim: NhiClaimResource, comment: string, caller: Caller) {
-    const rejected = await this.options.store.decideClaim({
-      id: claim.id,
-      by: caller.userRef,
-      status: 'rejected',
-      comment,
-    });
-    await this.notifyClaimant(rejected, 'rejected', claim.currentOwner);
-    return rejected;
-  }
-
-  async withdrawClaim(id: string, caller: Caller) {
-    const claim = await this.mustGetClaim(id);
-    if (claim.createdBy !== caller.userRef) {
-      throw new NotAllowedError('only the claimant can withdraw a claim');
-    }
-    return this.options.store.decideClaim({
-      id,
-      by: caller.userRef,
-      status: 'withdrawn',
-    });
-  }
-
-  async releaseOwnership(
-    entityRefInput: string,
-    comment: string | undefined,
-    caller: Caller,
-  ) {
-    const entityRef = normalizeRef(
-      entityRefInput,
-      'nonhumanidentity',
-      'entityRef',
-    );
-    await this.identity(entityRef, caller.credentials);
-    const owner = await this.options.store.currentOwner(entityRef);
-    if (!owner) {
-      throw new ConflictError(
-        `${entityRef} has no claimed owner; an owner from its source or a declaration is changed there`,
-      );
-    }
-    if (!caller.groups.includes(owner.group) && !this.isReviewer(caller)) {
-      throw new NotAllowedError(
-        `only members of ${owner.group} or reviewers can release it`,
-      );
-    }
-    const released = await this.options.store.releaseOwnership({
-      entityRef,
-      by: caller.userRef,
-      comment,
-    });
-    await this.publishOwnership(entityRef, null);
-    return released;
-  }
-
-  /** Whether the caller is in a reviewer group (reviews everything). */
-  isReviewer(caller: Pick<Caller, 'groups'>) {
-    return this.options.config.reviewerGroups.some(g =>
-      caller.groups.includes(g),
-    );
-  }
-
   /** Longest exception for a finding of this severity, in days. */
-  maxExceptionDays(severity: FindingSeverity): number {
-    const { config } = this.options;
+  private maxExceptionDays(severity: FindingSeverity): number {
     return REVIEWED_SEVERITIES.includes(severity)
-      ? config.maxHighRiskExceptionDays
-      : config.maxExceptionDays;
-  }
-
-  /** What may be accepted and for how long, and whether the caller reviews. */
-  exceptionPolicy(caller: Pick<Caller, 'groups'>): NhiExceptionPolicy {
-    return {
-      maxDays: {
-        critical: this.maxExceptionDays('critical'),
-        high: this.maxExceptionDays('high'),
-        medium: this.maxExceptionDays('medium'),
-        low: this.maxExceptionDays('low'),
-      },
-      reviewRequired: [...REVIEWED_SEVERITIES],
-      notAcceptable: this.options.config.acceptLeakedCredentials
-        ? []
-        : [LEAKED_CREDENTIAL_RULE],
-      reviewer: this.isReviewer(caller),
-    };
+      ? this.config.maxHighRiskExceptionDays
+      : this.config.maxExceptionDays;
   }
 
   /**
@@ -514,10 +669,9 @@ export class ClaimsService {
     identity: NonHumanIdentityEntity,
     ruleId: string,
   ): NhiFinding {
-    const entityRef = stringifyEntityRef(identity);
     if (
       ruleId === LEAKED_CREDENTIAL_RULE &&
-      !this.options.config.acceptLeakedCredentials
+      !this.config.acceptLeakedCredentials
     ) {
       throw new InputError(
         `${LEAKED_CREDENTIAL_RULE} cannot be accepted: a leaked credential must be rotated (deactivate it and issue a new one)`,
@@ -528,205 +682,12 @@ export class ClaimsService {
     );
     if (!finding) {
       throw new InputError(
-        `${ruleId} is not a finding of ${entityRef}: only what its risk evaluation found can be accepted`,
+        `${ruleId} is not a finding of ${stringifyEntityRef(
+          identity,
+        )}: only what its risk evaluation found can be accepted`,
       );
     }
     return finding;
-  }
-
-  /**
-   * Accepts one finding of an identity until a date. Owners accept medium
-   * and low findings directly; for a high or critical one their acceptance
-   * is a request (`status: 'requested'`) that a reviewer approves or
-   * rejects. Reviewers accept directly. Refused (400): a rule that is not a
-   * finding of the identity, a leaked credential (unless configured), a date
-   * past the limit for the finding's severity.
-   */
-  async createException(
-    request: {
-      entityRef: string;
-      ruleId: string;
-      justification: string;
-      until: string;
-    },
-    caller: Caller,
-  ): Promise<NhiException> {
-    const entityRef = normalizeRef(
-      request.entityRef,
-      'nonhumanidentity',
-      'entityRef',
-    );
-    if (!nhiRuleById(request.ruleId)) {
-      throw new InputError(
-        `ruleId: there is no rule ${request.ruleId} (see docs/rules.md)`,
-      );
-    }
-    const until = new Date(request.until);
-    const now = Date.now();
-    if (Number.isNaN(until.getTime())) {
-      throw new InputError(`until: not an ISO 8601 date: ${request.until}`);
-    }
-    if (until.getTime() <= now)
-      throw new InputError('until must be in the future');
-    const identity = await this.identity(entityRef, caller.credentials);
-    const finding = this.acceptableFinding(identity, request.ruleId);
-    const max = this.maxExceptionDays(finding.severity);
-    if (until.getTime() - now > max * DAY) {
-      throw new InputError(
-        `until may be at most ${max} days away for a ${finding.severity} finding`,
-      );
-    }
-    const owner = identity.spec.owner
-      ? normalizeRef(identity.spec.owner, 'group', 'owner')
-      : undefined;
-    const reviewer = this.isReviewer(caller);
-    if (!(owner && caller.groups.includes(owner)) && !reviewer) {
-      throw new NotAllowedError(
-        owner
-          ? `only members of ${owner} or reviewers can accept a risk on this identity`
-          : 'only reviewers can accept a risk on an unowned identity',
-      );
-    }
-    const requested =
-      REVIEWED_SEVERITIES.includes(finding.severity) && !reviewer;
-    const exception = await this.options.store.createException({
-      entityRef,
-      ruleId: request.ruleId,
-      justification: request.justification,
-      until,
-      createdBy: caller.userRef,
-      status: requested ? 'requested' : 'active',
-      severity: finding.severity,
-    });
-    if (requested) {
-      await this.notifyExceptionReviewers(exception, identity);
-    } else {
-      await this.publishExceptions(entityRef);
-    }
-    return exception;
-  }
-
-  /**
-   * Whether the caller may approve or reject an exception request under the
-   * configuration (reviewer groups, self-approval). The permission
-   * `nhi.exception.review` decides on top of this.
-   */
-  exceptionReviewEligibility(
-    exception: NhiException,
-    caller: Pick<Caller, 'userRef' | 'groups'>,
-  ): NhiReviewDecision {
-    const { config } = this.options;
-    if (exception.status !== 'requested') {
-      return {
-        allowed: false,
-        reason:
-          exception.status === 'expired' && !exception.reviewedBy
-            ? 'the request expired before anyone decided'
-            : `it is ${exception.status}, not a request waiting for review`,
-      };
-    }
-    if (exception.createdBy === caller.userRef && !config.allowSelfApproval) {
-      return { allowed: false, reason: 'nobody reviews their own request' };
-    }
-    if (this.isReviewer(caller)) return { allowed: true };
-    return {
-      allowed: false,
-      reason: config.reviewerGroups.length
-        ? `only members of ${config.reviewerGroups.join(
-            ', ',
-          )} decide requests to accept a ${
-            exception.severity ?? 'high or critical'
-          } finding`
-        : 'no reviewers are configured',
-    };
-  }
-
-  /** The exception, or 404. */
-  async mustGetException(id: string): Promise<NhiException> {
-    const exception = await this.options.store.getException(id);
-    if (!exception) throw new NotFoundError(`no exception ${id}`);
-    return exception;
-  }
-
-  /**
-   * Approves or rejects a request to accept a finding. The caller's
-   * eligibility (and the permission) is checked by the router; here the
-   * finding must still be there to be accepted.
-   */
-  async reviewException(
-    exception: NhiException,
-    decision: 'approved' | 'rejected',
-    comment: string | undefined,
-    caller: Caller,
-  ): Promise<NhiException> {
-    if (decision === 'approved') {
-      const identity = await this.identity(
-        exception.entityRef,
-        caller.credentials,
-      );
-      try {
-        this.acceptableFinding(identity, exception.ruleId);
-      } catch (e) {
-        if (
-          (e as Error).name === 'InputError' &&
-          exception.ruleId !== LEAKED_CREDENTIAL_RULE
-        ) {
-          throw new ConflictError(
-            `${exception.ruleId} is no longer a finding of ${exception.entityRef}: there is nothing to accept; reject the request`,
-          );
-        }
-        throw e;
-      }
-    }
-    const reviewed = await this.options.store.reviewException({
-      id: exception.id,
-      by: caller.userRef,
-      decision,
-      comment,
-    });
-    if (decision === 'approved') {
-      await this.publishExceptions(exception.entityRef);
-    }
-    await this.notifyRequester(reviewed, decision);
-    return reviewed;
-  }
-
-  /**
-   * Revokes an accepted risk or withdraws a request: its author, the
-   * owners or reviewers.
-   */
-  async revokeException(id: string, caller: Caller): Promise<NhiException> {
-    const existing = await this.mustGetException(id);
-    const identity = await this.identity(
-      existing.entityRef,
-      caller.credentials,
-    );
-    const owner = identity.spec.owner
-      ? normalizeRef(identity.spec.owner, 'group', 'owner')
-      : undefined;
-    if (
-      existing.createdBy !== caller.userRef &&
-      !(owner && caller.groups.includes(owner)) &&
-      !this.isReviewer(caller)
-    ) {
-      throw new NotAllowedError(
-        'only its author, the owners or reviewers can revoke it',
-      );
-    }
-    const revoked = await this.options.store.revokeException({
-      id,
-      by: caller.userRef,
-    });
-    if (existing.status === 'active') {
-      await this.publishExceptions(existing.entityRef);
-    }
-    return revoked;
-  }
-
-  async mustGetClaim(id: string): Promise<NhiClaim> {
-    const claim = await this.options.store.getClaim(id);
-    if (!claim) throw new NotFoundError(`no claim ${id}`);
-    return claim;
   }
 
   private async publishOwnership(entityRef: string, claim: NhiClaim | null) {
@@ -734,21 +695,12 @@ export class ClaimsService {
       entityRef,
       claim: claim ? toApproved(claim) : null,
     };
-    try {
-      await this.options.events.publish({
-        topic: NHI_OWNERSHIP_TOPIC,
-        eventPayload: payload,
-      });
-    } catch (e) {
-      // Not lost: the pipeline reads approved claims on every run.
-      this.options.logger.warn(
-        `NHI ownership event for ${entityRef} not published: ${e}`,
-      );
-    }
+    // Not lost if this fails: the pipeline reads approved claims on every run.
+    await this.publish(NHI_OWNERSHIP_TOPIC, payload, 'ownership', entityRef);
   }
 
   private async publishExceptions(entityRef: string) {
-    const { items } = await this.options.store.listExceptions(
+    const { items } = await this.store.listExceptions(
       { entityRef, activeOnly: true },
       { limit: 1000, offset: 0 },
     );
@@ -760,182 +712,29 @@ export class ClaimsService {
         by: e.createdBy,
       })),
     };
-    try {
-      await this.options.events.publish({
-        topic: NHI_EXCEPTIONS_TOPIC,
-        eventPayload: payload,
-      });
-    } catch (e) {
-      this.options.logger.warn(
-        `NHI exceptions event for ${entityRef} not published: ${e}`,
-      );
-    }
+    await this.publish(NHI_EXCEPTIONS_TOPIC, payload, 'exceptions', entityRef);
   }
 
-  private link(entityRef: string) {
-    const { namespace, name } = parseEntityRef(entityRef);
-    return `/catalog/${namespace}/nonhumanidentity/${name}`;
-  }
-
-  private async notifyReviewers(
-    claim: NhiClaim,
-    identity: NonHumanIdentityEntity,
+  private async publish(
+    topic: string,
+    eventPayload: NhiOwnershipEvent | NhiExceptionsEvent,
+    what: string,
+    entityRef: string,
   ) {
-    const { notifications, config } = this.options;
-    if (!notifications) return;
-    const resource = await this.claimResource(claim);
-    const name = identity.metadata.title ?? identity.metadata.name;
-    let recipients: string[];
-    let title: string;
-    let description = `${claim.createdBy}: ${claim.justification}`;
-    if (resource.currentOwner) {
-      // Both teams hear of it; the owner's leads and the reviewers decide.
-      recipients = [
-        ...config.reviewerGroups,
-        ...(config.groupLeadsReview ? resource.currentOwnerLeads : []),
-        resource.currentOwner,
-        claim.group,
-      ];
-      title = `Transfer requested: ${name} from ${resource.currentOwner} to ${claim.group}`;
-      description += ` — a lead of ${resource.currentOwner} consents, or a reviewer decides with a reason.`;
-    } else {
-      recipients = [
-        ...config.reviewerGroups,
-        ...(config.groupLeadsReview ? resource.groupLeads : []),
-      ];
-      title = `Ownership claim: ${name} for ${claim.group}`;
-    }
-    recipients = [...new Set(recipients)];
-    if (!recipients.length) return;
     try {
-      await notifications.send({
-        recipients: {
-          type: 'entity',
-          entityRef: recipients,
-          excludeEntityRef: claim.createdBy,
-        },
-        payload: {
-          title,
-          description,
-          link: this.link(claim.entityRef),
-          severity: 'normal',
-          topic: 'nhi-claims',
-        },
-      });
+      await this.events.publish({ topic, eventPayload });
     } catch (e) {
-      this.options.logger.warn(
-        `NHI claim ${claim.id}: reviewers not notified: ${e}`,
-      );
-    }
-  }
-
-  /**
-   * Tells the claimant the outcome; for a decided transfer, both teams as
-   * well (`from` is the group it was to be taken from).
-   */
-  private async notifyClaimant(
-    claim: NhiClaim,
-    outcome: 'approved' | 'rejected' | 'closed',
-    from?: string,
-  ) {
-    const { notifications } = this.options;
-    if (!notifications) return;
-    const text = {
-      approved: `approved: ${claim.group} now owns it`,
-      rejected: `rejected${claim.comment ? `: ${claim.comment}` : ''}`,
-      closed: `closed: ${claim.closedReason ?? 'another claim was approved'}`,
-    }[outcome];
-    const recipients = from
-      ? [...new Set([claim.createdBy, from, claim.group])]
-      : claim.createdBy;
-    try {
-      await notifications.send({
-        recipients: { type: 'entity', entityRef: recipients },
-        payload: {
-          title: from
-            ? `Transfer of ${claim.entityRef} from ${from} to ${claim.group} ${outcome}`
-            : `Your claim of ${claim.entityRef} was ${outcome}`,
-          description: `${
-            from
-              ? `Transfer to ${claim.group} requested by ${claim.createdBy}`
-              : `Claim for ${claim.group}`
-          } ${text}`,
-          link: this.link(claim.entityRef),
-          severity: outcome === 'approved' ? 'normal' : 'low',
-          topic: 'nhi-claims',
-        },
-      });
-    } catch (e) {
-      this.options.logger.warn(
-        `NHI claim ${claim.id}: claimant not notified: ${e}`,
-      );
-    }
-  }
-
-  private async notifyExceptionReviewers(
-    exception: NhiException,
-    identity: NonHumanIdentityEntity,
-  ) {
-    const { notifications, config } = this.options;
-    if (!notifications || !config.reviewerGroups.length) return;
-    const rule = nhiRuleById(exception.ruleId);
-    try {
-      await notifications.send({
-        recipients: {
-          type: 'entity',
-          entityRef: config.reviewerGroups,
-          excludeEntityRef: exception.createdBy,
-        },
-        payload: {
-          title: `Risk acceptance requested: ${
-            rule?.title ?? exception.ruleId
-          } (${exception.severity}) on ${
-            identity.metadata.title ?? identity.metadata.name
-          }`,
-          description: `${exception.createdBy} asks to accept ${
-            exception.ruleId
-          } until ${exception.until.slice(0, 10)}: ${exception.justification}`,
-          link: this.link(exception.entityRef),
-          severity: 'normal',
-          topic: 'nhi-exceptions',
-        },
-      });
-    } catch (e) {
-      this.options.logger.warn(
-        `NHI exception ${exception.id}: reviewers not notified: ${e}`,
-      );
-    }
-  }
-
-  private async notifyRequester(
-    exception: NhiException,
-    decision: 'approved' | 'rejected',
-  ) {
-    const { notifications } = this.options;
-    if (!notifications) return;
-    try {
-      await notifications.send({
-        recipients: { type: 'entity', entityRef: exception.createdBy },
-        payload: {
-          title: `Your request to accept ${exception.ruleId} on ${exception.entityRef} was ${decision}`,
-          description: `${exception.reviewedBy ?? 'A reviewer'} ${decision} it${
-            exception.reviewComment ? `: ${exception.reviewComment}` : ''
-          }`,
-          link: this.link(exception.entityRef),
-          severity: decision === 'approved' ? 'normal' : 'low',
-          topic: 'nhi-exceptions',
-        },
-      });
-    } catch (e) {
-      this.options.logger.warn(
-        `NHI exception ${exception.id}: requester not notified: ${e}`,
+      this.logger.warn(
+        `NHI ${what} event for ${entityRef} not published: ${e}`,
       );
     }
   }
 }
 
 /** The pipeline's view of an approved claim. */
-export function toApproved(claim: NhiClaim): NhiApprovedClaim {
+export function toApproved(
+  claim: NhiClaim,
+): NhiApprovedClaim & { claimId: string } {
   return {
     entityRef: claim.entityRef,
     owner: claim.group,

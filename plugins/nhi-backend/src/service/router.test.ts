@@ -142,15 +142,6 @@ async function setup(
       user('erin', ['engineering']),
     ],
   });
-  const claims = new ClaimsService({
-    store,
-    catalog,
-    auth: mockServices.auth(),
-    events: events as any,
-    notifications: notifications as any,
-    config: { ...CONFIG, ...options.config },
-    logger: mockServices.logger.mock(),
-  });
   const decision = options.decision ?? AuthorizeResult.ALLOW;
   const permissions = mockServices.permissions.mock({
     authorize: jest.fn(async reqs =>
@@ -160,12 +151,24 @@ async function setup(
       reqs.map(() => options.reviewDecision ?? { result: decision }),
     ) as any,
   });
+  const claims = ClaimsService.create({
+    store,
+    catalog,
+    auth: mockServices.auth(),
+    permissions,
+    reviewRuleset: {
+      getRuleByName: (name: string) =>
+        Object.values(nhiClaimRules).find(r => r.name === name)! as any,
+    },
+    events: events as any,
+    notifications: notifications as any,
+    config: { ...CONFIG, ...options.config },
+    logger: mockServices.logger.mock(),
+  });
   const audited: AuditRecord[] = [];
   const router = createRouter({
     claims,
     httpAuth: mockServices.httpAuth(),
-    auth: mockServices.auth(),
-    permissions,
     auditor: mockServices.auditor.mock({
       createEvent: jest.fn(async (o: any) => {
         const record: AuditRecord = {
@@ -188,10 +191,6 @@ async function setup(
       }) as any,
     }),
     logger: mockServices.logger.mock(),
-    reviewRuleset: {
-      getRuleByName: (name: string) =>
-        Object.values(nhiClaimRules).find(r => r.name === name)! as any,
-    },
   });
   const app = express()
     .use(router)
@@ -213,6 +212,7 @@ async function setup(
     store,
     events,
     notifications,
+    permissions,
     counts,
     state,
     audited,
@@ -512,6 +512,51 @@ describe('the claims API', () => {
     expect(released.body.error.message).toBe(
       `${OWNED} has no claimed owner; an owner from its source or a declaration is changed there`,
     );
+  });
+
+  it('lets a backend service read the feeds and nothing else', async () => {
+    const { app, state } = await setup();
+    const service = { Authorization: mockCredentials.service.header() };
+    for (const path of ['/ownership', '/exceptions/active']) {
+      const feed = await request(app).get(path).set(service);
+      expect({ path, status: feed.status }).toEqual({ path, status: 200 });
+    }
+    const before = await state();
+    for (const [method, path, body] of [
+      ['get', '/claims', null],
+      ['get', '/exceptions/policy', null],
+      ['post', '/claims', claimBody],
+    ] as const) {
+      const req = (request(app) as any)[method](path).set(service);
+      const res = await (body ? req.send(body) : req);
+      expect({ path, status: res.status }).toEqual({ path, status: 403 });
+      expect(res.body.error.message).toBe(
+        "This endpoint does not allow 'service' credentials",
+      );
+    }
+    expect(await state()).toEqual(before);
+  });
+
+  it('asks the permission policy about reviewing once per request, however many claims a list shows', async () => {
+    const { app, permissions } = await setup();
+    for (const [who, team] of [
+      ['alice', 'platform'],
+      ['sam', 'shipping'],
+      ['bob', 'payments'],
+    ]) {
+      await request(app)
+        .post('/claims')
+        .set(as(who))
+        .send({ ...claimBody, group: `group:default/${team}` });
+    }
+    permissions.authorizeConditional.mockClear();
+    const listed = await request(app).get('/claims').set(as('farah'));
+    expect(listed.body.items.map((c: any) => c.review)).toEqual([
+      { allowed: true },
+      { allowed: true },
+      { allowed: true },
+    ]);
+    expect(permissions.authorizeConditional).toHaveBeenCalledTimes(1);
   });
 
   describe('with every permission denied', () => {

@@ -1,261 +1,30 @@
 import {
   AuditorService,
   AuditorServiceEventSeverityLevel,
-  AuthService,
   HttpAuthService,
   LoggerService,
-  PermissionsService,
 } from '@backstage/backend-plugin-api';
-import {
-  InputError,
-  isError,
-  NotAllowedError,
-  NotFoundError,
-} from '@backstage/errors';
-import {
-  AuthorizeResult,
-  BasicPermission,
-} from '@backstage/plugin-permission-common';
-import {
-  createConditionAuthorizer,
-  PermissionRuleset,
-} from '@backstage/plugin-permission-node';
-import {
-  nhiClaimCreatePermission,
-  nhiClaimReadPermission,
-  nhiClaimReviewPermission,
-  nhiClaimWithdrawPermission,
-  nhiExceptionCreatePermission,
-  nhiExceptionReviewPermission,
-  nhiExceptionRevokePermission,
-  nhiOwnershipReleasePermission,
-  NhiClaim,
-  NhiClaimStatus,
-  NhiException,
-  NhiPage,
-  NhiReviewDecision,
-} from '@backstage-nhi/nhi-common';
+import { InputError, isError } from '@backstage/errors';
 import express from 'express';
 import Router from 'express-promise-router';
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
-import { StoredExceptionStatus } from '../database/ClaimsStore';
-import { NhiClaimQuery, NhiClaimResource } from '../permissions/rules';
+import { normalizeRef } from '../lib/identifiers';
+import { NhiAction } from '../permissions/ClaimsAuthorizer';
+import { ClaimsService } from './ClaimsService';
+import { feedPageOf, pageOf, readFeedPage, readPage } from './paging';
 import {
-  Caller,
-  ClaimsService,
-  normalizeRef,
-  toApproved,
-} from './ClaimsService';
-
-const CLAIM_STATUSES = [
-  'open',
-  'approved',
-  'rejected',
-  'withdrawn',
-  'closed',
-  'superseded',
-  'released',
-] as const;
-
-const EXCEPTION_STATUSES = [
-  'requested',
-  'active',
-  'rejected',
-  'revoked',
-] as const;
-
-/**
- * Characters refused in every text the API takes: NUL and the other C0
- * controls but tab, line feed and carriage return, DEL, and the
- * bidirectional embeddings, overrides and isolates (U+202A–U+202E,
- * U+2066–U+2069) that make text read differently from what it is.
- */
-const FORBIDDEN_CHARACTERS =
-  // eslint-disable-next-line no-control-regex
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/;
-
-/** A 400 when a text holds a forbidden character, naming the field and the character. */
-function checkCharacters(value: string, field: string) {
-  const found = FORBIDDEN_CHARACTERS.exec(value);
-  if (found) {
-    const code = found[0].codePointAt(0)!.toString(16).toUpperCase();
-    throw new InputError(
-      `${field} contains U+${code.padStart(
-        4,
-        '0',
-      )}, a control or bidirectional formatting character, which is not allowed`,
-    );
-  }
-}
-
-const text = (field: string, min: number, max: number) =>
-  z
-    .string({
-      error: issue =>
-        issue.input === undefined
-          ? `${field} is required`
-          : `${field} must be text`,
-    })
-    .superRefine((value, ctx) => {
-      try {
-        checkCharacters(value, field);
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', message: (e as Error).message });
-      }
-    })
-    .trim()
-    .min(min, { error: `${field} must be at least ${min} characters` })
-    .max(max, { error: `${field} must be at most ${max} characters` });
-
-const schemas = {
-  createClaim: z.strictObject({
-    entityRef: text('entityRef', 1, 255),
-    group: text('group', 1, 255),
-    justification: text('justification', 10, 2000),
-  }),
-  approve: z.strictObject({ comment: text('comment', 1, 2000).optional() }),
-  reject: z.strictObject({ comment: text('comment', 3, 2000) }),
-  empty: z.strictObject({}),
-  release: z.strictObject({
-    entityRef: text('entityRef', 1, 255),
-    comment: text('comment', 1, 2000).optional(),
-  }),
-  createException: z.strictObject({
-    entityRef: text('entityRef', 1, 255),
-    ruleId: text('ruleId', 1, 64),
-    justification: text('justification', 10, 2000),
-    until: text('until', 10, 40),
-  }),
-};
-
-/**
- * Why the body could not be read (not JSON, too large), kept for the route
- * so that the refusal is part of its audited call.
- */
-const bodyErrors = new WeakMap<express.Request, Error>();
-
-/** Validates a body, or throws a 400 naming every problem. */
-function parse<T>(schema: z.ZodType<T>, req: express.Request, what: string): T {
-  const bodyError = bodyErrors.get(req);
-  if (bodyError) throw bodyError;
-  // A POST without a body is an empty object; anything but an object is not.
-  const value = req.body === undefined ? {} : req.body;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InputError(
-      `invalid ${what}: the request body must be a JSON object`,
-    );
-  }
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const problems = result.error.issues.map(issue => {
-      if (issue.code === 'unrecognized_keys') {
-        return `unknown field${
-          issue.keys.length > 1 ? 's' : ''
-        } ${issue.keys.join(', ')}`;
-      }
-      return issue.message;
-    });
-    throw new InputError(
-      `invalid ${what}: ${[...new Set(problems)].join('; ')}`,
-    );
-  }
-  return result.data;
-}
-
-/**
- * The query parameters of a route, each one value of text: an unknown
- * parameter, a repeated one (`status=a&status=b`), an array (`status[]=a`)
- * or an object (`entityRef[a]=b`) is a 400 rather than silently dropped.
- */
-function queryOf<K extends string>(
-  req: express.Request,
-  allowed: readonly K[],
-): Partial<Record<K, string>> {
-  const result: Partial<Record<K, string>> = {};
-  for (const [key, value] of Object.entries(req.query)) {
-    if (!(allowed as readonly string[]).includes(key)) {
-      throw new InputError(
-        `unknown query parameter ${key}${
-          allowed.length ? `; this route takes ${allowed.join(', ')}` : ''
-        }`,
-      );
-    }
-    if (typeof value !== 'string') {
-      throw new InputError(
-        `query parameter ${key} must be given once, as text (a list is one value separated by commas)`,
-      );
-    }
-    checkCharacters(value, key);
-    result[key as K] = value;
-  }
-  return result;
-}
-
-/** The largest offset a cursor may carry (a 32-bit integer for any database). */
-const MAX_OFFSET = 2_147_483_647;
-
-function page(q: { limit?: string; cursor?: string }) {
-  const limit = q.limit === undefined ? 50 : Number(q.limit);
-  if (!/^\d+$/.test(q.limit ?? '50') || limit < 1 || limit > 500) {
-    throw new InputError('limit must be a whole number from 1 to 500');
-  }
-  let offset = 0;
-  if (q.cursor) {
-    const decoded = Buffer.from(q.cursor, 'base64url').toString('utf8');
-    offset = Number(decoded);
-    if (
-      !/^(0|[1-9]\d{0,9})$/.test(decoded) ||
-      offset > MAX_OFFSET ||
-      Buffer.from(decoded, 'utf8').toString('base64url') !==
-        q.cursor.replace(/=+$/, '')
-    ) {
-      throw new InputError(
-        'cursor is not valid: pass the nextCursor of the previous page',
-      );
-    }
-  }
-  return { limit, offset };
-}
-
-function pageOf<T>(
-  items: T[],
-  totalCount: number,
-  p: { limit: number; offset: number },
-): NhiPage<T> {
-  const next = p.offset + p.limit;
-  return {
-    items,
-    totalCount,
-    ...(next < totalCount
-      ? { nextCursor: Buffer.from(String(next), 'utf8').toString('base64url') }
-      : {}),
-  };
-}
-
-function flag(value: string | undefined, name: string): boolean {
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true' || value === '') return true;
-  throw new InputError(`${name} must be true or false`);
-}
-
-function statusList<S extends string>(
-  value: string | undefined,
-  allowed: readonly S[],
-): S[] | undefined {
-  if (!value) return undefined;
-  return value.split(',').map(s => {
-    if (!(allowed as readonly string[]).includes(s)) {
-      throw new InputError(
-        `status must be one of ${allowed.join(', ')}, got ${s}`,
-      );
-    }
-    return s as S;
-  });
-}
-
-/** Ids are uuids: anything else names nothing, without asking the database. */
-const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  claimStatuses,
+  date,
+  exceptionStatuses,
+  flag,
+  groupRef,
+  identityRef,
+  parseBody,
+  queryOf,
+  readJsonBodies,
+  ruleId,
+  schemas,
+} from './validation';
 
 /** Error names whose message is meant for the caller (`@backstage/errors`). */
 const EXPOSED_ERRORS = new Set([
@@ -270,134 +39,30 @@ const EXPOSED_ERRORS = new Set([
 ]);
 
 /**
- * The REST API of the claims backend, at `/api/nhi`. Every route checks a
- * permission and is an auditor event, refused or not; bodies and query
- * parameters are validated before anything is read or written; errors are
- * typed and end in the error middleware, which never sees a database
- * message.
+ * The REST API of the claims backend, at `/api/nhi`. A route reads the
+ * caller's credentials once and has the service let them through for what
+ * it does (every route is guarded by a permission), validates its query
+ * and body, and calls the service; it never decides who may do what. Every
+ * call is an auditor event, refused or not. Errors are typed and end in the
+ * error middleware, which never sees a database message.
  */
 export function createRouter(options: {
   claims: ClaimsService;
   httpAuth: HttpAuthService;
-  auth: AuthService;
-  permissions: PermissionsService;
   auditor: AuditorService;
   logger: LoggerService;
-  reviewRuleset: PermissionRuleset<NhiClaimResource, NhiClaimQuery>;
 }): express.Router {
-  const { claims, httpAuth, auth, permissions, auditor, logger } = options;
-  const authorizeReview = createConditionAuthorizer(options.reviewRuleset);
+  const { claims, httpAuth, auditor, logger } = options;
   const router = Router();
-  router.use((req, _res, next) => {
-    if (req.is(['application/json', 'application/*+json']) === false) {
-      bodyErrors.set(
-        req,
-        new InputError(
-          'the request body must be JSON (Content-Type: application/json)',
-        ),
-      );
-    }
-    next();
-  });
-  router.use(express.json({ limit: '64kb' }));
-  router.use(
-    (
-      error: unknown,
-      req: express.Request,
-      _res: express.Response,
-      next: express.NextFunction,
-    ) => {
-      const type = (error as { type?: unknown })?.type;
-      if (type === 'entity.parse.failed') {
-        bodyErrors.set(
-          req,
-          new InputError('the request body is not valid JSON'),
-        );
-      } else if (type === 'entity.too.large') {
-        bodyErrors.set(
-          req,
-          new InputError('the request body is too large (at most 64 kB)'),
-        );
-      } else {
-        next(error);
-        return;
-      }
-      req.body = undefined;
-      next();
-    },
-  );
+  readJsonBodies(router);
 
-  const allowed = async (
-    credentials: Caller['credentials'],
-    permission: BasicPermission,
-  ) => {
-    const [decision] = await permissions.authorize([{ permission }], {
-      credentials,
-    });
-    return decision.result === AuthorizeResult.ALLOW;
-  };
-
-  /** The calling user (with their groups) after a basic permission check. */
-  const caller = async (
-    req: express.Request,
-    permission: BasicPermission,
-  ): Promise<Caller> => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    if (!(await allowed(credentials, permission))) {
-      throw new NotAllowedError(`not allowed: ${permission.name}`);
-    }
-    const userRef = credentials.principal.userEntityRef;
-    return { userRef, credentials, groups: await claims.groupsOf(userRef) };
-  };
-
-  /** A user, or a service (the pipeline) — users need `nhi.claim.read`. */
-  const reader = async (req: express.Request) => {
-    const credentials = await httpAuth.credentials(req, {
-      allow: ['user', 'service'],
-    });
-    if (
-      !auth.isPrincipal(credentials, 'service') &&
-      !(await allowed(credentials, nhiClaimReadPermission))
-    ) {
-      throw new NotAllowedError('not allowed: nhi.claim.read');
-    }
-  };
-
-  /** Whether the caller may review a claim: the configuration and the policy both. */
-  const reviewDecision = async (
-    resource: NhiClaimResource,
-    who: Caller,
-  ): Promise<NhiReviewDecision> => {
-    const eligibility = claims.reviewEligibility(resource, who);
-    if (!eligibility.allowed) return eligibility;
-    const [decision] = await permissions.authorizeConditional(
-      [{ permission: nhiClaimReviewPermission }],
-      { credentials: who.credentials },
-    );
-    if (!authorizeReview(decision, resource)) {
-      return {
-        allowed: false,
-        reason: 'the permission policy does not allow you to review it',
-      };
-    }
-    return eligibility;
-  };
-
-  /** Whether the caller may decide an exception request. */
-  const exceptionReviewDecision = (
-    exception: NhiException,
-    who: Caller,
-    permitted: boolean,
-  ): NhiReviewDecision => {
-    const eligibility = claims.exceptionReviewEligibility(exception, who);
-    if (eligibility.allowed && !permitted) {
-      return {
-        allowed: false,
-        reason: 'the permission policy does not allow you to review it',
-      };
-    }
-    return eligibility;
-  };
+  // Users and backend services alike; the service says who may do what.
+  const credentials = (req: express.Request) =>
+    httpAuth.credentials(req, { allow: ['user', 'service'] });
+  const caller = async <A extends NhiAction>(req: express.Request, action: A) =>
+    claims.caller(await credentials(req), action);
+  const feedReader = async (req: express.Request) =>
+    claims.feedReader(await credentials(req));
 
   /**
    * A route whose every call is an auditor event, created before anything
@@ -439,23 +104,18 @@ export function createRouter(options: {
       await event.success({ meta });
     };
 
-  const mustGetClaim = (id: string) => {
-    if (!ID.test(id)) throw new NotFoundError(`no claim ${id}`);
-    return claims.mustGetClaim(id);
-  };
-  const mustGetException = (id: string) => {
-    if (!ID.test(id)) throw new NotFoundError(`no exception ${id}`);
-    return claims.mustGetException(id);
-  };
-
   router.post(
     '/claims',
     audited('claim-create', 'medium', async (req, res, meta) => {
-      const who = await caller(req, nhiClaimCreatePermission);
+      const who = await caller(req, 'claim.create');
       queryOf(req, []);
-      const body = parse(schemas.createClaim, req, 'claim');
+      const body = parseBody(schemas.createClaim, req, 'claim');
       Object.assign(meta, { entityRef: body.entityRef, group: body.group });
-      const claim = await claims.createClaim(body, who);
+      const claim = await claims.createClaim(who, {
+        entityRef: identityRef(body.entityRef),
+        group: groupRef(body.group),
+        justification: body.justification,
+      });
       meta.claimId = claim.id;
       res.status(201).json(claim);
     }),
@@ -464,7 +124,7 @@ export function createRouter(options: {
   router.get(
     '/claims',
     audited('claim-read', 'low', async (req, res) => {
-      const who = await caller(req, nhiClaimReadPermission);
+      const who = await caller(req, 'claim.read');
       const q = queryOf(req, [
         'entityRef',
         'group',
@@ -474,136 +134,79 @@ export function createRouter(options: {
         'limit',
         'cursor',
       ]);
-      const p = page(q);
-      const statuses = statusList<NhiClaimStatus>(q.status, CLAIM_STATUSES);
+      const page = readPage(q);
+      const statuses = claimStatuses(q.status);
       const toReview = flag(q.toReview, 'toReview');
       const mine = flag(q.mine, 'mine');
       const groups = q.group
         ? [normalizeRef(q.group, 'group', 'group')]
         : undefined;
-      let involvingGroups: string[] | undefined;
-      let excludeCreatedBy: string | undefined;
-      if (toReview) {
-        if (!claims.isReviewer(who)) {
-          // leads review claims for their group and transfers away from it
-          involvingGroups = await claims.groupsLedBy(who.userRef);
-        }
-        if (!claims.allowSelfApproval) excludeCreatedBy = who.userRef;
-      }
-      const result = await claims.store.listClaims(
-        {
-          entityRef: q.entityRef
-            ? normalizeRef(q.entityRef, 'nonhumanidentity', 'entityRef')
-            : undefined,
-          groups,
-          involvingGroups,
-          statuses: toReview ? ['open'] : statuses,
-          createdBy: mine ? who.userRef : undefined,
-          excludeCreatedBy,
-        },
-        p,
+      const entityRef = q.entityRef ? identityRef(q.entityRef) : undefined;
+      const result = await claims.listClaims(
+        who,
+        { entityRef, groups, statuses, mine, toReview },
+        page,
       );
-      const items = await Promise.all(
-        result.items.map(async claim => ({
-          ...claim,
-          review:
-            claim.status === 'open'
-              ? await reviewDecision(await claims.claimResource(claim), who)
-              : undefined,
-        })),
-      );
-      res.json(
-        pageOf(
-          toReview ? items.filter(c => c.review?.allowed) : items,
-          result.totalCount,
-          p,
-        ),
-      );
+      res.json(pageOf(result, page));
     }),
   );
 
   router.get(
     '/claims/:id',
     audited('claim-read', 'low', async (req, res) => {
-      const who = await caller(req, nhiClaimReadPermission);
+      const who = await caller(req, 'claim.read');
       queryOf(req, []);
-      const claim: NhiClaim = await mustGetClaim(req.params.id);
-      res.json({
-        ...claim,
-        review:
-          claim.status === 'open'
-            ? await reviewDecision(await claims.claimResource(claim), who)
-            : undefined,
-      });
+      res.json(await claims.getClaim(who, req.params.id));
     }),
   );
 
-  const review = (action: 'approve' | 'reject') =>
+  const reviewClaim = (action: 'approve' | 'reject') =>
     router.post(
       `/claims/:id/${action}`,
       audited(`claim-${action}`, 'medium', async (req, res, meta) => {
-        const credentials = await httpAuth.credentials(req, {
-          allow: ['user'],
-        });
-        const [basic] = await permissions.authorizeConditional(
-          [{ permission: nhiClaimReviewPermission }],
-          { credentials },
-        );
-        if (basic.result === AuthorizeResult.DENY) {
-          throw new NotAllowedError('not allowed: nhi.claim.review');
-        }
+        const who = await caller(req, 'claim.review');
         queryOf(req, []);
         const body =
           action === 'approve'
-            ? parse(schemas.approve, req, 'approval')
-            : parse(schemas.reject, req, 'rejection');
-        const claim = await mustGetClaim(req.params.id);
+            ? parseBody(schemas.approve, req, 'approval')
+            : parseBody(schemas.reject, req, 'rejection');
+        const claim = await claims.claimToReview(who, req.params.id);
         Object.assign(meta, { entityRef: claim.entityRef, group: claim.group });
-        const userRef = credentials.principal.userEntityRef;
-        const who: Caller = {
-          userRef,
-          credentials,
-          groups: await claims.groupsOf(userRef),
-        };
         const resource = await claims.claimResource(claim);
         if (resource.currentOwner) meta.from = resource.currentOwner;
-        const decision = await reviewDecision(resource, who);
-        if (!decision.allowed) {
-          throw new NotAllowedError(
-            `you cannot review this claim: ${decision.reason}`,
-          );
-        }
-        const result =
+        res.json(
           action === 'approve'
-            ? (await claims.approveClaim(resource, body.comment, who, decision))
-                .claim
-            : await claims.rejectClaim(resource, body.comment!, who);
-        res.json(result);
+            ? await claims.approveClaim(who, resource, body.comment)
+            : await claims.rejectClaim(who, resource, body.comment!),
+        );
       }),
     );
-  review('approve');
-  review('reject');
+  reviewClaim('approve');
+  reviewClaim('reject');
 
   router.post(
     '/claims/:id/withdraw',
     audited('claim-withdraw', 'medium', async (req, res) => {
-      const who = await caller(req, nhiClaimWithdrawPermission);
+      const who = await caller(req, 'claim.withdraw');
       queryOf(req, []);
-      parse(schemas.empty, req, 'withdrawal');
-      await mustGetClaim(req.params.id);
-      res.json(await claims.withdrawClaim(req.params.id, who));
+      parseBody(schemas.empty, req, 'withdrawal');
+      res.json(await claims.withdrawClaim(who, req.params.id));
     }),
   );
 
   router.post(
     '/ownership/release',
     audited('ownership-release', 'medium', async (req, res, meta) => {
-      const who = await caller(req, nhiOwnershipReleasePermission);
+      const who = await caller(req, 'ownership.release');
       queryOf(req, []);
-      const body = parse(schemas.release, req, 'release');
+      const body = parseBody(schemas.release, req, 'release');
       meta.entityRef = body.entityRef;
       res.json(
-        await claims.releaseOwnership(body.entityRef, body.comment, who),
+        await claims.releaseOwnership(
+          who,
+          identityRef(body.entityRef),
+          body.comment,
+        ),
       );
     }),
   );
@@ -612,35 +215,26 @@ export function createRouter(options: {
   router.get(
     '/ownership',
     audited('ownership-read', 'low', async (req, res) => {
-      await reader(req);
-      const q = queryOf(req, ['after', 'limit']);
-      const limit = page({ limit: q.limit }).limit;
-      if (q.after && !ID.test(q.after)) {
-        throw new InputError(
-          'after is not valid: pass the nextCursor of the previous page',
-        );
-      }
-      const items = await claims.store.approvedClaims({
-        after: q.after || undefined,
-        limit,
-      });
-      res.json({
-        items: items.map(toApproved),
-        ...(items.length === limit
-          ? { nextCursor: items[items.length - 1].id }
-          : {}),
-      });
+      const reader = await feedReader(req);
+      const page = readFeedPage(queryOf(req, ['after', 'limit']));
+      const items = await claims.approvedOwners(reader, page);
+      res.json(feedPageOf(items, page, item => item.claimId));
     }),
   );
 
   router.post(
     '/exceptions',
     audited('exception-create', 'medium', async (req, res, meta) => {
-      const who = await caller(req, nhiExceptionCreatePermission);
+      const who = await caller(req, 'exception.create');
       queryOf(req, []);
-      const body = parse(schemas.createException, req, 'exception');
+      const body = parseBody(schemas.createException, req, 'exception');
       Object.assign(meta, { entityRef: body.entityRef, ruleId: body.ruleId });
-      const exception = await claims.createException(body, who);
+      const exception = await claims.createException(who, {
+        entityRef: identityRef(body.entityRef),
+        ruleId: ruleId(body.ruleId),
+        justification: body.justification,
+        until: date(body.until, 'until'),
+      });
       Object.assign(meta, {
         exceptionId: exception.id,
         status: exception.status,
@@ -653,21 +247,9 @@ export function createRouter(options: {
   router.get(
     '/exceptions/active',
     audited('exception-read', 'low', async (req, res) => {
-      await reader(req);
-      const p = page(queryOf(req, ['limit', 'cursor']));
-      const result = await claims.store.listExceptions({ activeOnly: true }, p);
-      res.json(
-        pageOf(
-          result.items.map(e => ({
-            entityRef: e.entityRef,
-            ruleId: e.ruleId,
-            until: e.until,
-            by: e.createdBy,
-          })),
-          result.totalCount,
-          p,
-        ),
-      );
+      const reader = await feedReader(req);
+      const page = readPage(queryOf(req, ['limit', 'cursor']));
+      res.json(pageOf(await claims.activeExceptions(reader, page), page));
     }),
   );
 
@@ -675,22 +257,16 @@ export function createRouter(options: {
   router.get(
     '/exceptions/policy',
     audited('exception-read', 'low', async (req, res) => {
-      const who = await caller(req, nhiClaimReadPermission);
+      const who = await caller(req, 'claim.read');
       queryOf(req, []);
-      const policy = claims.exceptionPolicy(who);
-      res.json({
-        ...policy,
-        reviewer:
-          policy.reviewer &&
-          (await allowed(who.credentials, nhiExceptionReviewPermission)),
-      });
+      res.json(await claims.exceptionPolicy(who));
     }),
   );
 
   router.get(
     '/exceptions',
     audited('exception-read', 'low', async (req, res) => {
-      const who = await caller(req, nhiClaimReadPermission);
+      const who = await caller(req, 'claim.read');
       const q = queryOf(req, [
         'entityRef',
         'active',
@@ -698,35 +274,14 @@ export function createRouter(options: {
         'limit',
         'cursor',
       ]);
-      const p = page(q);
-      const entityRef = q.entityRef
-        ? normalizeRef(q.entityRef, 'nonhumanidentity', 'entityRef')
-        : undefined;
-      const result = await claims.store.listExceptions(
-        {
-          entityRef,
-          activeOnly: flag(q.active, 'active'),
-          statuses: statusList<StoredExceptionStatus>(
-            q.status,
-            EXCEPTION_STATUSES,
-          ),
-        },
-        p,
-      );
-      const permitted =
-        result.items.some(e => e.status === 'requested') &&
-        (await allowed(who.credentials, nhiExceptionReviewPermission));
-      res.json(
-        pageOf(
-          result.items.map(e =>
-            e.status === 'requested'
-              ? { ...e, review: exceptionReviewDecision(e, who, permitted) }
-              : e,
-          ),
-          result.totalCount,
-          p,
-        ),
-      );
+      const page = readPage(q);
+      const entityRef = q.entityRef ? identityRef(q.entityRef) : undefined;
+      const filter = {
+        entityRef,
+        activeOnly: flag(q.active, 'active'),
+        statuses: exceptionStatuses(q.status),
+      };
+      res.json(pageOf(await claims.listExceptions(who, filter, page), page));
     }),
   );
 
@@ -734,29 +289,23 @@ export function createRouter(options: {
     router.post(
       `/exceptions/:id/${action}`,
       audited(`exception-${action}`, 'medium', async (req, res, meta) => {
-        const who = await caller(req, nhiExceptionReviewPermission);
+        const who = await caller(req, 'exception.review');
         queryOf(req, []);
         const body =
           action === 'approve'
-            ? parse(schemas.approve, req, 'approval')
-            : parse(schemas.reject, req, 'rejection');
-        const exception = await mustGetException(req.params.id);
+            ? parseBody(schemas.approve, req, 'approval')
+            : parseBody(schemas.reject, req, 'rejection');
+        const exception = await claims.exceptionToDecide(who, req.params.id);
         Object.assign(meta, {
           entityRef: exception.entityRef,
           ruleId: exception.ruleId,
         });
-        const decision = exceptionReviewDecision(exception, who, true);
-        if (!decision.allowed) {
-          throw new NotAllowedError(
-            `you cannot review this request: ${decision.reason}`,
-          );
-        }
         res.json(
           await claims.reviewException(
+            who,
             exception,
             action === 'approve' ? 'approved' : 'rejected',
             body.comment,
-            who,
           ),
         );
       }),
@@ -767,32 +316,27 @@ export function createRouter(options: {
   router.post(
     '/exceptions/:id/revoke',
     audited('exception-revoke', 'medium', async (req, res, meta) => {
-      const who = await caller(req, nhiExceptionRevokePermission);
+      const who = await caller(req, 'exception.revoke');
       queryOf(req, []);
-      parse(schemas.empty, req, 'revocation');
-      const exception = await mustGetException(req.params.id);
+      parseBody(schemas.empty, req, 'revocation');
+      const exception = await claims.exceptionToDecide(who, req.params.id);
       Object.assign(meta, {
         entityRef: exception.entityRef,
         ruleId: exception.ruleId,
       });
-      res.json(await claims.revokeException(exception.id, who));
+      res.json(await claims.revokeException(who, exception));
     }),
   );
 
   router.get(
     '/audit',
     audited('audit-read', 'low', async (req, res) => {
-      await caller(req, nhiClaimReadPermission);
+      const who = await caller(req, 'claim.read');
       const q = queryOf(req, ['entityRef', 'limit', 'cursor']);
       if (!q.entityRef) throw new InputError('entityRef is required');
-      const p = page(q);
-      const entityRef = normalizeRef(
-        q.entityRef,
-        'nonhumanidentity',
-        'entityRef',
-      );
-      const result = await claims.store.listAudit(entityRef, p);
-      res.json(pageOf(result.items, result.totalCount, p));
+      const page = readPage(q);
+      const entityRef = identityRef(q.entityRef);
+      res.json(pageOf(await claims.auditTrail(who, entityRef, page), page));
     }),
   );
 

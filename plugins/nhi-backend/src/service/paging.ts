@@ -1,0 +1,96 @@
+import { InputError } from '@backstage/errors';
+import { NhiPage } from '@backstage-nhi/nhi-common';
+import { PageOfRows, PageRequest } from '../database/ClaimsStore';
+import { isRowId } from '../lib/identifiers';
+
+/**
+ * Paging of the API, in one place. Lists take `limit` (1–500, 50 by
+ * default) and answer a `nextCursor` while there is more:
+ *
+ * - the lists the UI shows (claims, exceptions, audit, active exceptions)
+ *   page by position: `cursor` is opaque (the offset in base64url) and the
+ *   answer has `totalCount`;
+ * - the ownership feed, which the pipeline reads whole, pages by claim id
+ *   (`after`, the last id of the previous page), so that approvals made
+ *   while it reads do not shift its pages.
+ */
+
+/** The largest offset a cursor may carry (a 32-bit integer for any database). */
+const MAX_OFFSET = 2_147_483_647;
+
+const INVALID_CURSOR = 'pass the nextCursor of the previous page';
+
+/** The page size asked for, or a 400. */
+function readLimit(value: string | undefined): number {
+  const limit = value === undefined ? 50 : Number(value);
+  if (!/^\d+$/.test(value ?? '50') || limit < 1 || limit > 500) {
+    throw new InputError('limit must be a whole number from 1 to 500');
+  }
+  return limit;
+}
+
+/**
+ * The page of a list asked for by `limit` and `cursor`; a 400 for a cursor
+ * this API did not give.
+ */
+export function readPage(query: {
+  limit?: string;
+  cursor?: string;
+}): PageRequest {
+  const limit = readLimit(query.limit);
+  let offset = 0;
+  if (query.cursor) {
+    const decoded = Buffer.from(query.cursor, 'base64url').toString('utf8');
+    offset = Number(decoded);
+    if (
+      !/^(0|[1-9]\d{0,9})$/.test(decoded) ||
+      offset > MAX_OFFSET ||
+      Buffer.from(decoded, 'utf8').toString('base64url') !==
+        query.cursor.replace(/=+$/, '')
+    ) {
+      throw new InputError(`cursor is not valid: ${INVALID_CURSOR}`);
+    }
+  }
+  return { limit, offset };
+}
+
+/** The answer for one page of a list, with the cursor of the next. */
+export function pageOf<T>(rows: PageOfRows<T>, page: PageRequest): NhiPage<T> {
+  const next = page.offset + page.limit;
+  return {
+    items: rows.items,
+    totalCount: rows.totalCount,
+    ...(next < rows.totalCount
+      ? { nextCursor: Buffer.from(String(next), 'utf8').toString('base64url') }
+      : {}),
+  };
+}
+
+/** The page of the ownership feed asked for by `limit` and `after`, or a 400. */
+export function readFeedPage(query: { limit?: string; after?: string }): {
+  limit: number;
+  after?: string;
+} {
+  const limit = readLimit(query.limit);
+  if (query.after && !isRowId(query.after)) {
+    throw new InputError(`after is not valid: ${INVALID_CURSOR}`);
+  }
+  return { limit, after: query.after || undefined };
+}
+
+/**
+ * The answer for one page of the ownership feed: a full page has a next
+ * one, after the id of its last item.
+ */
+export function feedPageOf<T>(
+  items: T[],
+  page: { limit: number },
+  idOf: (item: T) => string,
+): { items: T[]; nextCursor?: string } {
+  return {
+    items,
+    ...(items.length === page.limit
+      ? { nextCursor: idOf(items[items.length - 1]) }
+      : {}),
+  };
+}

@@ -1,0 +1,287 @@
+import { InputError } from '@backstage/errors';
+import { NhiClaimStatus, nhiRuleById } from '@backstage-nhi/nhi-common';
+import express from 'express';
+import { z } from 'zod';
+import { StoredExceptionStatus } from '../database/ClaimsStore';
+import { normalizeRef } from '../lib/identifiers';
+
+/**
+ * What the API accepts, checked before anything is read or written: JSON
+ * bodies against zod schemas, query parameters one value each, entity refs,
+ * statuses, rule ids and dates. Every refusal is a 400 that names what is
+ * wrong.
+ */
+
+/**
+ * Characters refused in every text the API takes: NUL and the other C0
+ * controls but tab, line feed and carriage return, DEL, and the
+ * bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+ * U+2066–U+2069) that make text read differently from what it is.
+ */
+const FORBIDDEN_CHARACTERS =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/;
+
+/** A 400 when a text holds a forbidden character, naming the field and the character. */
+function checkCharacters(value: string, field: string) {
+  const found = FORBIDDEN_CHARACTERS.exec(value);
+  if (found) {
+    const code = found[0].codePointAt(0)!.toString(16).toUpperCase();
+    throw new InputError(
+      `${field} contains U+${code.padStart(
+        4,
+        '0',
+      )}, a control or bidirectional formatting character, which is not allowed`,
+    );
+  }
+}
+
+/** A text field: no forbidden characters, trimmed, within its lengths. */
+const text = (field: string, min: number, max: number) =>
+  z
+    .string({
+      error: issue =>
+        issue.input === undefined
+          ? `${field} is required`
+          : `${field} must be text`,
+    })
+    .superRefine((value, ctx) => {
+      try {
+        checkCharacters(value, field);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+    })
+    .trim()
+    .min(min, { error: `${field} must be at least ${min} characters` })
+    .max(max, { error: `${field} must be at most ${max} characters` });
+
+const fields = {
+  entityRef: text('entityRef', 1, 255),
+  group: text('group', 1, 255),
+  ruleId: text('ruleId', 1, 64),
+  justification: text('justification', 10, 2000),
+  comment: text('comment', 1, 2000),
+  /** Why a claim or a request is rejected. */
+  reason: text('comment', 3, 2000),
+  until: text('until', 10, 40),
+};
+
+/** The bodies of the API; an unknown field is refused. */
+export const schemas = {
+  createClaim: z.strictObject({
+    entityRef: fields.entityRef,
+    group: fields.group,
+    justification: fields.justification,
+  }),
+  approve: z.strictObject({ comment: fields.comment.optional() }),
+  reject: z.strictObject({ comment: fields.reason }),
+  empty: z.strictObject({}),
+  release: z.strictObject({
+    entityRef: fields.entityRef,
+    comment: fields.comment.optional(),
+  }),
+  createException: z.strictObject({
+    entityRef: fields.entityRef,
+    ruleId: fields.ruleId,
+    justification: fields.justification,
+    until: fields.until,
+  }),
+};
+
+/**
+ * Why the body could not be read (not JSON, too large), kept for the route
+ * so that the refusal is part of its audited call.
+ */
+const bodyErrors = new WeakMap<express.Request, Error>();
+
+/**
+ * Makes the router read JSON bodies of at most 64 kB. A body that is not
+ * JSON is not refused here but by {@link parseBody}, inside the route, so
+ * that the refusal is audited like any other.
+ */
+export function readJsonBodies(router: express.Router) {
+  router.use((req, _res, next) => {
+    if (req.is(['application/json', 'application/*+json']) === false) {
+      bodyErrors.set(
+        req,
+        new InputError(
+          'the request body must be JSON (Content-Type: application/json)',
+        ),
+      );
+    }
+    next();
+  });
+  router.use(express.json({ limit: '64kb' }));
+  router.use(
+    (
+      error: unknown,
+      req: express.Request,
+      _res: express.Response,
+      next: express.NextFunction,
+    ) => {
+      const type = (error as { type?: unknown })?.type;
+      if (type === 'entity.parse.failed') {
+        bodyErrors.set(
+          req,
+          new InputError('the request body is not valid JSON'),
+        );
+      } else if (type === 'entity.too.large') {
+        bodyErrors.set(
+          req,
+          new InputError('the request body is too large (at most 64 kB)'),
+        );
+      } else {
+        next(error);
+        return;
+      }
+      req.body = undefined;
+      next();
+    },
+  );
+}
+
+/** Validates a body, or throws a 400 naming every problem. */
+export function parseBody<T>(
+  schema: z.ZodType<T>,
+  req: express.Request,
+  what: string,
+): T {
+  const bodyError = bodyErrors.get(req);
+  if (bodyError) throw bodyError;
+  // A POST without a body is an empty object; anything but an object is not.
+  const value = req.body === undefined ? {} : req.body;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InputError(
+      `invalid ${what}: the request body must be a JSON object`,
+    );
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map(issue => {
+      if (issue.code === 'unrecognized_keys') {
+        return `unknown field${
+          issue.keys.length > 1 ? 's' : ''
+        } ${issue.keys.join(', ')}`;
+      }
+      return issue.message;
+    });
+    throw new InputError(
+      `invalid ${what}: ${[...new Set(problems)].join('; ')}`,
+    );
+  }
+  return result.data;
+}
+
+/**
+ * The query parameters of a route, each one value of text: an unknown
+ * parameter, a repeated one (`status=a&status=b`), an array (`status[]=a`)
+ * or an object (`entityRef[a]=b`) is a 400 rather than silently dropped.
+ */
+export function queryOf<K extends string>(
+  req: express.Request,
+  allowed: readonly K[],
+): Partial<Record<K, string>> {
+  const result: Partial<Record<K, string>> = {};
+  for (const [key, value] of Object.entries(req.query)) {
+    if (!(allowed as readonly string[]).includes(key)) {
+      throw new InputError(
+        `unknown query parameter ${key}${
+          allowed.length ? `; this route takes ${allowed.join(', ')}` : ''
+        }`,
+      );
+    }
+    if (typeof value !== 'string') {
+      throw new InputError(
+        `query parameter ${key} must be given once, as text (a list is one value separated by commas)`,
+      );
+    }
+    checkCharacters(value, key);
+    result[key as K] = value;
+  }
+  return result;
+}
+
+/** A true/false query parameter; present without a value is true. */
+export function flag(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true' || value === '') return true;
+  throw new InputError(`${name} must be true or false`);
+}
+
+const CLAIM_STATUSES: readonly NhiClaimStatus[] = [
+  'open',
+  'approved',
+  'rejected',
+  'withdrawn',
+  'closed',
+  'superseded',
+  'released',
+];
+
+/** `expired` is computed from the date, so it is not a status one can ask for. */
+const EXCEPTION_STATUSES: readonly StoredExceptionStatus[] = [
+  'requested',
+  'active',
+  'rejected',
+  'revoked',
+];
+
+function statusList<S extends string>(
+  value: string | undefined,
+  allowed: readonly S[],
+): S[] | undefined {
+  if (!value) return undefined;
+  return value.split(',').map(s => {
+    if (!(allowed as readonly string[]).includes(s)) {
+      throw new InputError(
+        `status must be one of ${allowed.join(', ')}, got ${s}`,
+      );
+    }
+    return s as S;
+  });
+}
+
+/** The claim statuses of a `status` parameter (comma-separated), if given. */
+export const claimStatuses = (value: string | undefined) =>
+  statusList(value, CLAIM_STATUSES);
+
+/** The stored exception statuses of a `status` parameter, if given. */
+export const exceptionStatuses = (value: string | undefined) =>
+  statusList(value, EXCEPTION_STATUSES);
+
+/** An identity's ref as given in `field`, normalized (kind `nonhumanidentity` by default). */
+export function identityRef(value: string, field = 'entityRef'): string {
+  return normalizeRef(value, 'nonhumanidentity', field);
+}
+
+/**
+ * The group a body names, normalized (kind `group` by default); a 400 for
+ * another kind.
+ */
+export function groupRef(value: string, field = 'group'): string {
+  const ref = normalizeRef(value, 'group', field);
+  if (!ref.startsWith('group:')) {
+    throw new InputError(`${field} must be a Group, got ${ref}`);
+  }
+  return ref;
+}
+
+/** A rule id of the rule catalog, or a 400. */
+export function ruleId(value: string): string {
+  if (!nhiRuleById(value)) {
+    throw new InputError(
+      `ruleId: there is no rule ${value} (see docs/rules.md)`,
+    );
+  }
+  return value;
+}
+
+/** An ISO 8601 date or date-time, or a 400. */
+export function date(value: string, field: string): Date {
+  const parsed = new Date(value);
+  if (Number.isNaN(parsed.getTime())) {
+    throw new InputError(`${field}: not an ISO 8601 date: ${value}`);
+  }
+  return parsed;
+}
