@@ -1,5 +1,10 @@
 import { InputError } from '@backstage/errors';
-import { NhiClaimStatus, nhiRuleById } from '@backstage-nhi/nhi-common';
+import {
+  NHI_TEXT_LIMITS,
+  NhiClaimStatus,
+  nhiRuleById,
+  NhiTextField,
+} from '@backstage-nhi/nhi-common';
 import express from 'express';
 import { z } from 'zod';
 import { StoredExceptionStatus } from '../database/ClaimsStore';
@@ -36,9 +41,14 @@ function checkCharacters(value: string, field: string) {
   }
 }
 
-/** A text field: no forbidden characters, trimmed, within its lengths. */
-const text = (field: string, min: number, max: number) =>
-  z
+/**
+ * A text field: no forbidden characters, trimmed, within the lengths
+ * `NHI_TEXT_LIMITS` gives the kind of text it is (which the dialogs keep
+ * to as well); `field` is its name in the body.
+ */
+const text = (kind: NhiTextField, field: string = kind) => {
+  const { min, max } = NHI_TEXT_LIMITS[kind];
+  return z
     .string({
       error: issue =>
         issue.input === undefined
@@ -55,16 +65,17 @@ const text = (field: string, min: number, max: number) =>
     .trim()
     .min(min, { error: `${field} must be at least ${min} characters` })
     .max(max, { error: `${field} must be at most ${max} characters` });
+};
 
 const fields = {
-  entityRef: text('entityRef', 1, 255),
-  group: text('group', 1, 255),
-  ruleId: text('ruleId', 1, 64),
-  justification: text('justification', 10, 2000),
-  comment: text('comment', 1, 2000),
-  /** Why a claim or a request is rejected. */
-  reason: text('comment', 3, 2000),
-  until: text('until', 10, 40),
+  entityRef: text('entityRef'),
+  group: text('group'),
+  ruleId: text('ruleId'),
+  justification: text('justification'),
+  comment: text('comment'),
+  /** Why a claim or a request is rejected, given as `comment`. */
+  reason: text('reason', 'comment'),
+  until: text('until'),
 };
 
 /** The bodies of the API; an unknown field is refused. */
