@@ -86,6 +86,42 @@ describe('IdentityOverviewCard', () => {
     expect(row('Last Used')).toHaveTextContent(/^not known$/);
   });
 
+  it('says a role was not used in the whole window its source records', async () => {
+    await renderNhi(<IdentityOverviewCard />, {
+      entity: nhiEntity({ spec: { lastUsed: { notWithinDays: 400 } } }),
+    });
+    expect(row('Last Used')).toHaveTextContent(
+      /^not in the last 400 days \(what its source records\)$/,
+    );
+  });
+
+  it('tells the organization’s accounts and organizations from third parties', async () => {
+    await renderNhi(<IdentityOverviewCard />, {
+      entity: nhiEntity({
+        spec: {
+          permissions: {
+            trust: {
+              organizationAccounts: ['100000000001'],
+              organizations: ['o-lumen12345'],
+              externalOrganizations: ['o-partner0001'],
+              externalAccounts: ['999999999999'],
+              externalAccountsWithoutExternalId: ['999999999999'],
+            },
+          },
+        },
+      }),
+    });
+    const text = row('Permissions').textContent;
+    expect(text).toContain(
+      'assumed from accounts of the organization: 100000000001',
+    );
+    expect(text).toContain('any principal of organization o-lumen12345');
+    expect(text).toContain(
+      'any principal of another organization: o-partner0001',
+    );
+    expect(text).toContain('trusted accounts: 999999999999 (no external id)');
+  });
+
   it('renders the delegation chain of an identity an AI agent created', async () => {
     await renderNhi(<IdentityOverviewCard />, {
       entity: nhiEntity({

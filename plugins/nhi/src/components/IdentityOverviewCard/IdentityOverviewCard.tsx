@@ -79,6 +79,23 @@ function Permissions({ entity }: { entity: NonHumanIdentityEntity }) {
   const t = p.trust;
   if (t?.public) lines.push('anyone can assume it');
   if (t?.services?.length) lines.push(`assumed by ${t.services.join(', ')}`);
+  if (t?.organizationAccounts?.length) {
+    lines.push(
+      `assumed from accounts of the organization: ${t.organizationAccounts.join(
+        ', ',
+      )}`,
+    );
+  }
+  if (t?.organizations?.length) {
+    lines.push(`any principal of organization ${t.organizations.join(', ')}`);
+  }
+  if (t?.externalOrganizations?.length) {
+    lines.push(
+      `any principal of another organization: ${t.externalOrganizations.join(
+        ', ',
+      )}`,
+    );
+  }
   if (t?.externalAccounts?.length) {
     lines.push(
       `trusted accounts: ${t.externalAccounts
@@ -116,7 +133,9 @@ export function IdentityOverviewCard() {
   const s = entity.spec;
   let lastUse = 'not known';
   if (s.lastUsed?.never) lastUse = 'never used';
-  else if (s.lastUsed?.at) {
+  else if (s.lastUsed?.notWithinDays) {
+    lastUse = `not in the last ${s.lastUsed.notWithinDays} days (what its source records)`;
+  } else if (s.lastUsed?.at) {
     lastUse = `${relative(s.lastUsed.at)} (${day(s.lastUsed.at)})${
       s.lastUsed.service ? ` · ${s.lastUsed.service}` : ''
     }${s.lastUsed.region ? ` · ${s.lastUsed.region}` : ''}`;
