@@ -1,6 +1,5 @@
 /* Helpers the benchmark scripts share. */
 import fs from 'node:fs';
-import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { NhiIdentitySource } from '@backstage-nhi/nhi-node';
 import type { JsonObject } from '@backstage/types';
 
@@ -34,17 +33,6 @@ export function readSpec(file: string): JsonObject {
 
 /** Whether `--name` was given. */
 export const flag = (name: string) => process.argv.includes(`--${name}`);
-
-/** A logger that drops everything. */
-export const silentLogger: LoggerService = {
-  error() {},
-  warn() {},
-  info() {},
-  debug() {},
-  child() {
-    return silentLogger;
-  },
-};
 
 /** A line with the time of day, for long runs. */
 export const log = (message: string) =>
@@ -81,6 +69,9 @@ export function peakRss(pid: number | 'self' = 'self'): number {
 export async function readCounting(source: NhiIdentitySource, emitMs = 0) {
   let emitted = 0;
   let batches = 0;
+  // loaded here, not at the top: the bare backend imports this file and
+  // loads nothing of the suite
+  const { silentLogger } = await import('@backstage-nhi/nhi-node/testUtils');
   const t0 = Date.now();
   const summary = await source.read({
     logger: silentLogger,

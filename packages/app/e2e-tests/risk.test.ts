@@ -1,5 +1,9 @@
 import { test, expect } from '@playwright/test';
-import { nhiFindings } from '@backstage-nhi/nhi-common';
+import {
+  NHI_RISK_LEVELS,
+  NHI_ROTATION_STATUSES,
+  nhiFindings,
+} from '@backstage-nhi/nhi-common';
 import { api, eventually } from './harness/fixtures';
 
 const total = async (filter: string) =>
@@ -64,15 +68,7 @@ test.describe('risk findings and rotation status', () => {
         (e.spec.credentials ?? []).map((c: any) => c.rotation.status),
       ),
     );
-    for (const status of [
-      'ok',
-      'due-soon',
-      'overdue',
-      'expired',
-      'never-rotated',
-      'no-expiry',
-      'inactive',
-    ]) {
+    for (const status of NHI_ROTATION_STATUSES) {
       expect(statuses).toContain(status);
     }
     const leaked = items.filter(e =>
@@ -92,7 +88,7 @@ test.describe('risk findings and rotation status', () => {
     }
 
     // filter= by level and by rule counts what the entities say
-    for (const level of ['critical', 'high', 'medium', 'low', 'none']) {
+    for (const level of NHI_RISK_LEVELS) {
       const expected = items.filter(e => e.spec.risk.level === level).length;
       expect(
         await total(`kind=nonhumanidentity,spec.risk.level=${level}`),

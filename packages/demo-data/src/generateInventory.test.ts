@@ -1,3 +1,4 @@
+import { DAY } from '@backstage-nhi/nhi-common';
 import { parseInventory } from '@backstage-nhi/plugin-catalog-backend-module-nhi';
 import { loadCompany } from './company';
 import { generateInventory } from './generateInventory';
@@ -70,14 +71,10 @@ describe('generateInventory', () => {
     expect(creds.some(c => c.lastUsed?.never)).toBe(true);
     expect(creds.some(c => c.status === 'expired')).toBe(true);
     expect(
-      creds.some(
-        c => Date.parse(c.createdAt) < now.getTime() - 1000 * 86_400_000,
-      ),
+      creds.some(c => Date.parse(c.createdAt) < now.getTime() - 1000 * DAY),
     ).toBe(true);
     expect(
-      creds.some(
-        c => Date.parse(c.createdAt) > now.getTime() - 30 * 86_400_000,
-      ),
+      creds.some(c => Date.parse(c.createdAt) > now.getTime() - 30 * DAY),
     ).toBe(true);
     // nothing was used before it was created, nor after today
     const used = creds.filter(c => c.lastUsed?.at && c.createdAt);

@@ -1,4 +1,4 @@
-import { NhiCategory } from '@backstage-nhi/nhi-common';
+import { DAY, NhiCategory } from '@backstage-nhi/nhi-common';
 import { Company, Component, Team } from './company';
 import { Random } from './random';
 
@@ -35,8 +35,6 @@ export interface GenerateOptions {
    */
   now?: Date;
 }
-
-const DAY = 86_400_000;
 
 type TypeSpec = {
   type: string;

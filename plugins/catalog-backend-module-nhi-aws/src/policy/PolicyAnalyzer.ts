@@ -1,3 +1,4 @@
+import { shortList } from '@backstage-nhi/nhi-common';
 import { createHash } from 'node:crypto';
 import { iamActionCatalogue } from './actions';
 import {
@@ -117,12 +118,6 @@ function knownContext(action: string, passedToService?: string): KnownContext {
 
 function sha1(text: string): string {
   return createHash('sha1').update(text).digest('hex');
-}
-
-function list(items: string[], max = 3): string {
-  return items.length <= max
-    ? items.join(', ')
-    : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
 function isBroadStatement(s: PolicyStatement): boolean {
@@ -520,7 +515,7 @@ export class PolicyAnalyzer {
           ...notGranted.map(s => `${s}:*`),
           ...deniedSentinels.filter(a => !notGranted.includes(a.split(':')[0])),
         ].sort();
-        broadLabel = `* except ${list(except, 5)}`;
+        broadLabel = `* except ${shortList(except, 5)}`;
         serviceWildcards.push(broadLabel);
         if (anyConditional) conditional.push(broadLabel);
       } else {
@@ -669,11 +664,11 @@ function adminEquivalent(
   };
   const text = `Administrator-equivalent${
     conditional ? ' (under conditions)' : ''
-  }: ${why}${via.length ? ` via ${list(via, 2)}` : ''}`;
+  }: ${why}${via.length ? ` via ${shortList(via, 2)}` : ''}`;
   return {
     ...r,
     summary: r.problems.length
-      ? `${text}; not analysed: ${list(r.problems, 2)}`
+      ? `${text}; not analysed: ${shortList(r.problems, 2)}`
       : text,
   };
 }
@@ -689,12 +684,12 @@ function summarize(
   if (r.admin) {
     parts.push(
       `Administrator${cond('admin')}${
-        via.length ? ` via ${list(via, 2)}` : ''
+        via.length ? ` via ${shortList(via, 2)}` : ''
       }`,
     );
   } else if (r.serviceWildcards.length) {
     parts.push(
-      `all actions of ${list(r.serviceWildcards)}${
+      `all actions of ${shortList(r.serviceWildcards)}${
         r.serviceWildcards.some(w => r.conditional.includes(w))
           ? ' (some under conditions)'
           : ''
@@ -703,7 +698,7 @@ function summarize(
   }
   if (r.escalation.length) {
     parts.push(
-      `can escalate through ${list(r.escalation, 2)}${
+      `can escalate through ${shortList(r.escalation, 2)}${
         r.escalation.some(e => r.conditional.includes(e))
           ? ' (some under conditions)'
           : ''
@@ -712,7 +707,7 @@ function summarize(
   }
   if (r.dataExfiltration.length) {
     parts.push(
-      `reads data on any resource: ${list(
+      `reads data on any resource: ${shortList(
         r.dataExfiltration.map(d => d.replace(/ on \*$/, '')),
         3,
       )}`,
@@ -726,7 +721,7 @@ function summarize(
     );
   }
   if (r.problems.length) {
-    parts.push(`not analysed: ${list(r.problems, 2)}`);
+    parts.push(`not analysed: ${shortList(r.problems, 2)}`);
   }
   const text = parts.join('; ');
   return text.charAt(0).toUpperCase() + text.slice(1);

@@ -6,10 +6,12 @@ import {
   Tag,
 } from '@aws-sdk/client-iam';
 import {
+  DAY,
   NhiCreation,
   NhiCredential,
   NhiLastUse,
   NhiPermissionSummary,
+  toIsoTime,
 } from '@backstage-nhi/nhi-common';
 import { NhiIdentityRecord } from '@backstage-nhi/nhi-node';
 import {
@@ -62,12 +64,6 @@ export function parsePolicyDocument(raw: string | undefined): unknown {
   if (!raw) return undefined;
   const text = raw.trimStart().startsWith('{') ? raw : decodeURIComponent(raw);
   return JSON.parse(text);
-}
-
-function iso(d: Date | string | undefined): string | undefined {
-  if (!d) return undefined;
-  const t = d instanceof Date ? d.getTime() : Date.parse(d);
-  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
 }
 
 /** Tags by lower-cased key: AWS keys are case-sensitive, people are not. */
@@ -132,7 +128,7 @@ function keyCredential(
   key: AccessKeyMetadata,
   slot: ReportKeySlot | undefined,
 ): Credential {
-  const createdAt = iso(key.CreateDate);
+  const createdAt = toIsoTime(key.CreateDate);
   let lastUsed: NhiLastUse | undefined;
   if (slot?.lastUsed) {
     lastUsed = { at: slot.lastUsed.at };
@@ -300,7 +296,7 @@ export async function* toIdentityRecords(
         break;
       }
     }
-    const at = iso(createDate);
+    const at = toIsoTime(createDate);
     const k = options.agentTagKeys;
     const agentId = tags.get(k.agentId.toLowerCase());
     const createdByName = tags.get(options.createdByTagKey.toLowerCase());
@@ -424,7 +420,7 @@ export async function* toIdentityRecords(
     yield record;
   }
 
-  const trackedSince = now.getTime() - ROLE_TRACKING_DAYS * 86_400_000;
+  const trackedSince = now.getTime() - ROLE_TRACKING_DAYS * DAY;
   for (const role of snapshot.roles) {
     if (!options.includeServiceLinkedRoles && isServiceLinked(role)) continue;
     const name = role.RoleName!;
@@ -457,7 +453,7 @@ export async function* toIdentityRecords(
     const trust = trustDocument
       ? analyzeTrustPolicy(trustDocument, accountId, options.organization)
       : undefined;
-    const usedAt = iso(role.RoleLastUsed?.LastUsedDate);
+    const usedAt = toIsoTime(role.RoleLastUsed?.LastUsedDate);
     let lastUsed: NhiLastUse | undefined;
     if (usedAt) {
       lastUsed = { at: usedAt };

@@ -1,5 +1,6 @@
 import { ConfigReader } from '@backstage/config';
 import {
+  DAY,
   evaluateNonHumanIdentity,
   NonHumanIdentitySpec,
 } from '@backstage-nhi/nhi-common';
@@ -25,8 +26,7 @@ const NOW = new Date('2026-12-06T00:00:00Z');
 const ORG = 'o-lumenfreight';
 const [MGMT, PROD, DATA] = ['100000000001', '100000000002', '100000000003'];
 const VENDOR = '999988887777';
-const daysAgo = (d: number) =>
-  new Date(NOW.getTime() - d * 86_400_000).toISOString();
+const daysAgo = (d: number) => new Date(NOW.getTime() - d * DAY).toISOString();
 const doc = (
   ...Statement: Array<Record<string, unknown>>
 ): IamPolicyDocument => ({

@@ -1,3 +1,4 @@
+import { DAY } from '@backstage-nhi/nhi-common';
 import { createHash } from 'node:crypto';
 import {
   generateIamCompany,
@@ -150,7 +151,7 @@ describe('generateIamCompany', () => {
     )!;
     expect(legacy.lastUsed).toBeUndefined();
     expect(Date.parse(legacy.createdAt)).toBeLessThan(
-      Date.parse('2026-11-28') - 400 * 86_400_000,
+      Date.parse('2026-11-28') - 400 * DAY,
     );
     expect(
       JSON.stringify(

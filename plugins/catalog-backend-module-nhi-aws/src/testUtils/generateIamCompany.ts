@@ -1,3 +1,4 @@
+import { DAY, seededRandom } from '@backstage-nhi/nhi-common';
 import {
   IamCompanyModel,
   IamModelAccessKey,
@@ -55,7 +56,6 @@ export const PARTNER_ORGANIZATION = 'o-partner0001';
  */
 export const OWNER_TAG_VARIANTS = { alias: '-eng', unresolved: '-squad' };
 
-const DAY = 86_400_000;
 const REGIONS = ['us-east-1', 'eu-west-1', 'eu-central-1', 'us-west-2'];
 const SERVICES = ['s3', 'sts', 'dynamodb', 'sqs', 'lambda', 'ec2', 'ecr'];
 const ENVIRONMENTS = ['production', 'staging', 'dev', 'sandbox'];
@@ -74,17 +74,6 @@ const WORDS = [
   'notifier',
 ];
 const ID_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A unique, AWS-looking id: prefix + base-32 of a counter, padded to 20 characters. */
 function awsId(prefix: string, n: number, length = 20): string {
@@ -236,7 +225,7 @@ export function generateIamCompany(
     new Date(Math.floor(t / 1000) * 1000).toISOString();
 
   const accounts: IamModelAccount[] = accountIds.map((accountId, index) => {
-    const rnd = mulberry32(seed * 7919 + index * 104729 + 1);
+    const rnd = seededRandom(seed * 7919 + index * 104729 + 1);
     const pick = <T>(list: readonly T[]) =>
       list[Math.floor(rnd() * list.length)];
     const chance = (p: number) => rnd() < p;

@@ -1,3 +1,4 @@
+import { seededRandom } from '@backstage-nhi/nhi-common';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import {
@@ -107,17 +108,6 @@ function passwordLastUsed(u: IamModelUser): string {
   return u.password.lastUsed ? csvDate(u.password.lastUsed) : 'no_information';
 }
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class QueryError extends Error {
   constructor(
     readonly status: number,
@@ -179,7 +169,7 @@ export async function startIamEndpoint(
   const pageSize = options.pageSize ?? 1000;
   const reportPolls = options.reportPolls ?? 1;
   const now = options.now ?? (() => new Date());
-  const random = mulberry32(faults.seed ?? 1);
+  const random = seededRandom(faults.seed ?? 1);
   const calls: Record<string, number> = {};
   const issuedKeys = new Set<string>();
   let throttled = 0;

@@ -2,7 +2,7 @@ import {
   DatabaseService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import { NhiOwnership } from '@backstage-nhi/nhi-common';
+import { NhiOwnership, toIsoTime } from '@backstage-nhi/nhi-common';
 import { Knex } from 'knex';
 import { NhiInventoryStore } from './NhiInventoryStore';
 
@@ -385,15 +385,7 @@ export class NhiPipelineStore {
   }
 }
 
+/** A stored time as ISO 8601; text that is not a time stays as it was. */
 function toIso(value: unknown): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  const date =
-    value instanceof Date
-      ? value
-      : new Date(
-          typeof value === 'number' || /^\d+$/.test(String(value))
-            ? Number(value)
-            : String(value),
-        );
-  return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
+  return toIsoTime(value) ?? (value == null ? undefined : String(value));
 }

@@ -1,3 +1,4 @@
+import { DAY } from '@backstage-nhi/nhi-common';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { ClaimsStore } from './ClaimsStore';
@@ -189,7 +190,7 @@ describe.each(databases.eachSupportedId())('ClaimsStore on %p', databaseId => {
 
   it('keeps one active exception per identity and rule, until it expires or is revoked', async () => {
     const { s } = await store(databaseId);
-    const until = new Date(Date.now() + 30 * 86_400_000);
+    const until = new Date(Date.now() + 30 * DAY);
     const e = await s.createException({
       entityRef: ID,
       ruleId: 'NHI-SHARED-IDENTITY',
@@ -351,7 +352,7 @@ describe.each(databases.eachSupportedId())('ClaimsStore on %p', databaseId => {
 
   it('keeps a request for a finding apart from its acceptance until a reviewer decides', async () => {
     const { s } = await store(databaseId);
-    const until = new Date(Date.now() + 30 * 86_400_000);
+    const until = new Date(Date.now() + 30 * DAY);
     const request = (createdBy = 'user:default/jade') =>
       s.createException({
         entityRef: ID,
@@ -413,7 +414,7 @@ describe.each(databases.eachSupportedId())('ClaimsStore on %p', databaseId => {
 
   it('rejects and withdraws requests; an approval cannot make two active exceptions', async () => {
     const { s } = await store(databaseId);
-    const until = new Date(Date.now() + 30 * 86_400_000);
+    const until = new Date(Date.now() + 30 * DAY);
     const create = (status: 'active' | 'requested') =>
       s.createException({
         entityRef: ID,
@@ -475,10 +476,10 @@ describe.each(databases.eachSupportedId())('ClaimsStore on %p', databaseId => {
       entityRef: ID,
       ruleId: 'NHI-ADMIN',
       justification: 'break-glass role',
-      until: new Date(Date.now() - 86_400_000),
+      until: new Date(Date.now() - DAY),
       createdBy: 'user:default/jade',
       status: 'requested',
-      now: new Date(Date.now() - 2 * 86_400_000),
+      now: new Date(Date.now() - 2 * DAY),
     });
     expect((await s.getException(r.id))!.status).toBe('expired');
     await expect(
@@ -493,7 +494,7 @@ describe.each(databases.eachSupportedId())('ClaimsStore on %p', databaseId => {
       entityRef: ID,
       ruleId: 'NHI-ADMIN',
       justification: 'break-glass role',
-      until: new Date(Date.now() + 86_400_000),
+      until: new Date(Date.now() + DAY),
       createdBy: 'user:default/jade',
       status: 'requested',
     });
@@ -506,7 +507,7 @@ describe.each(databases.eachSupportedId())('ClaimsStore on %p', databaseId => {
       directory: migrationsDir,
       name: '20261128000000_init.js',
     });
-    const until = new Date(Date.now() + 10 * 86_400_000);
+    const until = new Date(Date.now() + 10 * DAY);
     await knex('nhi_exceptions').insert({
       id: '11111111-1111-4111-8111-111111111111',
       entity_ref: ID,

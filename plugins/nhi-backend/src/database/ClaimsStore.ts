@@ -10,6 +10,7 @@ import {
   NhiClaimStatus,
   NhiException,
   NhiExceptionStatus,
+  toIsoTime,
 } from '@backstage-nhi/nhi-common';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
@@ -118,18 +119,6 @@ export interface ApprovalResult {
   closed: NhiClaim[];
 }
 
-function iso(
-  value: Date | string | number | null | undefined,
-): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (value instanceof Date) return value.toISOString();
-  const n =
-    typeof value === 'number' || /^\d+$/.test(value)
-      ? Number(value)
-      : undefined;
-  return new Date(n ?? value).toISOString();
-}
-
 function toClaim(row: ClaimRow): NhiClaim {
   return {
     id: row.id,
@@ -140,16 +129,16 @@ function toClaim(row: ClaimRow): NhiClaim {
     status: row.status,
     justification: row.justification,
     createdBy: row.created_by,
-    createdAt: iso(row.created_at)!,
+    createdAt: toIsoTime(row.created_at)!,
     ...(row.decided_by ? { decidedBy: row.decided_by } : {}),
-    ...(row.decided_at ? { decidedAt: iso(row.decided_at) } : {}),
+    ...(row.decided_at ? { decidedAt: toIsoTime(row.decided_at) } : {}),
     ...(row.comment ? { comment: row.comment } : {}),
     ...(row.closed_reason ? { closedReason: row.closed_reason } : {}),
   };
 }
 
 function toException(row: ExceptionRow, now: number): NhiException {
-  const until = iso(row.until)!;
+  const until = toIsoTime(row.until)!;
   let status: NhiException['status'] = row.status;
   if (
     (status === 'active' || status === 'requested') &&
@@ -166,12 +155,12 @@ function toException(row: ExceptionRow, now: number): NhiException {
     status,
     ...(row.severity ? { severity: row.severity } : {}),
     createdBy: row.created_by,
-    createdAt: iso(row.created_at)!,
+    createdAt: toIsoTime(row.created_at)!,
     ...(row.reviewed_by ? { reviewedBy: row.reviewed_by } : {}),
-    ...(row.reviewed_at ? { reviewedAt: iso(row.reviewed_at) } : {}),
+    ...(row.reviewed_at ? { reviewedAt: toIsoTime(row.reviewed_at) } : {}),
     ...(row.review_comment ? { reviewComment: row.review_comment } : {}),
     ...(row.revoked_by ? { revokedBy: row.revoked_by } : {}),
-    ...(row.revoked_at ? { revokedAt: iso(row.revoked_at) } : {}),
+    ...(row.revoked_at ? { revokedAt: toIsoTime(row.revoked_at) } : {}),
   };
 }
 
@@ -825,7 +814,7 @@ export class ClaimsStore {
       (r: AuditRow) => ({
         id: Number(r.id),
         entityRef: r.entity_ref,
-        at: iso(r.at)!,
+        at: toIsoTime(r.at)!,
         actor: r.actor,
         action: r.action,
         ...(r.claim_id ? { claimId: r.claim_id } : {}),

@@ -13,6 +13,7 @@ import { NotificationService } from '@backstage/plugin-notifications-node';
 import { PermissionRuleset } from '@backstage/plugin-permission-node';
 import {
   ANNOTATION_NHI_SOURCE,
+  DAY,
   NHI_EXCEPTIONS_TOPIC,
   NHI_OWNERSHIP_TOPIC,
   NhiApprovedClaim,
@@ -44,8 +45,6 @@ import {
 import { NhiClaimQuery, NhiClaimResource } from '../permissions/rules';
 import { CatalogDirectory, ownerOfIdentity } from './CatalogDirectory';
 import { ClaimsNotifier } from './ClaimsNotifier';
-
-const DAY = 86_400_000;
 
 /** The rule a leaked credential fires; by default it cannot be accepted. */
 export const LEAKED_CREDENTIAL_RULE = 'NHI-LEAKED-CREDENTIAL';

@@ -7,7 +7,7 @@ import {
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { NHI_OWNERSHIP_TOPIC } from '@backstage-nhi/nhi-common';
+import { DAY, NHI_OWNERSHIP_TOPIC } from '@backstage-nhi/nhi-common';
 import express from 'express';
 import request from 'supertest';
 import { NhiClaimsConfig } from '../config';
@@ -473,7 +473,7 @@ describe('the claims API', () => {
     expect(tooFar.body.error.message).toBe(
       'until may be at most 365 days away for a medium finding',
     );
-    const until = new Date(Date.now() + 10 * 86_400_000).toISOString();
+    const until = new Date(Date.now() + 10 * DAY).toISOString();
     const outsider = await request(app)
       .post('/exceptions')
       .set(as('alice'))
@@ -611,7 +611,6 @@ describe('the claims API', () => {
   });
 });
 
-const DAY = 86_400_000;
 const inDays = (days: number) =>
   new Date(Date.now() + days * DAY).toISOString();
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
