@@ -63,7 +63,7 @@ import {
   inventoryFacets,
   inventoryPage,
 } from '../plugins/nhi/src/components/NhiPage/inventoryData';
-import { NhiClient } from '@backstage-nhi/nhi-common';
+import { NhiClient } from '@backstage-nhi/plugin-nhi-common';
 import { arg, flag, log, peakRss, readSpec, timed } from './lib';
 
 const ROOT = path.resolve(__dirname, '..');

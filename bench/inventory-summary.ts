@@ -16,7 +16,7 @@ import {
   NHI_RULES,
   NonHumanIdentityEntity,
   readNhiEvaluationPolicy,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import express from 'express';
 import knexFactory from 'knex';
 import { NhiPipelineStore } from '../plugins/catalog-backend-module-nhi/src/database/NhiPipelineStore';

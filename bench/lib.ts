@@ -1,6 +1,6 @@
 /* Helpers the benchmark scripts share. */
 import fs from 'node:fs';
-import type { NhiIdentitySource } from '@backstage-nhi/nhi-node';
+import type { NhiIdentitySource } from '@backstage-nhi/plugin-nhi-node';
 import type { JsonObject } from '@backstage/types';
 
 /** A numeric `--name N` option; throws on anything but a number ≥ 0. */
@@ -71,7 +71,7 @@ export async function readCounting(source: NhiIdentitySource, emitMs = 0) {
   let batches = 0;
   // loaded here, not at the top: the bare backend imports this file and
   // loads nothing of the suite
-  const { silentLogger } = await import('@backstage-nhi/nhi-node/testUtils');
+  const { silentLogger } = await import('@backstage-nhi/plugin-nhi-node/testUtils');
   const t0 = Date.now();
   const summary = await source.read({
     logger: silentLogger,

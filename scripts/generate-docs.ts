@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { renderNhiRulesReference } from '@backstage-nhi/nhi-common';
+import { renderNhiRulesReference } from '@backstage-nhi/plugin-nhi-common';
 import { buildInventorySchema } from '@backstage-nhi/plugin-catalog-backend-module-nhi';
 
 const root = path.resolve(__dirname, '..');

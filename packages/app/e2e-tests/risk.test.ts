@@ -3,7 +3,7 @@ import {
   NHI_RISK_LEVELS,
   NHI_ROTATION_STATUSES,
   nhiFindings,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { api, eventually } from './harness/fixtures';
 
 const total = async (filter: string) =>

@@ -5,7 +5,7 @@ import yaml from 'js-yaml';
 import {
   ANNOTATION_NHI_IDENTITIES,
   ANNOTATION_NHI_LEADS,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 
 /** A team of the demo company. */
 export interface Team {

@@ -1,4 +1,4 @@
-import { DAY } from '@backstage-nhi/nhi-common';
+import { DAY } from '@backstage-nhi/plugin-nhi-common';
 import { parseInventory } from '@backstage-nhi/plugin-catalog-backend-module-nhi';
 import { loadCompany } from './company';
 import { generateInventory } from './generateInventory';

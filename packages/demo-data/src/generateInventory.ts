@@ -1,4 +1,4 @@
-import { DAY, NhiCategory } from '@backstage-nhi/nhi-common';
+import { DAY, NhiCategory } from '@backstage-nhi/plugin-nhi-common';
 import { Company, Component, Team } from './company';
 import { Random } from './random';
 

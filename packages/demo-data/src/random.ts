@@ -1,4 +1,4 @@
-import { seededRandom } from '@backstage-nhi/nhi-common';
+import { seededRandom } from '@backstage-nhi/plugin-nhi-common';
 
 /**
  * A small seeded random generator (mulberry32) with the helpers the

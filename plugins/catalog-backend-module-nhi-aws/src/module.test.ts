@@ -7,7 +7,7 @@ import {
   NhiIdentitySource,
   nhiSourceKey,
   nhiSourcesExtensionPoint,
-} from '@backstage-nhi/nhi-node';
+} from '@backstage-nhi/plugin-nhi-node';
 import { catalogModuleNhiAws } from './module';
 import defaultExport from './index';
 

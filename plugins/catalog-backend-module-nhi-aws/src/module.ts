@@ -3,7 +3,7 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { DefaultAwsCredentialsManager } from '@backstage/integration-aws-node';
-import { nhiSourcesExtensionPoint } from '@backstage-nhi/nhi-node';
+import { nhiSourcesExtensionPoint } from '@backstage-nhi/plugin-nhi-node';
 import { readAwsSourceConfigs } from './config';
 import { AwsIamSource } from './source/AwsIamSource';
 

@@ -8,7 +8,7 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import {
   nhiClaimPermissions,
   nhiClaimReviewPermission,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { ClaimsStore } from './database/ClaimsStore';
 import { nhiClaimResourceRef, nhiClaimRules } from './permissions/rules';
 import { ClaimsService } from './service/ClaimsService';

@@ -9,7 +9,7 @@ import {
   NhiCredential,
   NhiLastUse,
   NhiPermissionSummary,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 
 /**
  * One identity as a source read it, normalized to the suite's model. A source

@@ -2,7 +2,7 @@ import {
   explainNonHumanIdentityError,
   NHI_API_VERSION,
   NHI_KIND,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { NhiIdentityRecord } from './source';
 
 /**

@@ -15,7 +15,7 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
-import { NHI_KIND, NhiClient } from '@backstage-nhi/nhi-common';
+import { NHI_KIND, NhiClient } from '@backstage-nhi/plugin-nhi-common';
 import VpnKeyIcon from '@material-ui/icons/VpnKey';
 import { nhiApiRef } from './api';
 import { rootRouteRef } from './routes';

@@ -1,5 +1,5 @@
 import { createApiRef } from '@backstage/core-plugin-api';
-import { NhiApi } from '@backstage-nhi/nhi-common';
+import { NhiApi } from '@backstage-nhi/plugin-nhi-common';
 
 /**
  * The Backstage NHI API (claims, exceptions, audit, sources).

@@ -20,4 +20,4 @@ export {
 export { nhiScorecardsApiRef, NhiScorecardsClient } from './scorecards';
 export type { NhiScorecardsApi } from './scorecards';
 export { nhiApiRef } from './api';
-export { isNonHumanIdentityEntity } from '@backstage-nhi/nhi-common';
+export { isNonHumanIdentityEntity } from '@backstage-nhi/plugin-nhi-common';

@@ -7,7 +7,7 @@ import {
   fetchApiRef,
   identityApiRef,
 } from '@backstage/core-plugin-api';
-import { NhiClient } from '@backstage-nhi/nhi-common';
+import { NhiClient } from '@backstage-nhi/plugin-nhi-common';
 import { nhiApiRef } from './api';
 import { NhiScorecardsClient, nhiScorecardsApiRef } from './scorecards';
 import { rootRouteRef } from './routes';

@@ -6,7 +6,7 @@ import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
   nhiSourceReadPermission,
   nhiSourceRunPermission,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { NhiDemoPermissionPolicy } from './permissionPolicy';
 
 /** A signed-in user of the demo (examples/org.yaml) and what they own. */

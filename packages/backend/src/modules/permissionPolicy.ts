@@ -13,7 +13,7 @@ import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
   nhiClaimReviewPermission,
   nhiSourceRunPermission,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import {
   createNhiClaimConditionalDecision,
   nhiClaimConditions,

@@ -1,4 +1,4 @@
-import { shortList } from '@backstage-nhi/nhi-common';
+import { shortList } from '@backstage-nhi/plugin-nhi-common';
 import { createHash } from 'node:crypto';
 import { iamActionCatalogue } from './actions';
 import {

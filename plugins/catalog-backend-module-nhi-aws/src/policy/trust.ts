@@ -1,4 +1,4 @@
-import { NhiTrust } from '@backstage-nhi/nhi-common';
+import { NhiTrust } from '@backstage-nhi/plugin-nhi-common';
 import { accountOfArn } from '../source/partition';
 import { ConditionClause, parsePolicy, PolicyStatement } from './document';
 

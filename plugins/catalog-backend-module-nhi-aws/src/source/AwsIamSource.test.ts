@@ -1,6 +1,6 @@
 import { ConfigReader } from '@backstage/config';
-import { NhiIdentityRecord } from '@backstage-nhi/nhi-node';
-import { readSource } from '@backstage-nhi/nhi-node/testUtils';
+import { NhiIdentityRecord } from '@backstage-nhi/plugin-nhi-node';
+import { readSource } from '@backstage-nhi/plugin-nhi-node/testUtils';
 import { readAwsSourceConfig } from '../config';
 import { PolicyAnalyzer } from '../policy/PolicyAnalyzer';
 import {

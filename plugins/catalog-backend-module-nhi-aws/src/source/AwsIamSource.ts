@@ -12,7 +12,7 @@ import {
   NhiSourceError,
   NhiSourceReadContext,
   NhiSourceReadSummary,
-} from '@backstage-nhi/nhi-node';
+} from '@backstage-nhi/plugin-nhi-node';
 import pLimit from 'p-limit';
 import { AwsAccountConfig, AwsSourceConfig } from '../config';
 import { PolicyAnalyzer } from '../policy/PolicyAnalyzer';

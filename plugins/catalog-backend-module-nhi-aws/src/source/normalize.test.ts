@@ -1,4 +1,4 @@
-import { NhiIdentityRecord, validateNhiRecord } from '@backstage-nhi/nhi-node';
+import { NhiIdentityRecord, validateNhiRecord } from '@backstage-nhi/plugin-nhi-node';
 import { AWS_SOURCE_DEFAULTS } from '../config';
 import { PolicyAnalyzer } from '../policy/PolicyAnalyzer';
 import { CredentialReportRow } from './credentialReport';

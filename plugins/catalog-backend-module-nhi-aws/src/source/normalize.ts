@@ -12,8 +12,8 @@ import {
   NhiLastUse,
   NhiPermissionSummary,
   toIsoTime,
-} from '@backstage-nhi/nhi-common';
-import { NhiIdentityRecord } from '@backstage-nhi/nhi-node';
+} from '@backstage-nhi/plugin-nhi-common';
+import { NhiIdentityRecord } from '@backstage-nhi/plugin-nhi-node';
 import {
   AnalyzablePolicy,
   PolicyAnalysis,

@@ -3,9 +3,9 @@ import {
   DAY,
   evaluateNonHumanIdentity,
   NonHumanIdentitySpec,
-} from '@backstage-nhi/nhi-common';
-import { NhiIdentityRecord } from '@backstage-nhi/nhi-node';
-import { readSource } from '@backstage-nhi/nhi-node/testUtils';
+} from '@backstage-nhi/plugin-nhi-common';
+import { NhiIdentityRecord } from '@backstage-nhi/plugin-nhi-node';
+import { readSource } from '@backstage-nhi/plugin-nhi-node/testUtils';
 import { readAwsSourceConfig } from '../config';
 import {
   IamCompanyModel,

@@ -1,4 +1,4 @@
-import { DAY } from '@backstage-nhi/nhi-common';
+import { DAY } from '@backstage-nhi/plugin-nhi-common';
 import { createHash } from 'node:crypto';
 import {
   generateIamCompany,

@@ -1,4 +1,4 @@
-import { DAY, seededRandom } from '@backstage-nhi/nhi-common';
+import { DAY, seededRandom } from '@backstage-nhi/plugin-nhi-common';
 import {
   IamCompanyModel,
   IamModelAccessKey,

@@ -1,4 +1,4 @@
-import { seededRandom } from '@backstage-nhi/nhi-common';
+import { seededRandom } from '@backstage-nhi/plugin-nhi-common';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import {

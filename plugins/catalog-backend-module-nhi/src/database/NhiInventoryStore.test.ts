@@ -5,7 +5,7 @@ import {
   TestDatabases,
 } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { NonHumanIdentityEntity } from '@backstage-nhi/nhi-common';
+import { NonHumanIdentityEntity } from '@backstage-nhi/plugin-nhi-common';
 import express from 'express';
 import request from 'supertest';
 import { createSourcesRouter } from '../service/router';

@@ -15,7 +15,7 @@ import {
   NhiInventoryItem,
   NhiInventoryPage,
   NonHumanIdentityEntity,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { Knex } from 'knex';
 
 /** The source key of identities written by hand in catalog files. */

@@ -2,7 +2,7 @@ import {
   DatabaseService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import { NhiOwnership, toIsoTime } from '@backstage-nhi/nhi-common';
+import { NhiOwnership, toIsoTime } from '@backstage-nhi/plugin-nhi-common';
 import { Knex } from 'knex';
 import { NhiInventoryStore } from './NhiInventoryStore';
 

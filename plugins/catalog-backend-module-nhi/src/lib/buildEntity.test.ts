@@ -1,5 +1,5 @@
-import { mockNhiRecord } from '@backstage-nhi/nhi-node/testUtils';
-import { explainNonHumanIdentityError } from '@backstage-nhi/nhi-common';
+import { mockNhiRecord } from '@backstage-nhi/plugin-nhi-node/testUtils';
+import { explainNonHumanIdentityError } from '@backstage-nhi/plugin-nhi-common';
 import { buildEntity, EnrichmentContext } from './buildEntity';
 import { DeclarationIndex } from './declarations';
 import { CatalogDirectory } from './directory';

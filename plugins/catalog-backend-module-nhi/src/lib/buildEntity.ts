@@ -13,8 +13,8 @@ import {
   NhiCreation,
   NonHumanIdentityEntity,
   NonHumanIdentitySpec,
-} from '@backstage-nhi/nhi-common';
-import { NhiIdentityRecord } from '@backstage-nhi/nhi-node';
+} from '@backstage-nhi/plugin-nhi-common';
+import { NhiIdentityRecord } from '@backstage-nhi/plugin-nhi-node';
 import { createHash } from 'node:crypto';
 import stableStringify from 'fast-json-stable-stringify';
 import { DeclarationIndex } from './declarations';

@@ -1,4 +1,4 @@
-import { NhiLeak } from '@backstage-nhi/nhi-common';
+import { NhiLeak } from '@backstage-nhi/plugin-nhi-common';
 import { createHash } from 'node:crypto';
 
 /** The secret scanners whose JSON reports are understood. */

@@ -10,7 +10,7 @@ import {
   ANNOTATION_NHI_IDENTITIES,
   NHI_KIND,
   NhiApprovedClaim,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { EnrichmentContext } from './buildEntity';
 import {
   Declaration,

@@ -1,4 +1,4 @@
-import { NhiApprovedClaim, NhiOwnership } from '@backstage-nhi/nhi-common';
+import { NhiApprovedClaim, NhiOwnership } from '@backstage-nhi/plugin-nhi-common';
 import { Declaration } from './declarations';
 import { CatalogDirectory } from './directory';
 

@@ -1,6 +1,6 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConflictError } from '@backstage/errors';
-import { mockNhiRecord } from '@backstage-nhi/nhi-node/testUtils';
+import { mockNhiRecord } from '@backstage-nhi/plugin-nhi-node/testUtils';
 import {
   hasUnresolvedReferences,
   NhiReresolver,

@@ -7,8 +7,8 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   ANNOTATION_NHI_IDENTITIES,
   NonHumanIdentityEntity,
-} from '@backstage-nhi/nhi-common';
-import { NhiIdentityRecord } from '@backstage-nhi/nhi-node';
+} from '@backstage-nhi/plugin-nhi-common';
+import { NhiIdentityRecord } from '@backstage-nhi/plugin-nhi-node';
 import { NhiEnrichmentSeen } from '../database/NhiPipelineStore';
 
 /** How many of what enrichment reads the catalog has. */

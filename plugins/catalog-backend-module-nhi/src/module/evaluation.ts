@@ -4,7 +4,7 @@ import {
   NhiAcceptedRisk,
   NhiEvaluationPolicy,
   NonHumanIdentityEntity,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { LeakIndex } from '../lib/leaks';
 
 /**

@@ -21,14 +21,14 @@ import {
   NHI_OWNERSHIP_TOPIC,
   NhiRisk,
   nhiRuleIds,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import {
   NhiIdentityRecord,
   NhiIdentitySource,
   NhiSourceReadContext,
   nhiSourcesExtensionPoint,
-} from '@backstage-nhi/nhi-node';
-import { mockNhiRecord } from '@backstage-nhi/nhi-node/testUtils';
+} from '@backstage-nhi/plugin-nhi-node';
+import { mockNhiRecord } from '@backstage-nhi/plugin-nhi-node/testUtils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import path from 'node:path';
 import request from 'supertest';

@@ -16,12 +16,12 @@ import {
   nhiSourcePermissions,
   NhiOwnershipEvent,
   readNhiEvaluationPolicy,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import {
   NhiIdentitySource,
   nhiSourceKey,
   nhiSourcesExtensionPoint,
-} from '@backstage-nhi/nhi-node';
+} from '@backstage-nhi/plugin-nhi-node';
 import { NhiPipelineStore } from '../database/NhiPipelineStore';
 import { loadEnrichmentContext } from '../lib/loadContext';
 import { readNhiOwnershipConfig } from './ownershipConfig';

@@ -10,8 +10,8 @@ import {
   NhiIdentitySource,
   NhiSourceReadContext,
   nhiSourcesExtensionPoint,
-} from '@backstage-nhi/nhi-node';
-import { mockNhiRecord } from '@backstage-nhi/nhi-node/testUtils';
+} from '@backstage-nhi/plugin-nhi-node';
+import { mockNhiRecord } from '@backstage-nhi/plugin-nhi-node/testUtils';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import { Knex } from 'knex';
 import request from 'supertest';

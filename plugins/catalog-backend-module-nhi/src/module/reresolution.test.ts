@@ -22,8 +22,8 @@ import {
   NhiIdentityRecord,
   NhiSourceReadContext,
   nhiSourcesExtensionPoint,
-} from '@backstage-nhi/nhi-node';
-import { mockNhiRecord } from '@backstage-nhi/nhi-node/testUtils';
+} from '@backstage-nhi/plugin-nhi-node';
+import { mockNhiRecord } from '@backstage-nhi/plugin-nhi-node/testUtils';
 import request from 'supertest';
 import { catalogModuleNhi } from './module';
 

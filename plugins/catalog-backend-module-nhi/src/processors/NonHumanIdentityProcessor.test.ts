@@ -8,7 +8,7 @@ const example = (name: string) =>
   yaml.load(
     fs.readFileSync(
       path.resolve(
-        require.resolve('@backstage-nhi/nhi-common/package.json'),
+        require.resolve('@backstage-nhi/plugin-nhi-common/package.json'),
         '..',
         'examples',
         name,

@@ -24,7 +24,7 @@ import {
   RELATION_CREATED_BY,
   RELATION_CREATOR_OF,
   RELATION_HAS_DELEGATE,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { NhiEvaluator } from '../lib/buildEntity';
 import {
   DECLARED_SOURCE,

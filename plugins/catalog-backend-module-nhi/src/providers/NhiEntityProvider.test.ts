@@ -3,13 +3,13 @@ import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import {
   DEFAULT_NHI_EVALUATION_POLICY,
   nhiRuleIds,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import {
   NhiIdentityRecord,
   NhiIdentitySource,
   NhiSourceError,
-} from '@backstage-nhi/nhi-node';
-import { mockNhiRecord } from '@backstage-nhi/nhi-node/testUtils';
+} from '@backstage-nhi/plugin-nhi-node';
+import { mockNhiRecord } from '@backstage-nhi/plugin-nhi-node/testUtils';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';

@@ -17,14 +17,14 @@ import {
   nhiEntityName,
   NhiApprovedClaim,
   NonHumanIdentityEntity,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import {
   NhiIdentityRecord,
   NhiIdentitySource,
   nhiSourceKey,
   NhiSourceError,
   validateNhiRecord,
-} from '@backstage-nhi/nhi-node';
+} from '@backstage-nhi/plugin-nhi-node';
 import {
   buildEntity,
   BuiltIdentity,

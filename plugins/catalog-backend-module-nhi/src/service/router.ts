@@ -20,7 +20,7 @@ import {
 import {
   nhiSourceReadPermission,
   nhiSourceRunPermission,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { NhiPipelineStore } from '../database/NhiPipelineStore';

@@ -1,4 +1,4 @@
-import { DAY } from '@backstage-nhi/nhi-common';
+import { DAY } from '@backstage-nhi/plugin-nhi-common';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { ClaimsStore } from './ClaimsStore';

@@ -11,7 +11,7 @@ import {
   NhiException,
   NhiExceptionStatus,
   toIsoTime,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 import { isRowId } from '../lib/identifiers';

@@ -28,7 +28,7 @@ import {
   NhiClaim,
   NhiException,
   NhiReviewDecision,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { NhiClaimsConfig } from '../config';
 import { FindingSeverity } from '../database/ClaimsStore';
 import { CatalogDirectory } from '../service/CatalogDirectory';

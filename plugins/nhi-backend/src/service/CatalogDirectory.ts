@@ -13,7 +13,7 @@ import {
   ANNOTATION_NHI_LEADS,
   isNonHumanIdentityEntity,
   NonHumanIdentityEntity,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { normalizeRef } from '../lib/identifiers';
 
 /**

@@ -9,7 +9,7 @@ import {
   NhiException,
   nhiRuleById,
   NonHumanIdentityEntity,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { NhiClaimResource } from '../permissions/rules';
 
 /**

@@ -26,7 +26,7 @@ import {
   nhiFindings,
   NhiOwnershipEvent,
   NonHumanIdentityEntity,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { NhiClaimsConfig, readNhiClaimsConfig } from '../config';
 import {
   ClaimsStore,

@@ -1,5 +1,5 @@
 import { InputError } from '@backstage/errors';
-import { NhiPage } from '@backstage-nhi/nhi-common';
+import { NhiPage } from '@backstage-nhi/plugin-nhi-common';
 import { PageOfRows, PageRequest } from '../database/ClaimsStore';
 import { isRowId } from '../lib/identifiers';
 

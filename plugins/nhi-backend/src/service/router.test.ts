@@ -7,7 +7,7 @@ import {
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { DAY, NHI_OWNERSHIP_TOPIC } from '@backstage-nhi/nhi-common';
+import { DAY, NHI_OWNERSHIP_TOPIC } from '@backstage-nhi/plugin-nhi-common';
 import express from 'express';
 import request from 'supertest';
 import { NhiClaimsConfig } from '../config';

@@ -4,7 +4,7 @@ import {
   NhiClaimStatus,
   nhiRuleById,
   NhiTextField,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import express from 'express';
 import { z } from 'zod';
 import { StoredExceptionStatus } from '../database/ClaimsStore';

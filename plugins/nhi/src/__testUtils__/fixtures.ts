@@ -15,7 +15,7 @@ import {
   NhiClaim,
   NonHumanIdentityEntity,
   NonHumanIdentitySpec,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 
 /** ISO date-time `days` days before now. */
 export function daysAgo(days: number): string {

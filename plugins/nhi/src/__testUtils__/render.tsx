@@ -21,7 +21,7 @@ import {
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/test-utils';
-import { NhiApi } from '@backstage-nhi/nhi-common';
+import { NhiApi } from '@backstage-nhi/plugin-nhi-common';
 import { ReactElement } from 'react';
 import { SWRConfig } from 'swr';
 import { RenderResult } from '@testing-library/react';

@@ -1,5 +1,5 @@
 import { Entity } from '@backstage/catalog-model';
-import { NonHumanIdentitySpec } from '@backstage-nhi/nhi-common';
+import { NonHumanIdentitySpec } from '@backstage-nhi/plugin-nhi-common';
 
 /** The time the fixture's facts are computed at. */
 export const NOW = new Date('2026-11-28T00:00:00Z');

@@ -1,5 +1,5 @@
 import { Entity } from '@backstage/catalog-model';
-import { NHI_RULES } from '@backstage-nhi/nhi-common';
+import { NHI_RULES } from '@backstage-nhi/plugin-nhi-common';
 import { identities, NOW } from '../__fixtures__/catalog';
 import {
   aggregateNhiFacts,

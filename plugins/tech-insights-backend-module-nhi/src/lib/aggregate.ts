@@ -10,7 +10,7 @@ import {
   nhiRuleIds,
   NonHumanIdentitySpec,
   worstRotation,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 
 /** Rule ids whose open findings the facts count. */
 export const NHI_FACT_RULES = {

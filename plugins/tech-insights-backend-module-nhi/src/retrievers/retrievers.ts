@@ -10,7 +10,7 @@ import {
   FactRetrieverContext,
   TechInsightFact,
 } from '@backstage-community/plugin-tech-insights-node';
-import { NHI_KIND } from '@backstage-nhi/nhi-common';
+import { NHI_KIND } from '@backstage-nhi/plugin-nhi-common';
 import { DateTime } from 'luxon';
 import {
   emptyNhiAggregateFacts,

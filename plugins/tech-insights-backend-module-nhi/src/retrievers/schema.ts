@@ -2,7 +2,7 @@ import { FactSchema } from '@backstage-community/plugin-tech-insights-common';
 import {
   NHI_PAST_ROTATION_STATUSES,
   NHI_RISK_LEVELS,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 
 /** `a, b or c` */
 const either = (values: readonly string[]) =>

@@ -50,7 +50,7 @@ import {
   RELATION_CREATED_BY,
   RELATION_CREATOR_OF,
   RELATION_HAS_DELEGATE,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import {
   Direction,
   EntityCatalogGraphCard,

@@ -1,4 +1,4 @@
-import { mockNhiRecord } from '@backstage-nhi/nhi-node/testUtils';
+import { mockNhiRecord } from '@backstage-nhi/plugin-nhi-node/testUtils';
 import {
   AWS_KEY_ID,
   GITHUB_TOKEN,

@@ -1,8 +1,8 @@
 import {
   NhiRedactedSecret,
   NonHumanIdentityEntity,
-} from '@backstage-nhi/nhi-common';
-import { NhiIdentityRecord, NhiSourceError } from '@backstage-nhi/nhi-node';
+} from '@backstage-nhi/plugin-nhi-common';
+import { NhiIdentityRecord, NhiSourceError } from '@backstage-nhi/plugin-nhi-node';
 import { NhiEvaluator } from '../buildEntity';
 import { NhiSecretScanner } from './SecretScanner';
 

@@ -1,5 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { readSource } from '@backstage-nhi/nhi-node/testUtils';
+import { readSource } from '@backstage-nhi/plugin-nhi-node/testUtils';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

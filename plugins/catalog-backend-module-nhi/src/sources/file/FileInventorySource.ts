@@ -7,7 +7,7 @@ import {
   NhiIdentitySource,
   NhiSourceReadContext,
   NhiSourceReadSummary,
-} from '@backstage-nhi/nhi-node';
+} from '@backstage-nhi/plugin-nhi-node';
 import path from 'node:path';
 import { NhiFileSourceConfig } from '../../module/config';
 import { parseInventory } from './parseInventory';

@@ -1,6 +1,6 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import { NHI_TYPES, NhiCategory } from '@backstage-nhi/nhi-common';
-import { NhiIdentityRecord, NhiSourceError } from '@backstage-nhi/nhi-node';
+import { NHI_TYPES, NhiCategory } from '@backstage-nhi/plugin-nhi-common';
+import { NhiIdentityRecord, NhiSourceError } from '@backstage-nhi/plugin-nhi-node';
 import { buildInventorySchema } from './inventorySchema';
 
 /**

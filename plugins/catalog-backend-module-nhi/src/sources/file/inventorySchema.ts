@@ -1,4 +1,4 @@
-import { nonHumanIdentityEntityV1alpha1Schema } from '@backstage-nhi/nhi-common';
+import { nonHumanIdentityEntityV1alpha1Schema } from '@backstage-nhi/plugin-nhi-common';
 
 type JsonSchema = Record<string, any>;
 

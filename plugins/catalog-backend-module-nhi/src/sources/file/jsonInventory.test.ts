@@ -1,4 +1,4 @@
-import { NhiIdentityRecord } from '@backstage-nhi/nhi-node';
+import { NhiIdentityRecord } from '@backstage-nhi/plugin-nhi-node';
 import { parseJsonInventory, readJsonInventory } from './jsonInventory';
 
 const item = (id: string, extra: Record<string, unknown> = {}) => ({

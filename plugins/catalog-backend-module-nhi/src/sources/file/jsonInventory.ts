@@ -1,5 +1,5 @@
 import { Tokenizer, TokenParser, TokenType } from '@streamparser/json';
-import { NhiIdentityRecord, NhiSourceError } from '@backstage-nhi/nhi-node';
+import { NhiIdentityRecord, NhiSourceError } from '@backstage-nhi/plugin-nhi-node';
 import { checkDocument, Defaults, itemRecord } from './inventoryItems';
 
 /*

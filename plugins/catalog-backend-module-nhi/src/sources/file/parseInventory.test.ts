@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import { validateNhiRecord } from '@backstage-nhi/nhi-node';
+import { validateNhiRecord } from '@backstage-nhi/plugin-nhi-node';
 import { buildInventorySchema } from './inventorySchema';
 import { parseInventory } from './parseInventory';
 

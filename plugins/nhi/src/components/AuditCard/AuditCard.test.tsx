@@ -1,7 +1,7 @@
 import '@testing-library/jest-dom';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { NhiAuditEntry, NhiPage } from '@backstage-nhi/nhi-common';
+import { NhiAuditEntry, NhiPage } from '@backstage-nhi/plugin-nhi-common';
 import {
   auditEntry,
   deferred,

@@ -6,7 +6,7 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { NhiAuditEntry } from '@backstage-nhi/nhi-common';
+import { NhiAuditEntry } from '@backstage-nhi/plugin-nhi-common';
 import {
   Button,
   Table,

@@ -1,7 +1,7 @@
 import '@testing-library/jest-dom';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { NhiCredential } from '@backstage-nhi/nhi-common';
+import { NhiCredential } from '@backstage-nhi/plugin-nhi-common';
 import { daysAgo, daysFromNow, nhiEntity } from '../../__testUtils__/fixtures';
 import { renderNhi } from '../../__testUtils__/render';
 import { CredentialsCard } from './CredentialsCard';

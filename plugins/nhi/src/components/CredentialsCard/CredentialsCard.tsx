@@ -4,7 +4,7 @@ import {
   NHI_ROTATION_STATUSES,
   NhiCredential,
   NonHumanIdentityEntity,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { Typography } from '@material-ui/core';
 import { ageDays, day, relative, RotationChip } from '../shared';
 

@@ -9,7 +9,7 @@ import {
   nhiCategoryLabel,
   nhiTypeLabel,
   NonHumanIdentityEntity,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { Box, Typography } from '@material-ui/core';
 import { ReactNode } from 'react';
 import { day, relative } from '../shared';

@@ -1,5 +1,5 @@
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
-import { NonHumanIdentityEntity } from '@backstage-nhi/nhi-common';
+import { NonHumanIdentityEntity } from '@backstage-nhi/plugin-nhi-common';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useLocation, useNavigate } from 'react-router-dom';

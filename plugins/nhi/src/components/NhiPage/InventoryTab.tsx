@@ -10,7 +10,7 @@ import {
   NHI_RULES,
   nhiTypeLabel,
   NonHumanIdentityEntity,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import {
   Box,
   Checkbox,

@@ -13,7 +13,7 @@ import {
   NHI_RULES,
   NonHumanIdentityEntity,
   OWASP_NHI_TOP_10,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import {
   Box,
   Button,

@@ -11,7 +11,7 @@ import {
   NHI_CATEGORIES,
   NHI_IDENTITY_ROTATION_STATUSES,
   NHI_RISK_LEVELS,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { Box, Grid, Typography, useTheme } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 import { Bars } from './Bars';

@@ -1,4 +1,4 @@
-import { NhiSourceStatus } from '@backstage-nhi/nhi-common';
+import { NhiSourceStatus } from '@backstage-nhi/plugin-nhi-common';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { daysAgo, mockNhiApi } from '../../__testUtils__/fixtures';

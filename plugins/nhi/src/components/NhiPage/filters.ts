@@ -4,7 +4,7 @@ import {
   nhiOwnerRef,
   NhiInventoryFacet,
   NhiInventoryFilters,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 
 /** The inventory's filters, as kept in the page URL. */
 export type InventoryFilters = NhiInventoryFilters;

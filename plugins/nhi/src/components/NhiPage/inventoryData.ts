@@ -4,7 +4,7 @@ import {
   NhiApi,
   NhiInventoryFacet,
   NonHumanIdentityEntity,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import {
   catalogFilter,
   InventoryFilters,

@@ -12,7 +12,7 @@ import {
   NHI_KIND,
   NHI_PAST_ROTATION_STATUSES,
   NHI_RISK_LEVELS,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { Box, Chip, Grid, Typography } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 

@@ -1,7 +1,7 @@
 import '@testing-library/jest-dom';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { NhiClaim } from '@backstage-nhi/nhi-common';
+import { NhiClaim } from '@backstage-nhi/plugin-nhi-common';
 import { claim, mockNhiApi } from '../../__testUtils__/fixtures';
 import { renderNhi } from '../../__testUtils__/render';
 import { ClaimDialog } from './ClaimDialog';

@@ -15,7 +15,7 @@ import {
   Typography,
 } from '@material-ui/core';
 import { useState } from 'react';
-import { NHI_TEXT_LIMITS } from '@backstage-nhi/nhi-common';
+import { NHI_TEXT_LIMITS } from '@backstage-nhi/plugin-nhi-common';
 import { nhiApiRef } from '../../api';
 
 /**

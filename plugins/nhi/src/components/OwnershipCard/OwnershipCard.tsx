@@ -19,7 +19,7 @@ import {
   ANNOTATION_NHI_SOURCE,
   nhiClaimCreatePermission,
   NonHumanIdentityEntity,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import { Box, Button, Tooltip, Typography } from '@material-ui/core';
 import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';

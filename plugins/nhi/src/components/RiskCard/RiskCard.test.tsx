@@ -1,7 +1,7 @@
 import '@testing-library/jest-dom';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { DAY, NhiException, NhiRisk } from '@backstage-nhi/nhi-common';
+import { DAY, NhiException, NhiRisk } from '@backstage-nhi/plugin-nhi-common';
 import {
   daysFromNow,
   mockNhiApi,

@@ -15,7 +15,7 @@ import {
   nhiRuleById,
   NonHumanIdentityEntity,
   OWASP_NHI_TOP_10,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import {
   Box,
   Button,

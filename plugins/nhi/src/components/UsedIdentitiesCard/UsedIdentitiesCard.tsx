@@ -14,7 +14,7 @@ import {
   NHI_PAST_ROTATION_STATUSES,
   nhiTypeLabel,
   NonHumanIdentityEntity,
-} from '@backstage-nhi/nhi-common';
+} from '@backstage-nhi/plugin-nhi-common';
 import {
   Box,
   Button,

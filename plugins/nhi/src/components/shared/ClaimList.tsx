@@ -1,6 +1,6 @@
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import { NHI_TEXT_LIMITS, NhiClaim } from '@backstage-nhi/nhi-common';
+import { NHI_TEXT_LIMITS, NhiClaim } from '@backstage-nhi/plugin-nhi-common';
 import {
   Box,
   Button,

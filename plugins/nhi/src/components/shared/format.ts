@@ -1,4 +1,4 @@
-import { DAY } from '@backstage-nhi/nhi-common';
+import { DAY } from '@backstage-nhi/plugin-nhi-common';
 
 /** "3 days ago", "2 years ago", "in 5 days" — coarse and readable. */
 export function relative(iso: string | undefined, now = Date.now()): string {

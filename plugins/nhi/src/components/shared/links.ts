@@ -1,4 +1,4 @@
-import { NHI_KIND } from '@backstage-nhi/nhi-common';
+import { NHI_KIND } from '@backstage-nhi/plugin-nhi-common';
 
 /** Catalog list link for identities matching filters (kind preset). */
 export function catalogListLink(filters: Record<string, string>) {

@@ -1,4 +1,4 @@
-import { NhiOwnership } from '@backstage-nhi/nhi-common';
+import { NhiOwnership } from '@backstage-nhi/plugin-nhi-common';
 import { day } from './format';
 
 /** The sentence that says where an owner came from. */
