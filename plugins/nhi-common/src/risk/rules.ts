@@ -1,10 +1,15 @@
-import {
-  NhiCredential,
-  NhiSeverity,
-  NonHumanIdentitySpec,
-} from '../kind/types';
+import { NhiSeverity, NonHumanIdentitySpec } from '../kind/types';
 import { shortList } from '../text';
-import { DAY } from '../time';
+import {
+  active,
+  agentExpiry,
+  CREDENTIAL_BOUND_TYPES,
+  daysSince,
+  isProduction,
+  lastUseOf,
+  stillUsable,
+  usableBy,
+} from './ruleHelpers';
 import { NhiEvaluationPolicy } from './policy';
 import { isPastRotation } from './rotation';
 import { day, parseTime } from './time';
@@ -70,59 +75,6 @@ export interface NhiRule {
   description: string;
   remediation: string;
   check(spec: NonHumanIdentitySpec, ctx: NhiRuleContext): string | undefined;
-}
-
-type Cred = NhiCredential;
-const active = (spec: NonHumanIdentitySpec): Cred[] =>
-  (spec.credentials ?? []).filter(c => c.status === 'active');
-
-function daysSince(time: number, now: number) {
-  return Math.floor((now - time) / DAY);
-}
-
-function lastUseOf(spec: NonHumanIdentitySpec): number | undefined {
-  const times = [
-    parseTime(spec.lastUsed?.at),
-    ...(spec.credentials ?? []).map(c => parseTime(c.lastUsed?.at)),
-  ].filter((t): t is number => t !== undefined);
-  return times.length ? Math.max(...times) : undefined;
-}
-
-function isProduction(env: string, policy: NhiEvaluationPolicy) {
-  return policy.productionEnvironments.includes(env.toLowerCase());
-}
-
-/** How an identity that is still usable can be used, for evidence. */
-function usableBy(spec: NonHumanIdentitySpec): string {
-  const n = active(spec).length;
-  if (n) return `${n} active credential${n === 1 ? '' : 's'}`;
-  return 'still assumable';
-}
-
-function agentExpiry(spec: NonHumanIdentitySpec): string | undefined {
-  return spec.agent?.expiresAt ?? spec.expiresAt;
-}
-
-/**
- * Identity types that can only be used through credentials of their own
- * (an IAM user signs in with a password or signs with an access key): one
- * without an active credential cannot be used. Roles and service accounts
- * are assumed or bound instead.
- */
-const CREDENTIAL_BOUND_TYPES = new Set(['iam-user']);
-
-/** Identity types that are assumed rather than authenticated as. */
-const ASSUMABLE_TYPES = new Set(['iam-role']);
-
-/**
- * Whether an identity can still be used: it has an active credential, or
- * it can be assumed (a role, or anything with a trust relationship).
- */
-function stillUsable(spec: NonHumanIdentitySpec): boolean {
-  if (active(spec).length) return true;
-  const trust = spec.permissions?.trust;
-  if (trust && Object.keys(trust).length) return true;
-  return ASSUMABLE_TYPES.has(spec.type);
 }
 
 const LONG_LIVED_KINDS = [
@@ -757,4 +709,6 @@ export const NHI_RULES: readonly NhiRule[] = [
         : undefined;
     },
   },
+  // Rules of source modules: one file each under ./sourceRules, spread here
+  // (one line per source, below this comment).
 ];
