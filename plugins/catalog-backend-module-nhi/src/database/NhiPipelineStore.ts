@@ -387,5 +387,6 @@ export class NhiPipelineStore {
 
 /** A stored time as ISO 8601; text that is not a time stays as it was. */
 function toIso(value: unknown): string | undefined {
-  return toIsoTime(value) ?? (value == null ? undefined : String(value));
+  if (value === null || value === undefined) return undefined;
+  return toIsoTime(value) ?? String(value);
 }
