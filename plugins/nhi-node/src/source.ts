@@ -7,6 +7,7 @@ import {
   NhiCategory,
   NhiCreation,
   NhiCredential,
+  NhiFederation,
   NhiLastUse,
   NhiPermissionSummary,
 } from '@backstage-nhi/plugin-nhi-common';
@@ -58,6 +59,8 @@ export interface NhiIdentityRecord {
   /** Credential metadata; the pipeline fills each credential's `rotation`. */
   credentials?: Omit<NhiCredential, 'rotation'>[];
   permissions?: NhiPermissionSummary;
+  /** Federated, short-lived ways the identity is used (workload identity, OIDC, federated credentials). */
+  federation?: NhiFederation[];
   /** Links shown on the entity page, e.g. the provider's console. */
   links?: Array<{ url: string; title: string }>;
 }

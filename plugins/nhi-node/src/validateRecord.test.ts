@@ -33,4 +33,24 @@ describe('validateNhiRecord', () => {
       validateNhiRecord(mockNhiRecord({ externalId: undefined as any })),
     ).toBe('record is missing the required field "externalId"');
   });
+
+  it('checks federation like the rest of the model', () => {
+    expect(
+      validateNhiRecord(
+        mockNhiRecord({
+          federation: [
+            {
+              kind: 'workload-identity',
+              target: 'arn:aws:iam::111111111111:role/payments-api',
+            },
+          ],
+        }),
+      ),
+    ).toBeUndefined();
+    expect(
+      validateNhiRecord(
+        mockNhiRecord({ federation: [{ kind: 'magic' as any }] }),
+      ),
+    ).toMatch(/^federation\[0\]\.kind must be one of: workload-identity/);
+  });
 });

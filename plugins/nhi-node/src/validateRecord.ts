@@ -51,6 +51,7 @@ export function validateNhiRecord(
       mfa: record.mfa,
       credentials: record.credentials,
       permissions: record.permissions,
+      federation: record.federation,
     }),
   });
   return problem?.replace(/^spec\./, '').replace(/^spec /, 'record ');

@@ -215,6 +215,7 @@ export function buildEntity(
     mfa: record.mfa,
     credentials: record.credentials?.map(c => ({ ...c })),
     permissions: record.permissions,
+    federation: record.federation?.length ? record.federation : undefined,
   });
 
   const entity: NonHumanIdentityEntity = {

@@ -160,6 +160,29 @@ export type NhiCredential = {
 };
 
 /**
+ * One federated (short-lived, secretless) way an identity is used.
+ *
+ * @public
+ */
+export type NhiFederation = {
+  /**
+   * `workload-identity`: a workload's identity is exchanged for another
+   * (a Kubernetes service account for an AWS role, a GCP service account,
+   * an Azure managed identity); `oidc`: an OIDC issuer's tokens are accepted
+   * (GitHub Actions, a CI system); `federated-credential`: an application
+   * trusts an external issuer's subject (Azure federated identity
+   * credentials, GCP workload identity pools).
+   */
+  kind: 'workload-identity' | 'oidc' | 'federated-credential';
+  /** The identity on the other side, as its provider names it: an AWS role ARN, a GCP service-account e-mail, an Azure client id. */
+  target?: string;
+  /** The token issuer, e.g. `https://token.actions.githubusercontent.com`. */
+  issuer?: string;
+  /** The subject the trust is restricted to, e.g. `repo:acme/api:ref:refs/heads/main`; absent when any subject is accepted. */
+  subject?: string;
+};
+
+/**
  * Trust of a role-like identity: who can assume or impersonate it.
  *
  * @public
@@ -332,6 +355,15 @@ export type NonHumanIdentitySpec = {
   mfa?: boolean;
   credentials?: NhiCredential[];
   permissions?: NhiPermissionSummary;
+  /**
+   * Short-lived, federated ways the identity is used instead of long-lived
+   * secrets: a Kubernetes service account bound to a cloud role through
+   * workload identity, a GitHub organization's Actions on OIDC, an Azure
+   * application with federated credentials. Counted in the identity's
+   * favour; each `target` that is an identity in the catalog is related to
+   * it.
+   */
+  federation?: NhiFederation[];
   /**
    * Secret material the pipeline found in the identity's metadata as the
    * source gave it (a description, a tag, …) and replaced by `[redacted]`
