@@ -91,6 +91,23 @@ const agent = (s: NonHumanIdentitySpec) => {
   ];
 };
 
+const gcpAccount = (s: NonHumanIdentitySpec) => {
+  s.type = 'cloud-service-account';
+  s.category = 'service-account';
+  s.provider = 'gcp';
+  s.account = 'payments-prod';
+  s.externalId = 'payments-api@payments-prod.iam.gserviceaccount.com';
+  s.credentials = [
+    {
+      id: '3f2a9c0d1e4b5a6c7d8e9f001122334455667788',
+      kind: 'access-key',
+      status: 'active',
+      createdAt: daysAgo(20),
+      lastUsed: { at: daysAgo(1) },
+    },
+  ];
+};
+
 const cases: Case[] = [
   [
     'NHI-NO-OWNER',
@@ -585,6 +602,57 @@ const cases: Case[] = [
           expiresAt: inDays(10),
         },
       };
+    },
+  ],
+  // Google Cloud (sourceRules/gcp.ts)
+  [
+    'NHI-GCP-KEY-BESIDE-FEDERATION',
+    s => {
+      gcpAccount(s);
+      s.federation = [
+        {
+          kind: 'workload-identity',
+          issuer: 'payments-prod.svc.id.goog',
+          subject: 'system:serviceaccount:payments:payments-api',
+        },
+      ];
+    },
+    /^federated through system:serviceaccount:payments:payments-api; still holds key 3f2a/,
+    s => {
+      gcpAccount(s);
+      s.federation = [
+        {
+          kind: 'workload-identity',
+          issuer: 'payments-prod.svc.id.goog',
+          subject: 'system:serviceaccount:payments:payments-api',
+        },
+      ];
+      key(s).status = 'inactive';
+    },
+  ],
+  [
+    'NHI-GCP-WIF-ANY-IDENTITY',
+    s => {
+      gcpAccount(s);
+      s.federation = [
+        {
+          kind: 'federated-credential',
+          issuer:
+            '//iam.googleapis.com/projects/7/locations/global/workloadIdentityPools/github',
+        },
+      ];
+    },
+    /^any identity of pool github$/,
+    s => {
+      gcpAccount(s);
+      s.federation = [
+        {
+          kind: 'federated-credential',
+          issuer:
+            '//iam.googleapis.com/projects/7/locations/global/workloadIdentityPools/github',
+          subject: 'attribute.repository/lumen/payments-api',
+        },
+      ];
     },
   ],
 ];

@@ -13,6 +13,7 @@ import {
 import { NhiEvaluationPolicy } from './policy';
 import { isPastRotation } from './rotation';
 import { day, parseTime } from './time';
+import { NHI_GCP_RULES } from './sourceRules/gcp';
 
 /**
  * The OWASP Non-Human Identities Top 10 (2025).
@@ -711,4 +712,5 @@ export const NHI_RULES: readonly NhiRule[] = [
   },
   // Rules of source modules: one file each under ./sourceRules, spread here
   // (one line per source, below this comment).
+  ...NHI_GCP_RULES,
 ];
