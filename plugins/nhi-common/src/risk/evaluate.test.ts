@@ -108,7 +108,59 @@ const gcpAccount = (s: NonHumanIdentitySpec) => {
   ];
 };
 
+const k8sAccount = (s: NonHumanIdentitySpec, name = 'payments-api-sa') => {
+  s.type = 'kubernetes-service-account';
+  s.category = 'service-account';
+  s.provider = 'kubernetes';
+  s.account = 'prod';
+  s.externalId = `k8s:prod:payments:${name}`;
+  s.credentials = [];
+  s.permissions = { admin: false, summary: 'No RBAC grants' };
+};
+const legacyToken = (s: NonHumanIdentitySpec) => {
+  s.credentials = [
+    {
+      id: 'payments/payments-api-token',
+      kind: 'token',
+      status: 'active',
+      createdAt: daysAgo(20),
+      lastUsed: { at: daysAgo(1) },
+    },
+  ];
+  s.federation = [
+    {
+      kind: 'workload-identity',
+      target: 'arn:aws:iam::100000001112:role/payments-api-irsa',
+    },
+  ];
+};
+
 const cases: Case[] = [
+  [
+    'NHI-K8S-DEFAULT-SA-BOUND',
+    s => {
+      k8sAccount(s, 'default');
+      s.permissions!.scopes = ['ClusterRole/edit in payments'];
+    },
+    /^default account of namespace payments holds ClusterRole\/edit in payments$/,
+    s => {
+      k8sAccount(s, 'payments-api-sa');
+      s.permissions!.scopes = ['ClusterRole/edit in payments'];
+    },
+  ],
+  [
+    'NHI-K8S-TOKEN-BESIDE-FEDERATION',
+    s => {
+      k8sAccount(s);
+      legacyToken(s);
+    },
+    /^federated to arn:aws:iam::100000001112:role\/payments-api-irsa; legacy token payments\/payments-api-token still active$/,
+    s => {
+      k8sAccount(s);
+      legacyToken(s);
+      key(s).status = 'inactive';
+    },
+  ],
   [
     'NHI-NO-OWNER',
     s => {

@@ -13,6 +13,7 @@ import {
 import { NhiEvaluationPolicy } from './policy';
 import { isPastRotation } from './rotation';
 import { day, parseTime } from './time';
+import { NHI_KUBERNETES_RULES } from './sourceRules/kubernetes';
 import { NHI_GCP_RULES } from './sourceRules/gcp';
 
 /**
@@ -712,5 +713,6 @@ export const NHI_RULES: readonly NhiRule[] = [
   },
   // Rules of source modules: one file each under ./sourceRules, spread here
   // (one line per source, below this comment).
+  ...NHI_KUBERNETES_RULES,
   ...NHI_GCP_RULES,
 ];
