@@ -117,8 +117,9 @@ export function readGithubSourceConfig(
     }
     seen.add(org.toLowerCase());
   });
-  const ownerProperties =
-    c.getOptionalStringArray('ownerProperties') ?? [...d.ownerProperties];
+  const ownerProperties = c.getOptionalStringArray('ownerProperties') ?? [
+    ...d.ownerProperties,
+  ];
   ownerProperties.forEach((p, i) => {
     if (!PROPERTY.test(p)) {
       throw new InputError(

@@ -33,7 +33,9 @@ export const catalogModuleNhiGithub = createBackendModule({
       async init({ sources, config, logger }) {
         const configs = readGithubSourceConfigs(config);
         if (!configs.length) {
-          logger.info('No GitHub identity sources configured (nhi.sources.github)');
+          logger.info(
+            'No GitHub identity sources configured (nhi.sources.github)',
+          );
           return;
         }
         const integrations = ScmIntegrations.fromConfig(config);

@@ -99,8 +99,11 @@ export class GithubSource implements NhiIdentitySource {
       const octokit = createGithubClient({
         apiBaseUrl: this.options.apiBaseUrl,
         token: async () =>
-          (await this.options.credentialsProvider.getCredentials({ url: orgUrl }))
-            .token,
+          (
+            await this.options.credentialsProvider.getCredentials({
+              url: orgUrl,
+            })
+          ).token,
         maxRetries: this.config.maxRetries,
         maxWaitSeconds: this.config.maxWaitSeconds,
         retryAfterBaseMs: this.options.retryAfterBaseMs,

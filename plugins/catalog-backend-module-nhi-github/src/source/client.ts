@@ -151,7 +151,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
  * the throttling plugin leaves alone, are waited out the same way here.
  * Every HTTP attempt is counted in `accounting`.
  */
-export function createGithubClient(settings: GithubClientSettings): GithubClient {
+export function createGithubClient(
+  settings: GithubClientSettings,
+): GithubClient {
   const { accounting } = settings;
   const base = settings.retryAfterBaseMs ?? 1000;
   const countingFetch: typeof fetch = async (input, init) => {
@@ -168,7 +170,9 @@ export function createGithubClient(settings: GithubClientSettings): GithubClient
       _octokit: unknown,
       retryCount: number,
     ) => {
-      const wait = retryCount < settings.maxRetries && retryAfter <= settings.maxWaitSeconds;
+      const wait =
+        retryCount < settings.maxRetries &&
+        retryAfter <= settings.maxWaitSeconds;
       settings.log?.warn(
         `GitHub secondary rate limit on ${options.method} ${options.url}: ${
           wait ? `waiting ${retryAfter}s` : 'giving up'
@@ -347,7 +351,12 @@ export class GithubConditionalCache {
       const etag = response.headers.etag;
       const link = response.headers.link;
       if (etag) {
-        this.entries.set(url, { etag, data: response.data, link, run: this.run });
+        this.entries.set(url, {
+          etag,
+          data: response.data,
+          link,
+          run: this.run,
+        });
       }
       return { data: response.data, link, notModified: false };
     } catch (e) {

@@ -7,10 +7,7 @@ import { NhiIdentityRecord } from '@backstage-nhi/plugin-nhi-node';
 import { createHash } from 'node:crypto';
 import { repositoryOwnersFromCodeowners } from './codeowners';
 import { githubPermissionVerdicts } from './permissions';
-import {
-  organizationScope,
-  repositoryScope,
-} from './readOrganization';
+import { organizationScope, repositoryScope } from './readOrganization';
 import {
   InstallationData,
   OrganizationSnapshot,
@@ -57,7 +54,9 @@ export function actionsOidcSubject(org: string, claimKeys: string[]): string {
  */
 export function secretCredentialKind(name: string): NhiCredentialKind {
   const n = name.toUpperCase();
-  if (/ACCESS_KEY|SECRET_KEY_ID|_SA_KEY$|SERVICE_ACCOUNT|CREDENTIALS_JSON/.test(n)) {
+  if (
+    /ACCESS_KEY|SECRET_KEY_ID|_SA_KEY$|SERVICE_ACCOUNT|CREDENTIALS_JSON/.test(n)
+  ) {
     return 'access-key';
   }
   if (/PASSWORD|PASSWD|(^|_)PASS$|(^|_)PWD$/.test(n)) return 'password';
@@ -109,15 +108,15 @@ export function toIdentityRecords(
 
   // Organization secrets visible to a repository.
   const organizationSecretsOf = (repo: RepositoryData): SecretData[] =>
-    (snapshot.organizationSecrets ?? []).filter(s =>
-      s.visibility === 'all'
-        ? true
-        : s.visibility === 'selected'
-        ? (s.selectedRepositories ?? []).some(
-            n => n.toLowerCase() === repo.name.toLowerCase(),
-          )
-        : repo.visibility !== 'public',
-    );
+    (snapshot.organizationSecrets ?? []).filter(s => {
+      if (s.visibility === 'all') return true;
+      if (s.visibility === 'selected') {
+        return (s.selectedRepositories ?? []).some(
+          n => n.toLowerCase() === repo.name.toLowerCase(),
+        );
+      }
+      return repo.visibility !== 'public';
+    });
 
   for (const i of snapshot.installations ?? []) {
     records.push(installationRecord(i, org, host));
@@ -130,7 +129,8 @@ export function toIdentityRecords(
   }
 
   for (const s of snapshot.organizationSecrets ?? []) {
-    const selected = s.visibility === 'selected' ? s.selectedRepositories ?? [] : [];
+    const selected =
+      s.visibility === 'selected' ? s.selectedRepositories ?? [] : [];
     const owners = [
       ...new Map(
         selected
@@ -148,19 +148,16 @@ export function toIdentityRecords(
         name: `${org}/${s.name}`,
         scope: organizationScope(org, 'organization-secrets'),
         what: `Organization Actions secret ${s.name} of ${org}`,
-        where: everyRepository
-          ? s.visibility === 'all'
-            ? `every repository of ${org}`
-            : `every private and internal repository of ${org}`
-          : `${selected.length} selected ${
-              selected.length === 1 ? 'repository' : 'repositories'
-            }`,
+        where: secretAudience(org, s, selected),
         usedBy: selected,
         // Every (private) repository's workflows can read it: any principal
         // of the organization, in the kind's terms.
         trust: everyRepository ? { organizations: [org] } : undefined,
         owner: selected.length && owners.length === 1 ? owners[0] : undefined,
-        tags: ['organization-secret', `visibility-${s.visibility ?? 'private'}`],
+        tags: [
+          'organization-secret',
+          `visibility-${s.visibility ?? 'private'}`,
+        ],
         link: `${web}/organizations/${org}/settings/secrets/actions`,
       }),
     );
@@ -178,7 +175,9 @@ export function toIdentityRecords(
             (n, list) => n + list.length,
             0,
           ) +
-          (snapshot.organizationSecrets ? organizationSecretsOf(repo).length : 0);
+          (snapshot.organizationSecrets
+            ? organizationSecretsOf(repo).length
+            : 0);
 
     for (const k of repo.deployKeys ?? []) {
       const fingerprint = sshFingerprint(k.key);
@@ -236,7 +235,9 @@ export function toIdentityRecords(
           },
         ],
         permissions,
-        links: [{ url: `${web}/${fullName}/settings/keys`, title: 'Deploy keys' }],
+        links: [
+          { url: `${web}/${fullName}/settings/keys`, title: 'Deploy keys' },
+        ],
       });
     }
 
@@ -257,7 +258,9 @@ export function toIdentityRecords(
         }),
       );
     }
-    for (const [env, secrets] of Object.entries(repo.environmentSecrets ?? {})) {
+    for (const [env, secrets] of Object.entries(
+      repo.environmentSecrets ?? {},
+    )) {
       for (const s of secrets) {
         records.push(
           secretRecord({
@@ -334,6 +337,23 @@ export function repositoryOwner(
   return undefined;
 }
 
+/** Who may use an organization secret, in words. */
+function secretAudience(org: string, s: SecretData, selected: string[]) {
+  if (s.visibility === 'selected') {
+    return `${selected.length} selected ${
+      selected.length === 1 ? 'repository' : 'repositories'
+    }`;
+  }
+  if (s.visibility === 'all') return `every repository of ${org}`;
+  return `every private and internal repository of ${org}`;
+}
+
+/** An expired token is expired; a requested one cannot be used yet. */
+function tokenStatus(g: TokenGrantData): 'expired' | 'inactive' | 'active' {
+  if (g.token_expired) return 'expired';
+  return g.pending ? 'inactive' : 'active';
+}
+
 function installationRecord(
   i: InstallationData,
   org: string,
@@ -363,7 +383,9 @@ function installationRecord(
     description: `GitHub App "${name}"${
       appOwner ? ` (owned by ${appOwner})` : ''
     } installed on ${org} with access to ${
-      i.repository_selection === 'all' ? 'all repositories' : 'selected repositories'
+      i.repository_selection === 'all'
+        ? 'all repositories'
+        : 'selected repositories'
     }${suspended ? `; ${suspended}` : ''}.`,
     type: 'github-app-installation',
     category: 'bot',
@@ -380,7 +402,9 @@ function installationRecord(
     createdBy: { type: 'unknown', at: i.created_at },
     permissions,
     links: [
-      ...(i.html_url ? [{ url: i.html_url, title: 'Installation settings' }] : []),
+      ...(i.html_url
+        ? [{ url: i.html_url, title: 'Installation settings' }]
+        : []),
       {
         url: i.app?.html_url ?? `https://${host}/apps/${i.app_slug}`,
         title: 'App',
@@ -421,7 +445,9 @@ function tokenRecord(
       ? `${host}/${org}/personal-access-token-requests/${g.id}`
       : `${host}/${org}/personal-access-tokens/${g.token_id}`,
     name: `${login}/${g.token_name}`,
-    description: `Fine-grained personal access token "${g.token_name}" of ${login}, ${
+    description: `Fine-grained personal access token "${
+      g.token_name
+    }" of ${login}, ${
       g.pending ? 'asking for access to' : 'granted access to'
     } ${org}${since ? ` on ${since.slice(0, 10)}` : ''}${
       expires ? `; expires ${expires.slice(0, 10)}` : '; never expires'
@@ -430,7 +456,10 @@ function tokenRecord(
     category: 'api-key',
     provider: 'github',
     account: org,
-    scope: organizationScope(org, g.pending ? 'token-requests' : 'token-grants'),
+    scope: organizationScope(
+      org,
+      g.pending ? 'token-requests' : 'token-grants',
+    ),
     tags: [
       'github',
       'fine-grained-token',
@@ -446,11 +475,7 @@ function tokenRecord(
       {
         id: `github-fine-grained-token-${g.token_id}`,
         kind: 'token',
-        status: g.token_expired
-          ? 'expired'
-          : g.pending
-          ? 'inactive'
-          : 'active',
+        status: tokenStatus(g),
         ...(since ? { createdAt: since } : {}),
         ...(expires ? { expiresAt: expires } : {}),
         lastUsed,
@@ -485,14 +510,15 @@ function secretRecord(args: {
 }): NhiIdentityRecord {
   const s = args.secret;
   const kind = secretCredentialKind(s.name);
-  const rotated = differs(s.updated_at, s.created_at) ? s.updated_at : undefined;
+  const rotated = differs(s.updated_at, s.created_at)
+    ? s.updated_at
+    : undefined;
   return {
     externalId: args.externalId,
     name: args.name,
-    description: `${args.what}, available to ${args.where}. Created ${s.created_at.slice(
-      0,
-      10,
-    )}, last updated ${s.updated_at.slice(
+    description: `${args.what}, available to ${
+      args.where
+    }. Created ${s.created_at.slice(0, 10)}, last updated ${s.updated_at.slice(
       0,
       10,
     )}. GitHub never shows its value and does not record its use.`,

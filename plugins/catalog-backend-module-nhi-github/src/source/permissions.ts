@@ -42,6 +42,21 @@ const ORGANIZATION_ADMIN = ['organization_administration'];
 const word = (n: number, one: string, many = `${one}s`) =>
   `${n} ${n === 1 ? one : many}`;
 
+/** The repositories a grant applies to, in words. */
+function repositoriesInWords(grant: GithubGrant): string {
+  if (grant.repositorySelection === 'all') {
+    return `all repositories of ${grant.organization}`;
+  }
+  if (grant.repositorySelection === 'none') {
+    return `no repositories of ${grant.organization}`;
+  }
+  const names = grant.repositories ?? [];
+  if (!names.length) return `selected repositories of ${grant.organization}`;
+  return `${word(names.length, 'repository', 'repositories')} (${names
+    .slice(0, 5)
+    .join(', ')}${names.length > 5 ? ', …' : ''})`;
+}
+
 /**
  * The three verdicts for a GitHub App installation or a fine-grained token,
  * as every source gives them:
@@ -83,7 +98,9 @@ export function githubPermissionVerdicts(
     }
   }
   if (all && WRITE.has(grant.permissions.administration ?? '')) {
-    adminBy.push(`administration:${grant.permissions.administration} on all repositories`);
+    adminBy.push(
+      `administration:${grant.permissions.administration} on all repositories`,
+    );
   }
 
   const escalation = writes
@@ -98,15 +115,7 @@ export function githubPermissionVerdicts(
   const readsCode = all && !!grant.permissions.contents;
   const dataExfiltration = readsCode ? ['contents of all repositories'] : [];
 
-  const where = all
-    ? `all repositories of ${grant.organization}`
-    : grant.repositorySelection === 'none'
-    ? `no repositories of ${grant.organization}`
-    : grant.repositories?.length
-    ? `${word(grant.repositories.length, 'repository', 'repositories')} (${grant.repositories
-        .slice(0, 5)
-        .join(', ')}${grant.repositories.length > 5 ? ', …' : ''})`
-    : `selected repositories of ${grant.organization}`;
+  const where = repositoriesInWords(grant);
   const parts: string[] = [];
   if (adminBy.length) {
     parts.push(`administrator-equivalent: ${adminBy.join(', ')}`);
@@ -121,9 +130,9 @@ export function githubPermissionVerdicts(
   }
   if (organizationWrites.length) {
     parts.push(
-      `write on the organization ${grant.organization}: ${organizationWrites.join(
-        ', ',
-      )}`,
+      `write on the organization ${
+        grant.organization
+      }: ${organizationWrites.join(', ')}`,
     );
   }
   if (escalation.length) {

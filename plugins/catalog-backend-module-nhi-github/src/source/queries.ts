@@ -44,14 +44,30 @@ export const REPOSITORIES_QUERY = (withDeployKeys: boolean) => /* GraphQL */ `
  */
 export const SAML_QUERY = /* GraphQL */ `
   query NhiSamlIdentities($org: String!, $cursor: String) {
-    rateLimit { cost remaining limit resetAt }
+    rateLimit {
+      cost
+      remaining
+      limit
+      resetAt
+    }
     organization(login: $org) {
       samlIdentityProvider {
         externalIdentities(first: 100, after: $cursor) {
-          pageInfo { hasNextPage endCursor }
+          pageInfo {
+            hasNextPage
+            endCursor
+          }
           nodes {
-            samlIdentity { nameId emails { value primary } }
-            user { login }
+            samlIdentity {
+              nameId
+              emails {
+                value
+                primary
+              }
+            }
+            user {
+              login
+            }
           }
         }
       }

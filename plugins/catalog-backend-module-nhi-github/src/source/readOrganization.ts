@@ -69,7 +69,8 @@ export const GITHUB_PERMISSION_NEEDED: Record<
 
 const KIND_LABEL: Record<OrganizationKind | RepositoryKind, string> = {
   apps: 'GitHub App installations',
-  'token-grants': 'fine-grained personal access tokens granted to the organization',
+  'token-grants':
+    'fine-grained personal access tokens granted to the organization',
   'token-requests': 'pending fine-grained personal access token requests',
   'organization-secrets': 'organization Actions secrets',
   oidc: 'the Actions OIDC subject template',
@@ -158,9 +159,9 @@ export async function readOrganization(
         resource === 'core' ? 'REST' : 'GraphQL'
       } rate-limit budget is down to its reserve (${b.remaining} of ${
         b.limit
-      } points left, ${options.reservePercent}% kept for the rest of Backstage; resets at ${resetTime(
-        b.reset,
-      )})`;
+      } points left, ${
+        options.reservePercent
+      }% kept for the rest of Backstage; resets at ${resetTime(b.reset)})`;
       throw new BudgetStop(stoppedByBudget);
     }
   };
@@ -180,7 +181,9 @@ export async function readOrganization(
     pick: (data: any) => T[],
   ): Promise<T[]> => {
     const out: T[] = [];
-    let url: string | undefined = `${path}${path.includes('?') ? '&' : '?'}per_page=100`;
+    let url: string | undefined = `${path}${
+      path.includes('?') ? '&' : '?'
+    }per_page=100`;
     while (url) {
       checkBudget('core');
       accounting.count(`rest:${kind}`);
@@ -232,12 +235,11 @@ export async function readOrganization(
       if (signal.aborted) throw e;
       if (e instanceof BudgetStop || onRateLimit(e, 'core')) return;
       const failure = failureKindOf(e);
-      const label =
-        kind === 'custom-properties'
-          ? 'repository custom properties (owners)'
-          : kind === 'saml'
-          ? 'SAML identities (logins to e-mails)'
-          : KIND_LABEL[kind];
+      const label = {
+        ...KIND_LABEL,
+        'custom-properties': 'repository custom properties (owners)',
+        saml: 'SAML identities (logins to e-mails)',
+      }[kind];
       const permission =
         failure === 'forbidden' || failure === 'not-found'
           ? `: missing permission? ${GITHUB_PERMISSION_NEEDED[kind]}`
@@ -389,14 +391,16 @@ export async function readOrganization(
     let cursor: string | undefined;
     let withDeployKeys = true;
     for (;;) {
-      const body = await graphql('repositories', REPOSITORIES_QUERY(withDeployKeys), {
-        org,
-        cursor: cursor ?? null,
-      });
+      const body = await graphql(
+        'repositories',
+        REPOSITORIES_QUERY(withDeployKeys),
+        {
+          org,
+          cursor: cursor ?? null,
+        },
+      );
       const forbiddenKeys = (body.errors ?? []).some(
-        e =>
-          e?.type === 'FORBIDDEN' &&
-          (e.path ?? []).includes('deployKeys'),
+        e => e?.type === 'FORBIDDEN' && (e.path ?? []).includes('deployKeys'),
       );
       if (forbiddenKeys && withDeployKeys) {
         // Deploy keys need a permission the credentials lack: read the page
@@ -525,9 +529,13 @@ export async function readOrganization(
         denied.add(kind);
         errors.push({
           scope: org,
-          message: `${KIND_LABEL[kind]} of ${org} could not be read (${describeGithubError(
+          message: `${
+            KIND_LABEL[kind]
+          } of ${org} could not be read (${describeGithubError(
             e,
-          )}): missing permission? ${GITHUB_PERMISSION_NEEDED[kind]}; the rest is read without them`,
+          )}): missing permission? ${
+            GITHUB_PERMISSION_NEEDED[kind]
+          }; the rest is read without them`,
         });
       }
       return;
@@ -548,7 +556,9 @@ export async function readOrganization(
     if (repositoryErrors <= MAX_REPOSITORY_ERRORS) {
       errors.push({
         scope: repositoryScope(org, repo.name, kind),
-        message: `${KIND_LABEL[kind]} of ${org}/${repo.name} could not be read (${describeGithubError(
+        message: `${KIND_LABEL[kind]} of ${org}/${
+          repo.name
+        } could not be read (${describeGithubError(
           e,
         )}); identities read before are kept`,
       });
@@ -624,7 +634,8 @@ export async function readOrganization(
   // write keys, then the rest by name.
   const order = [...snapshot.repositories].sort(
     (a, b) =>
-      Number(options.pending.has(b.name)) - Number(options.pending.has(a.name)) ||
+      Number(options.pending.has(b.name)) -
+        Number(options.pending.has(a.name)) ||
       Number(!!b.hasWriteKey) - Number(!!a.hasWriteKey) ||
       a.name.localeCompare(b.name),
   );
@@ -633,7 +644,9 @@ export async function readOrganization(
   if (repositoryErrors > MAX_REPOSITORY_ERRORS) {
     errors.push({
       scope: org,
-      message: `${repositoryErrors - MAX_REPOSITORY_ERRORS} more repository reads of ${org} failed`,
+      message: `${
+        repositoryErrors - MAX_REPOSITORY_ERRORS
+      } more repository reads of ${org} failed`,
     });
   }
   if (!repositoriesListed) {
@@ -642,9 +655,7 @@ export async function readOrganization(
   if (stoppedByBudget) {
     errors.push({
       scope: org,
-      message: `${org}: ${stoppedByBudget}. ${
-        notReached.size
-      } repositories were not re-read and keep their identities; the next run continues with them`,
+      message: `${org}: ${stoppedByBudget}. ${notReached.size} repositories were not re-read and keep their identities; the next run continues with them`,
     });
   }
   return {

@@ -162,8 +162,10 @@ export function generateGithubOrganization(
   const login = options.organization ?? 'lumen-freight';
   const random = seededRandom(options.seed ?? 42);
   const now = new Date(options.now ?? new Date()).getTime();
-  const daysAgo = (d: number) => new Date(now - Math.round(d * DAY)).toISOString();
-  const inDays = (d: number) => new Date(now + Math.round(d * DAY)).toISOString();
+  const daysAgo = (d: number) =>
+    new Date(now - Math.round(d * DAY)).toISOString();
+  const inDays = (d: number) =>
+    new Date(now + Math.round(d * DAY)).toISOString();
   const pick = <T>(items: readonly T[]): T =>
     items[Math.floor(random() * items.length)];
   const between = (lo: number, hi: number) =>
@@ -222,7 +224,8 @@ export function generateGithubOrganization(
   for (let i = 0; plan.length < total; i++) {
     const team = teams[i % teams.length];
     let name = `${team}-${WORDS[Math.floor(i / teams.length) % WORDS.length]}`;
-    if (used.has(name)) name = `${name}-${Math.floor(i / (teams.length * WORDS.length)) + 1}`;
+    if (used.has(name))
+      name = `${name}-${Math.floor(i / (teams.length * WORDS.length)) + 1}`;
     if (used.has(name)) name = `${name}-${i}`;
     used.add(name);
     plan.push({ name, team });
@@ -290,7 +293,8 @@ export function generateGithubOrganization(
           key: fakeKey(),
           readOnly: !write,
           createdAt: daysAgo(age),
-          addedBy: random() < 0.15 ? GITHUB_FORMER_MEMBER : personOf(team).login,
+          addedBy:
+            random() < 0.15 ? GITHUB_FORMER_MEMBER : personOf(team).login,
           lastUsed,
         });
       }
@@ -300,7 +304,8 @@ export function generateGithubOrganization(
   });
 
   const repo = (name: string) => repositories.find(r => r.name === name);
-  const byIndex = (i: number) => repositories[Math.min(i, repositories.length - 1)];
+  const byIndex = (i: number) =>
+    repositories[Math.min(i, repositories.length - 1)];
   // Fixed scenarios the tests and the demo rely on.
   const ci = repo('ci-runner') ?? byIndex(0);
   ci.deployKeys = [
@@ -389,7 +394,12 @@ export function generateGithubOrganization(
   const apps: GithubModelApp[] = [
     { ...GITHUB_BACKSTAGE_APP, owner: login },
     { id: 2001, slug: 'renovate', name: 'Renovate', owner: 'mend' },
-    { id: 2002, slug: 'deploy-conductor', name: 'Deploy Conductor', owner: login },
+    {
+      id: 2002,
+      slug: 'deploy-conductor',
+      name: 'Deploy Conductor',
+      owner: login,
+    },
     {
       id: 2003,
       slug: 'legacy-ci-bridge',
@@ -529,7 +539,10 @@ export function generateGithubOrganization(
       owner: personOf('shipping').login,
       repositorySelection: 'none',
       permissions: {
-        organization: { organization_administration: 'write', members: 'write' },
+        organization: {
+          organization_administration: 'write',
+          members: 'write',
+        },
       },
       accessGrantedAt: daysAgo(20),
       tokenExpiresAt: inDays(60),

@@ -48,6 +48,11 @@ export interface GithubEndpointFaults {
   secondaryStatus?: 403 | 429;
   /** Status of an exhausted primary budget on REST: 403 or 429. Default 403. */
   primaryStatus?: 403 | 429;
+  /**
+   * Another client of the same installation spends what is left of a budget
+   * after this many requests (the budget is shared on GitHub).
+   */
+  othersSpend?: { afterRequests: number; resource: 'core' | 'graphql' };
 }
 
 /**
@@ -253,9 +258,11 @@ export async function startGithubEndpoint(
     return repo;
   };
   const allowed = (org: string, capability: GithubCapability) =>
-    !(faults.denied?.[org] ?? faults.denied?.[org.toLowerCase()] ?? []).includes(
-      capability,
-    );
+    !(
+      faults.denied?.[org] ??
+      faults.denied?.[org.toLowerCase()] ??
+      []
+    ).includes(capability);
   const requireAllowed = (org: string, capability: GithubCapability) => {
     if (!allowed(org, capability)) {
       const status = faults.deniedStatus ?? 403;
@@ -463,11 +470,9 @@ export async function startGithubEndpoint(
             visibility: s.visibility ?? 'private',
             ...(s.visibility === 'selected'
               ? {
-                  selected_repositories_url: `${
-                    endpoint.url
-                  }/orgs/${org.login}/actions/secrets/${encodeURIComponent(
-                    s.name,
-                  )}/repositories`,
+                  selected_repositories_url: `${endpoint.url}/orgs/${
+                    org.login
+                  }/actions/secrets/${encodeURIComponent(s.name)}/repositories`,
                 }
               : {}),
           })),
@@ -568,8 +573,7 @@ export async function startGithubEndpoint(
       },
     },
     {
-      pattern:
-        /^\/repos\/([^/]+)\/([^/]+)\/environments\/([^/]+)\/secrets$/,
+      pattern: /^\/repos\/([^/]+)\/([^/]+)\/environments\/([^/]+)\/secrets$/,
       template:
         'GET /repos/{owner}/{repo}/environments/{environment_name}/secrets',
       handle: m => {
@@ -633,7 +637,9 @@ export async function startGithubEndpoint(
       pattern: /^\/installation\/repositories$/,
       template: 'GET /installation/repositories',
       handle: (_m, ctx) => {
-        const org = ctx.installationOrg ? orgOf(ctx.installationOrg) : undefined;
+        const org = ctx.installationOrg
+          ? orgOf(ctx.installationOrg)
+          : undefined;
         const installation = org?.installations.find(
           i => i.id === ctx.installationId,
         );
@@ -694,7 +700,12 @@ export async function startGithubEndpoint(
   ) => {
     count('POST /graphql');
     if (!token || (!tokens.has(token) && !installationTokens.has(token))) {
-      send(res, 401, { message: 'Bad credentials', documentation_url: DOCS }, {});
+      send(
+        res,
+        401,
+        { message: 'Bad credentials', documentation_url: DOCS },
+        {},
+      );
       return;
     }
     let body: { query?: string; variables?: Record<string, unknown> };
@@ -764,6 +775,13 @@ export async function startGithubEndpoint(
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const token = authOf(req);
     requestCount++;
+    if (
+      faults.othersSpend &&
+      requestCount === faults.othersSpend.afterRequests
+    ) {
+      const r = faults.othersSpend.resource;
+      bucket(r).used = limits[r];
+    }
     if (path !== '/rate_limit' && faults.secondaryEvery) {
       if (requestCount % faults.secondaryEvery === 0) {
         endpoint.secondaryLimited++;
@@ -823,7 +841,12 @@ export async function startGithubEndpoint(
         ctx.installationOrg = installationTokens.get(token)!.org;
         ctx.installationId = installationTokens.get(token)!.id;
       } else if (!tokens.has(token)) {
-        send(res, 401, { message: 'Bad credentials', documentation_url: DOCS }, {});
+        send(
+          res,
+          401,
+          { message: 'Bad credentials', documentation_url: DOCS },
+          {},
+        );
         return;
       }
     } else if (!route.public) {
@@ -861,7 +884,10 @@ export async function startGithubEndpoint(
     }
     let out: { status?: number; body: unknown; paginate?: string };
     try {
-      out = route.handle(m, { ...ctx, body: raw ? JSON.parse(raw) : undefined });
+      out = route.handle(m, {
+        ...ctx,
+        body: raw ? JSON.parse(raw) : undefined,
+      });
     } catch (e) {
       if (charged) {
         bucket('core').used++;

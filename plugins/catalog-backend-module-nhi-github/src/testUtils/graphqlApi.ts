@@ -278,7 +278,10 @@ const cursorOf = (index: number) =>
 const indexOf = (cursor: string | undefined): number => {
   if (!cursor) return -1;
   const m = /^cursor:v2:(\d+)$/.exec(Buffer.from(cursor, 'base64').toString());
-  if (!m) throw new GraphQLError(`\`${cursor}\` does not appear to be a valid cursor.`);
+  if (!m)
+    throw new GraphQLError(
+      `\`${cursor}\` does not appear to be a valid cursor.`,
+    );
   return Number(m[1]);
 };
 
