@@ -147,6 +147,13 @@ export const NHI_TYPES: ReadonlyArray<{
     category: 'ai-agent',
     label: 'MCP server credential',
   },
+  {
+    id: 'github-app-installation',
+    category: 'bot',
+    label: 'GitHub App installation',
+  },
+  { id: 'deploy-key', category: 'machine-certificate', label: 'Deploy key' },
+  { id: 'ci-secret', category: 'api-key', label: 'CI/CD secret' },
 ];
 
 /**

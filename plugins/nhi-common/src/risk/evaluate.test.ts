@@ -135,6 +135,32 @@ const legacyToken = (s: NonHumanIdentitySpec) => {
   ];
 };
 
+const githubDeployKey = (s: NonHumanIdentitySpec, write = true) => {
+  s.type = 'deploy-key';
+  s.category = 'machine-certificate';
+  s.provider = 'github';
+  s.account = 'lumen';
+  s.externalId = 'github.com/lumen/deploy-keys/900001';
+  s.permissions = { scopes: [write ? 'contents:write' : 'contents:read'] };
+  s.credentials = [
+    {
+      id: 'SHA256:Gr2ojkEl9HawwzeVV9wZRt0HwkLGUKyqIyWVSqMYJV0',
+      kind: 'ssh-key',
+      status: 'active',
+      createdAt: daysAgo(400),
+      lastUsed: { at: daysAgo(200) },
+    },
+  ];
+};
+const githubSecret = (s: NonHumanIdentitySpec, name: string) => {
+  s.type = 'ci-secret';
+  s.provider = 'github';
+  s.account = 'lumen';
+  s.externalId = `github.com/lumen/actions/secrets/${name}`;
+  key(s).id = `lumen/actions/secrets/${name}`;
+  delete key(s).expiresAt;
+};
+
 const cases: Case[] = [
   [
     'NHI-K8S-DEFAULT-SA-BOUND',
@@ -654,6 +680,78 @@ const cases: Case[] = [
           expiresAt: inDays(10),
         },
       };
+    },
+  ],
+  // GitHub (sourceRules/github.ts)
+  [
+    'NHI-GITHUB-DORMANT-WRITE-DEPLOY-KEY',
+    s => githubDeployKey(s),
+    /^write key SHA256:Gr2ojk\S+ last used \d{4}-\d\d-\d\d \(dormant after 90 days\)$/,
+    s => githubDeployKey(s, false),
+  ],
+  [
+    'NHI-GITHUB-THIRD-PARTY-APP-WRITES-EVERYWHERE',
+    s => {
+      s.type = 'github-app-installation';
+      s.category = 'bot';
+      s.provider = 'github';
+      s.credentials = [];
+      s.permissions = {
+        serviceWildcards: ['contents:write on all repositories'],
+        trust: { externalOrganizations: ['mend'] },
+      };
+    },
+    /^owned by mend; contents:write on all repositories$/,
+    s => {
+      s.type = 'github-app-installation';
+      s.category = 'bot';
+      s.provider = 'github';
+      s.credentials = [];
+      s.permissions = {
+        serviceWildcards: ['contents:write on all repositories'],
+      };
+    },
+  ],
+  [
+    'NHI-GITHUB-TOKEN-LIFETIME-BEYOND-POLICY',
+    s => {
+      s.type = 'personal-access-token';
+      s.provider = 'github';
+      key(s).kind = 'token';
+      key(s).createdAt = daysAgo(10);
+      key(s).expiresAt = inDays(356);
+    },
+    /^key-1 expires \d{4}-\d\d-\d\d, 366 days after it was granted \(policy token:90d\)$/,
+    s => {
+      s.type = 'personal-access-token';
+      s.provider = 'github';
+      key(s).kind = 'token';
+      key(s).createdAt = daysAgo(10);
+      key(s).expiresAt = inDays(60);
+    },
+  ],
+  [
+    'NHI-GITHUB-SECRET-FOR-EVERY-REPOSITORY',
+    s => {
+      githubSecret(s, 'NPM_TOKEN');
+      s.permissions = { trust: { organizations: ['lumen'] } };
+    },
+    /^every repository of lumen can read it$/,
+    s => {
+      githubSecret(s, 'NPM_TOKEN');
+      s.usedBy = ['component:default/payments-api'];
+    },
+  ],
+  [
+    'NHI-GITHUB-CLOUD-KEY-IN-ACTIONS',
+    s => {
+      githubSecret(s, 'AWS_ACCESS_KEY_ID');
+      key(s).kind = 'access-key';
+    },
+    /^stores AWS_ACCESS_KEY_ID; use OIDC instead$/,
+    s => {
+      githubSecret(s, 'DOCKERHUB_USERNAME');
+      key(s).kind = 'access-key';
     },
   ],
   // Google Cloud (sourceRules/gcp.ts)

@@ -15,6 +15,7 @@ import { isPastRotation } from './rotation';
 import { day, parseTime } from './time';
 import { NHI_KUBERNETES_RULES } from './sourceRules/kubernetes';
 import { NHI_GCP_RULES } from './sourceRules/gcp';
+import { NHI_GITHUB_RULES } from './sourceRules/github';
 
 /**
  * The OWASP Non-Human Identities Top 10 (2025).
@@ -713,6 +714,7 @@ export const NHI_RULES: readonly NhiRule[] = [
   },
   // Rules of source modules: one file each under ./sourceRules, spread here
   // (one line per source, below this comment).
+  ...NHI_GITHUB_RULES,
   ...NHI_KUBERNETES_RULES,
   ...NHI_GCP_RULES,
 ];
