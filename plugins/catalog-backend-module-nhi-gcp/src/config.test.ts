@@ -5,7 +5,9 @@ import {
   readGcpSourceConfigs,
 } from './config';
 
-const read = (data: Record<string, unknown>) =>
+type ConfigData = ConstructorParameters<typeof ConfigReader>[0];
+
+const read = (data: ConfigData) =>
   readGcpSourceConfig(new ConfigReader(data), 'company');
 
 describe('readGcpSourceConfig', () => {

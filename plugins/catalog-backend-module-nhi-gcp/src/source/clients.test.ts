@@ -66,7 +66,10 @@ const quota = (retryAfter?: string) => ({
       ],
     },
   },
-  headers: retryAfter ? { 'retry-after': retryAfter } : {},
+  headers: (retryAfter ? { 'retry-after': retryAfter } : {}) as Record<
+    string,
+    string
+  >,
 });
 const rateLimit403 = {
   status: 403,

@@ -75,7 +75,6 @@ export const GCP_DATA_ROLES: Readonly<Record<string, string>> = {
     'cloudkms.cryptoKeyVersions.useToDecrypt',
   'roles/cloudkms.cryptoKeyEncrypterDecrypter':
     'cloudkms.cryptoKeyVersions.useToDecrypt',
-  'roles/cloudsql.client': 'cloudsql.instances.connect',
 };
 
 /** `roles/<service>.admin`: every permission of one service. */
