@@ -8,6 +8,7 @@ import { createBackend } from '@backstage/backend-defaults';
 import { techInsightsModuleNhiFactChecker } from '@backstage-nhi/plugin-tech-insights-backend-module-nhi';
 import { catalogModuleNhiDemoInventory } from './modules/demoInventory';
 import { catalogModuleNhiDemoAws } from './modules/demoAws';
+import { catalogModuleNhiDemoKubernetes } from './modules/demoKubernetes';
 import { catalogModuleNhiDemoGcp } from './modules/demoGcp';
 import { authModuleNhiDemoUsers } from './modules/demoAuth';
 import { permissionModuleNhiDemoPolicy } from './modules/permissionPolicy';
@@ -34,6 +35,11 @@ backend.add(catalogModuleNhiDemoInventory);
 // the AWS IAM source, and (demo only) an IAM-compatible endpoint it reads
 backend.add(import('@backstage-nhi/plugin-catalog-backend-module-nhi-aws'));
 backend.add(catalogModuleNhiDemoAws);
+// the Kubernetes source, and (demo only) fake API servers of two clusters it reads
+backend.add(
+  import('@backstage-nhi/plugin-catalog-backend-module-nhi-kubernetes'),
+);
+backend.add(catalogModuleNhiDemoKubernetes);
 // the Google Cloud source, and (demo only) a fake Google Cloud it reads
 backend.add(import('@backstage-nhi/plugin-catalog-backend-module-nhi-gcp'));
 backend.add(catalogModuleNhiDemoGcp);
