@@ -1,4 +1,4 @@
-import { ConfigReader } from '@backstage/config';
+import { ConfigReader, JsonObject } from '@backstage/config';
 import { NhiIdentityRecord } from '@backstage-nhi/plugin-nhi-node';
 import { readSource } from '@backstage-nhi/plugin-nhi-node/testUtils';
 import { testCertificates } from '../__testUtils__/certificates';
@@ -29,7 +29,7 @@ async function serve(options: FakeKubernetesApiOptions) {
 }
 
 /** A source over the given clusters, as app-config would give them. */
-function source(config: Record<string, unknown>, extra: object = {}) {
+function source(config: JsonObject, extra: JsonObject = {}) {
   const { sources } = readKubernetesSourceConfigs(
     new ConfigReader({
       nhi: { sources: { kubernetes: { test: config } } },
