@@ -11,7 +11,7 @@ export { catalogModuleNhiGcp as default } from './module';
 export * from './config';
 export { GcpIamSource, gcpAuthFromConfig } from './source/GcpIamSource';
 export type { GcpIamSourceOptions } from './source/GcpIamSource';
-export { GcpCallCounter, CLOUD_PLATFORM_READ_SCOPE } from './source/clients';
+export { GcpCallCounter, CLOUD_PLATFORM_SCOPE } from './source/clients';
 export type { GcpAuthClient } from './source/clients';
 export { GcpApiError } from './source/errors';
 export {

@@ -14,7 +14,8 @@ import {
   generateGcpCompany,
   startGcpEndpoint,
 } from '../testUtils';
-import { GcpIamSource } from './GcpIamSource';
+import { GoogleAuth } from 'googleapis-common';
+import { gcpAuthFromConfig, GcpIamSource } from './GcpIamSource';
 
 jest.setTimeout(60_000);
 
@@ -484,5 +485,47 @@ describe('GcpIamSource over HTTP with Google’s Node.js clients', () => {
       scope: 'organization',
       message: expect.stringContaining('401 UNAUTHENTICATED'),
     });
+  });
+  it('names custom roles it does not analyse and conditional grants it counts', async () => {
+    const endpoint = await serve({ model });
+    const { records } = await readSource(source(endpoint));
+    const invoice = byEmail(records, 'invoice-service@legacy-billing.');
+    expect(invoice.permissions!.summary).toContain(
+      'custom roles not analysed: projects/legacy-billing/roles/billingExporter in project legacy-billing',
+    );
+    expect(invoice.permissions!.summary).toContain(
+      'cloudsql.client in project legacy-billing (conditional)',
+    );
+    expect(invoice.permissions!.summary).toContain(
+      'conditional grants count as granted',
+    );
+  });
+});
+
+describe('gcpAuthFromConfig', () => {
+  const config = (credentials: Record<string, string>) =>
+    readGcpSourceConfig(
+      new ConfigReader({ projects: ['acme-prod'], credentials }),
+      'test',
+    );
+
+  it('holds a fixed access token without asking Google for one', async () => {
+    const auth = gcpAuthFromConfig(config({ accessToken: 'fixed' }));
+    expect(auth).toBeInstanceOf(OAuth2Client);
+    const headers = await (auth as OAuth2Client).getRequestHeaders();
+    expect(headers.get('authorization')).toBe('Bearer fixed');
+  });
+
+  it('uses a key file, or Application Default Credentials, with the cloud-platform scope', () => {
+    const keyed = gcpAuthFromConfig(
+      config({ keyFile: '/secrets/reader.json' }),
+    );
+    expect(keyed).toBeInstanceOf(GoogleAuth);
+    expect((keyed as any).keyFilename).toBe('/secrets/reader.json');
+    const adc = gcpAuthFromConfig(config({}));
+    expect(adc).toBeInstanceOf(GoogleAuth);
+    expect((adc as any).scopes).toEqual([
+      'https://www.googleapis.com/auth/cloud-platform',
+    ]);
   });
 });

@@ -10,7 +10,7 @@ import { GoogleAuth, OAuth2Client } from 'googleapis-common';
 import pLimit from 'p-limit';
 import { GcpSourceConfig } from '../config';
 import {
-  CLOUD_PLATFORM_READ_SCOPE,
+  CLOUD_PLATFORM_SCOPE,
   GcpAuthClient,
   GcpBinding,
   GcpCallCounter,
@@ -62,7 +62,7 @@ export function gcpAuthFromConfig(config: GcpSourceConfig): GcpAuthClient {
   }
   return new GoogleAuth({
     ...(keyFile ? { keyFile } : {}),
-    scopes: [CLOUD_PLATFORM_READ_SCOPE],
+    scopes: [CLOUD_PLATFORM_SCOPE],
   });
 }
 

@@ -15,9 +15,13 @@ import {
   toGcpApiError,
 } from './errors';
 
-/** The OAuth scope every read needs. */
-export const CLOUD_PLATFORM_READ_SCOPE =
-  'https://www.googleapis.com/auth/cloud-platform.read-only';
+/**
+ * The OAuth scope the source asks for. Cloud Asset Inventory and Policy
+ * Analyzer accept only `cloud-platform`; what the source may do is what
+ * the principal's IAM roles allow (read-only roles, see the README).
+ */
+export const CLOUD_PLATFORM_SCOPE =
+  'https://www.googleapis.com/auth/cloud-platform';
 
 /**
  * What authenticates the source's requests: a google-auth-library client
