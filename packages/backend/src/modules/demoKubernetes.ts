@@ -57,7 +57,9 @@ export const catalogModuleNhiDemoKubernetes = createBackendModule({
           });
           const account = iam.accounts[1] ?? iam.accounts[0];
           const role =
-            account.roles.find(r => /-task$/.test(r.name)) ?? account.roles[0];
+            account.roles.find(r => /^payments-.*-task$/.test(r.name)) ??
+            account.roles.find(r => /-task$/.test(r.name)) ??
+            account.roles[0];
           if (role) {
             aws = `arn:aws:iam::${account.id}:role${role.path ?? '/'}${
               role.name
