@@ -154,6 +154,16 @@ export const NHI_TYPES: ReadonlyArray<{
   },
   { id: 'deploy-key', category: 'machine-certificate', label: 'Deploy key' },
   { id: 'ci-secret', category: 'api-key', label: 'CI/CD secret' },
+  {
+    id: 'azure-service-principal',
+    category: 'service-account',
+    label: 'Azure service principal',
+  },
+  {
+    id: 'azure-managed-identity',
+    category: 'service-account',
+    label: 'Azure managed identity',
+  },
 ];
 
 /**

@@ -72,6 +72,13 @@ const awsUser = (s: NonHumanIdentitySpec) => {
     },
   ];
 };
+const azureApp = (s: NonHumanIdentitySpec) => {
+  s.type = 'azure-service-principal';
+  s.category = 'service-account';
+  s.provider = 'azure';
+  s.externalId = 'azure:5a0b7c3e-2f61-4d8a-9b1c-7e4f2a6d8c10:app-1';
+  key(s).kind = 'client-secret';
+};
 const agent = (s: NonHumanIdentitySpec) => {
   s.type = 'autonomous-agent';
   s.category = 'ai-agent';
@@ -679,6 +686,64 @@ const cases: Case[] = [
           reason: 'setup',
           expiresAt: inDays(10),
         },
+      };
+    },
+  ],
+  // Microsoft Entra ID (sourceRules/azure.ts)
+  [
+    'NHI-AZURE-SECRET-LIFETIME',
+    s => {
+      azureApp(s);
+      key(s).createdAt = daysAgo(20);
+      key(s).expiresAt = '2299-12-31T00:00:00.000Z';
+    },
+    /^[\w-]+ valid until 2299-12-31$/,
+    s => {
+      azureApp(s);
+      key(s).createdAt = daysAgo(20);
+      key(s).expiresAt = inDays(700);
+    },
+  ],
+  [
+    'NHI-AZURE-SECRET-BESIDE-FEDERATION',
+    s => {
+      azureApp(s);
+      s.federation = [
+        {
+          kind: 'federated-credential',
+          issuer: 'https://token.actions.githubusercontent.com',
+          subject: 'repo:lumen/payments-api:environment:production',
+        },
+      ];
+    },
+    /federated credential for repo:lumen\/payments-api:environment:production; still holds client-secret key-1/,
+    s => {
+      azureApp(s);
+      s.federation = [
+        {
+          kind: 'federated-credential',
+          issuer: 'https://token.actions.githubusercontent.com',
+          subject: 'repo:lumen/payments-api:environment:production',
+        },
+      ];
+      key(s).status = 'expired';
+    },
+  ],
+  [
+    'NHI-AZURE-THIRD-PARTY-PRIVILEGED',
+    s => {
+      azureApp(s);
+      s.permissions = {
+        dataExfiltration: ['Microsoft Graph Mail.Read (every mailbox)'],
+        trust: { externalAccounts: ['9c3d1e7a-4b2f-4e6a-8d5c-1f0a2b3c4d5e'] },
+      };
+    },
+    /application of tenant 9c3d1e7a-4b2f-4e6a-8d5c-1f0a2b3c4d5e with Microsoft Graph Mail.Read/,
+    s => {
+      azureApp(s);
+      s.permissions = {
+        summary: 'Microsoft Graph application permissions: User.Read.All',
+        trust: { externalAccounts: ['9c3d1e7a-4b2f-4e6a-8d5c-1f0a2b3c4d5e'] },
       };
     },
   ],

@@ -16,6 +16,7 @@ import { day, parseTime } from './time';
 import { NHI_KUBERNETES_RULES } from './sourceRules/kubernetes';
 import { NHI_GCP_RULES } from './sourceRules/gcp';
 import { NHI_GITHUB_RULES } from './sourceRules/github';
+import { NHI_AZURE_RULES } from './sourceRules/azure';
 
 /**
  * The OWASP Non-Human Identities Top 10 (2025).
@@ -717,4 +718,5 @@ export const NHI_RULES: readonly NhiRule[] = [
   ...NHI_GITHUB_RULES,
   ...NHI_KUBERNETES_RULES,
   ...NHI_GCP_RULES,
+  ...NHI_AZURE_RULES,
 ];
