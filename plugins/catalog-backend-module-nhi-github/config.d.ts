@@ -23,6 +23,10 @@ export interface Config {
           ownerProperties?: string[];
           /** Whether the catch-all rule of a repository's CODEOWNERS names its owner when no custom property does. Default true. */
           codeowners?: boolean;
+          /** Path of the catalog file in each repository (as the GitHub catalog module's `catalogPath`): the Components it defines use the repository's deploy keys and secrets. Default `catalog-info.yaml`. */
+          catalogPath?: string;
+          /** Whether a repository without that file stands for the component of its name. Default true. */
+          repositoryNameAsComponent?: boolean;
           /** Also read the Actions secrets of archived repositories (workflows do not run there). Default false. */
           includeArchived?: boolean;
           /** Repositories whose REST data is read at the same time. Default 4. */

@@ -12,6 +12,8 @@ describe('readGithubSourceConfig', () => {
       organizations: ['Lumen-Freight'],
       ownerProperties: ['owner', 'team'],
       codeowners: true,
+      catalogPath: 'catalog-info.yaml',
+      repositoryNameAsComponent: true,
       includeArchived: false,
       concurrency: 4,
       reservePercent: 10,
@@ -65,6 +67,10 @@ describe('readGithubSourceConfig', () => {
     [
       { organizations: ['a'], rateLimit: { reservePercent: 95 } },
       /rateLimit.reservePercent must be a whole number from 0 to 90/,
+    ],
+    [
+      { organizations: ['a'], catalogPath: '../x.yaml' },
+      /\.catalogPath must be the path of a YAML file/,
     ],
     [
       { organizations: ['a'], ownerProperties: ['no spaces'] },

@@ -21,6 +21,10 @@ export interface GithubSourceConfig {
   ownerProperties: string[];
   /** Whether a repository's CODEOWNERS catch-all rule names its owner when no property does. */
   codeowners: boolean;
+  /** Path of the catalog file in each repository whose Components use the repository's identities. */
+  catalogPath: string;
+  /** Whether a repository without a catalog file stands for the component of its name. */
+  repositoryNameAsComponent: boolean;
   /** Whether the Actions secrets of archived repositories are read (workflows do not run there). */
   includeArchived: boolean;
   /** Repositories whose REST data is read at the same time. */
@@ -39,6 +43,8 @@ export const GITHUB_SOURCE_DEFAULTS = {
   host: 'github.com',
   ownerProperties: ['owner', 'team'],
   codeowners: true,
+  catalogPath: 'catalog-info.yaml',
+  repositoryNameAsComponent: true,
   includeArchived: false,
   concurrency: 4,
   reservePercent: 10,
@@ -129,12 +135,26 @@ export function readGithubSourceConfig(
       );
     }
   });
+  const catalogPath = (
+    c.getOptionalString('catalogPath') ?? d.catalogPath
+  ).replace(/^\/+/, '');
+  if (!/^[\w.\-/]+\.ya?ml$/.test(catalogPath) || catalogPath.includes('..')) {
+    throw new InputError(
+      `${where}.catalogPath must be the path of a YAML file in the repository, got ${JSON.stringify(
+        catalogPath,
+      )}`,
+    );
+  }
   return {
     id,
     host: host.toLowerCase(),
     organizations,
     ownerProperties,
     codeowners: c.getOptionalBoolean('codeowners') ?? d.codeowners,
+    catalogPath,
+    repositoryNameAsComponent:
+      c.getOptionalBoolean('repositoryNameAsComponent') ??
+      d.repositoryNameAsComponent,
     includeArchived:
       c.getOptionalBoolean('includeArchived') ?? d.includeArchived,
     concurrency: wholeNumber(c, 'concurrency', where, 1, 16, d.concurrency),

@@ -123,7 +123,7 @@ describe('GithubSource', () => {
       type: 'deploy-key',
       category: 'machine-certificate',
       scope: 'lumen-freight/ci-runner:deploy-keys',
-      usedBy: ['ci-runner'],
+      usedBy: ['component:default/ci-runner'],
       createdBy: {
         type: 'person',
         name: GITHUB_FORMER_MEMBER,
@@ -204,7 +204,10 @@ describe('GithubSource', () => {
       ],
     });
     expect(byName(records, 'lumen-freight/SLACK_WEBHOOK_URL')).toMatchObject({
-      usedBy: ['notifications-service', 'ci-runner'],
+      usedBy: [
+        'component:default/notifications-service',
+        'component:default/ci-runner',
+      ],
       credentials: [{ kind: 'webhook-secret' }],
     });
     const aws = byName(records, 'lumen-freight/AWS_ACCESS_KEY_ID');
@@ -215,7 +218,7 @@ describe('GithubSource', () => {
       byName(records, 'payments-api/production/STRIPE_SECRET_KEY'),
     ).toMatchObject({
       environments: ['production'],
-      usedBy: ['payments-api'],
+      usedBy: ['component:default/payments-api'],
       scope: 'lumen-freight/payments-api:environment-secrets',
       credentials: [{ kind: 'api-key' }],
     });
@@ -292,6 +295,45 @@ describe('GithubSource', () => {
       value: 'platform',
       via: 'codeowners:docs/CODEOWNERS',
     });
+  });
+
+  it('maps a repository to the components its catalog file defines, else to its name', async () => {
+    const model = generateGithubOrganization({ now: NOW });
+    const repos = model.organizations[0].repositories;
+    repos.find(r => r.name === 'payments-api')!.files = {
+      'catalog-info.yaml':
+        'kind: Component\nmetadata:\n  name: payments-gateway\n---\nkind: Component\nmetadata:\n  name: payments-admin\n  namespace: finance\n---\nkind: API\nmetadata:\n  name: payments-openapi\n',
+    };
+    const other = repos.find(r => !r.files)!;
+    other.deployKeys = [
+      {
+        id: 777_001,
+        title: 'mirror',
+        key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMirrorMirrorMirrorMirrorMirrorMirrorMirror1',
+        readOnly: true,
+        createdAt: daysAgo(10),
+        lastUsed: daysAgo(1),
+      },
+    ];
+    const { source } = await setup({ model });
+    const { records } = await readSource(source);
+    expect(byName(records, 'payments-api/argocd-read').usedBy).toEqual([
+      'component:default/payments-gateway',
+      'component:finance/payments-admin',
+    ]);
+    const key = records.find(
+      r => r.type === 'deploy-key' && r.name.startsWith(`${other.name}/`),
+    )!;
+    expect(key.usedBy).toEqual([other.name]);
+
+    await endpoint!.stop();
+    const strict = await setup({
+      model,
+      source: { repositoryNameAsComponent: false },
+    });
+    const again = await readSource(strict.source);
+    const strictKey = again.records.find(r => r.externalId === key.externalId)!;
+    expect(strictKey.usedBy).toBeUndefined();
   });
 
   it('spends no REST point on an unchanged organization the next time (ETags)', async () => {

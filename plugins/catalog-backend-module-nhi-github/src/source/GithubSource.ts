@@ -124,6 +124,7 @@ export class GithubSource implements NhiIdentitySource {
           reservePercent: this.config.reservePercent,
           ownerProperties: this.config.ownerProperties,
           codeowners: this.config.codeowners,
+          catalogPath: this.config.catalogPath,
           includeArchived: this.config.includeArchived,
           pending: this.pending.get(org) ?? new Set(),
           signal,
@@ -146,6 +147,7 @@ export class GithubSource implements NhiIdentitySource {
         records = toIdentityRecords(result.snapshot, {
           host: this.config.host,
           ownerProperties: this.config.ownerProperties,
+          repositoryNameAsComponent: this.config.repositoryNameAsComponent,
         });
       } catch (e) {
         errors.push({

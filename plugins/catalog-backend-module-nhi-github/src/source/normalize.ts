@@ -4,6 +4,7 @@ import {
   NhiPermissionSummary,
 } from '@backstage-nhi/plugin-nhi-common';
 import { NhiIdentityRecord } from '@backstage-nhi/plugin-nhi-node';
+import yaml from 'js-yaml';
 import { createHash } from 'node:crypto';
 import { repositoryOwnersFromCodeowners } from './codeowners';
 import { githubPermissionVerdicts } from './permissions';
@@ -22,6 +23,41 @@ export interface NormalizeOptions {
   host: string;
   /** Repository custom properties naming an owner, first present wins. */
   ownerProperties: string[];
+  /** Whether a repository without a catalog file stands for the component of its name. */
+  repositoryNameAsComponent: boolean;
+}
+
+/**
+ * The components a repository's identities are used by: the Components its
+ * catalog file defines (the file GitHub discovery registers, whose
+ * `github.com/project-slug` is this repository), else — when allowed — the
+ * component named like the repository.
+ */
+export function repositoryComponents(
+  repo: Pick<RepositoryData, 'name' | 'catalogInfo'>,
+  repositoryNameAsComponent: boolean,
+): string[] {
+  if (repo.catalogInfo) {
+    try {
+      const refs = yaml
+        .loadAll(repo.catalogInfo)
+        .map(d => d as { kind?: unknown; metadata?: any })
+        .filter(
+          d =>
+            typeof d?.kind === 'string' &&
+            d.kind.toLowerCase() === 'component' &&
+            typeof d.metadata?.name === 'string',
+        )
+        .map(
+          d =>
+            `component:${d.metadata.namespace ?? 'default'}/${d.metadata.name}`,
+        );
+      if (refs.length) return [...new Set(refs)];
+    } catch {
+      // An unreadable catalog file names nothing; the fallback applies.
+    }
+  }
+  return repositoryNameAsComponent ? [repo.name] : [];
 }
 
 /** The OIDC issuer of GitHub Actions on a host. */
@@ -105,6 +141,11 @@ export function toIdentityRecords(
   );
   const ownerOf = (repo: RepositoryData | undefined) =>
     repo ? repositoryOwner(repo, options.ownerProperties, person) : undefined;
+  const componentsOf = (name: string) =>
+    repositoryComponents(
+      repositories.get(name.toLowerCase()) ?? { name },
+      options.repositoryNameAsComponent,
+    );
 
   // Organization secrets visible to a repository.
   const organizationSecretsOf = (repo: RepositoryData): SecretData[] =>
@@ -149,7 +190,7 @@ export function toIdentityRecords(
         scope: organizationScope(org, 'organization-secrets'),
         what: `Organization Actions secret ${s.name} of ${org}`,
         where: secretAudience(org, s, selected),
-        usedBy: selected,
+        usedBy: [...new Set(selected.flatMap(componentsOf))],
         // Every (private) repository's workflows can read it: any principal
         // of the organization, in the kind's terms.
         trust: everyRepository ? { organizations: [org] } : undefined,
@@ -222,7 +263,9 @@ export function toIdentityRecords(
           ...archivedTag,
         ],
         ...(owner ? { owner } : {}),
-        usedBy: [repo.name],
+        ...(componentsOf(repo.name).length
+          ? { usedBy: componentsOf(repo.name) }
+          : {}),
         createdBy,
         lastUsed,
         credentials: [
@@ -251,7 +294,7 @@ export function toIdentityRecords(
           scope: repositoryScope(org, repo.name, 'secrets'),
           what: `Repository Actions secret ${s.name} of ${fullName}`,
           where: fullName,
-          usedBy: [repo.name],
+          usedBy: componentsOf(repo.name),
           owner,
           tags: ['repository-secret', ...archivedTag],
           link: `${web}/${fullName}/settings/secrets/actions`,
@@ -271,7 +314,7 @@ export function toIdentityRecords(
             scope: repositoryScope(org, repo.name, 'environment-secrets'),
             what: `Environment secret ${s.name} of ${fullName}, environment ${env}`,
             where: `jobs of ${fullName} that deploy to ${env}`,
-            usedBy: [repo.name],
+            usedBy: componentsOf(repo.name),
             environments: [env],
             owner,
             tags: ['environment-secret', ...archivedTag],

@@ -6,12 +6,13 @@
 /**
  * One page of 100 repositories with what GraphQL can tell of each: the
  * number of deploy keys (their last use and who added them are REST-only),
- * environments, whether workflows exist, and CODEOWNERS from the three
- * places GitHub looks. Two connections nested in a page of 100 cost
+ * environments, whether workflows exist, CODEOWNERS from the three
+ * places GitHub looks, and the catalog file that names the repository's
+ * components. Two connections nested in a page of 100 cost
  * 1 + 100 + 100 requests: 2 points a page (GitHub's formula).
  */
 export const REPOSITORIES_QUERY = (withDeployKeys: boolean) => /* GraphQL */ `
-  query NhiRepositories($org: String!, $cursor: String) {
+  query NhiRepositories($org: String!, $cursor: String, $catalogInfo: String!) {
     rateLimit { cost remaining limit resetAt }
     organization(login: $org) {
       repositories(first: 100, after: $cursor, orderBy: { field: NAME, direction: ASC }) {
@@ -32,6 +33,7 @@ export const REPOSITORIES_QUERY = (withDeployKeys: boolean) => /* GraphQL */ `
           codeownersGithub: object(expression: "HEAD:.github/CODEOWNERS") { ... on Blob { text } }
           codeownersRoot: object(expression: "HEAD:CODEOWNERS") { ... on Blob { text } }
           codeownersDocs: object(expression: "HEAD:docs/CODEOWNERS") { ... on Blob { text } }
+          catalogInfo: object(expression: $catalogInfo) { ... on Blob { text } }
         }
       }
     }

@@ -91,6 +91,8 @@ export interface ReadOrganizationOptions {
   reservePercent: number;
   ownerProperties: string[];
   codeowners: boolean;
+  /** Path of the catalog file in each repository, e.g. `catalog-info.yaml`. */
+  catalogPath: string;
   includeArchived: boolean;
   /** Repositories whose REST data the previous run did not finish: read first. */
   pending: Set<string>;
@@ -397,6 +399,7 @@ export async function readOrganization(
         {
           org,
           cursor: cursor ?? null,
+          catalogInfo: `HEAD:${options.catalogPath}`,
         },
       );
       const forbiddenKeys = (body.errors ?? []).some(
@@ -445,6 +448,10 @@ export async function readOrganization(
                   path: codeowners[0] as string,
                   text: (codeowners[1] as { text: string }).text,
                 }
+              : undefined,
+          catalogInfo:
+            typeof node.catalogInfo?.text === 'string'
+              ? node.catalogInfo.text
               : undefined,
           properties: properties.get(node.name),
         });

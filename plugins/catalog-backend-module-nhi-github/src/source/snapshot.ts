@@ -79,6 +79,8 @@ export interface RepositoryData {
   hasWorkflows: boolean;
   environments: string[];
   codeowners?: { path: string; text: string };
+  /** The repository's catalog file (`catalog-info.yaml`), when it has one. */
+  catalogInfo?: string;
   /** Custom property values. */
   properties?: Record<string, string>;
   /** REST data; undefined when not read. */

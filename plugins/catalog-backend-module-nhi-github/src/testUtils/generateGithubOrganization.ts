@@ -243,6 +243,25 @@ export function generateGithubOrganization(
       archived: !isComponent && random() < shares.archived,
     };
     ownership(repo, team, index);
+    if (isComponent) {
+      // The catalog file GitHub discovery registers: the component and the
+      // repository it lives in.
+      repo.files = {
+        'catalog-info.yaml': [
+          'apiVersion: backstage.io/v1alpha1',
+          'kind: Component',
+          'metadata:',
+          `  name: ${name}`,
+          '  annotations:',
+          `    github.com/project-slug: ${login}/${name}`,
+          'spec:',
+          '  type: service',
+          '  lifecycle: production',
+          `  owner: ${team}`,
+          '',
+        ].join('\n'),
+      };
+    }
     if (!repo.archived && (isComponent || random() < shares.workflows)) {
       repo.workflows = ['ci.yml', ...(random() < 0.4 ? ['release.yml'] : [])];
     }

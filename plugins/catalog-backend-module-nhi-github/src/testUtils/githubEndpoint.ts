@@ -116,7 +116,7 @@ export interface GithubEndpoint {
 }
 
 /** The token the endpoint accepts unless told otherwise. */
-export const GITHUB_ENDPOINT_TOKEN = 'ghp_nhiTestEndpointToken0000000000000000';
+export const GITHUB_ENDPOINT_TOKEN = 'nhi-demo-github-token-not-a-secret';
 
 const FORBIDDEN_MESSAGE = 'Resource not accessible by integration';
 const DOCS = 'https://docs.github.com/rest';

@@ -383,6 +383,17 @@ function repositoryResolver(
           isBinary: false,
         };
       }
+      const file = repo.files?.[path];
+      if (file !== undefined) {
+        return {
+          __typename: 'Blob',
+          id: nodeId('Blob', `${repo.id}:${path}`),
+          oid: 'c'.repeat(40),
+          text: file,
+          byteSize: Buffer.byteLength(file),
+          isBinary: false,
+        };
+      }
       if (path === '.github/workflows' && repo.workflows?.length) {
         return {
           __typename: 'Tree',

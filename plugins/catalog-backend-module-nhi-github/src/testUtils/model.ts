@@ -143,6 +143,8 @@ export interface GithubModelRepository {
   properties?: Record<string, string>;
   /** The CODEOWNERS file on the default branch, if any. */
   codeowners?: { path: string; text: string };
+  /** Other files on the default branch by path, e.g. `catalog-info.yaml`. */
+  files?: Record<string, string>;
   /** Workflow file names under `.github/workflows`. */
   workflows?: string[];
   deployKeys?: GithubModelDeployKey[];
