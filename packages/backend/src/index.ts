@@ -10,6 +10,7 @@ import { catalogModuleNhiDemoInventory } from './modules/demoInventory';
 import { catalogModuleNhiDemoAws } from './modules/demoAws';
 import { catalogModuleNhiDemoKubernetes } from './modules/demoKubernetes';
 import { catalogModuleNhiDemoGcp } from './modules/demoGcp';
+import { catalogModuleNhiDemoGithub } from './modules/demoGithub';
 import { authModuleNhiDemoUsers } from './modules/demoAuth';
 import { permissionModuleNhiDemoPolicy } from './modules/permissionPolicy';
 
@@ -43,6 +44,9 @@ backend.add(catalogModuleNhiDemoKubernetes);
 // the Google Cloud source, and (demo only) a fake Google Cloud it reads
 backend.add(import('@backstage-nhi/plugin-catalog-backend-module-nhi-gcp'));
 backend.add(catalogModuleNhiDemoGcp);
+// the GitHub source, and (demo only) a GitHub-compatible REST and GraphQL API it reads
+backend.add(import('@backstage-nhi/plugin-catalog-backend-module-nhi-github'));
+backend.add(catalogModuleNhiDemoGithub);
 
 // permission plugin
 backend.add(import('@backstage/plugin-permission-backend'));
