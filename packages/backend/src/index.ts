@@ -9,6 +9,7 @@ import { techInsightsModuleNhiFactChecker } from '@backstage-nhi/plugin-tech-ins
 import { catalogModuleNhiDemoInventory } from './modules/demoInventory';
 import { catalogModuleNhiDemoAws } from './modules/demoAws';
 import { catalogModuleNhiDemoKubernetes } from './modules/demoKubernetes';
+import { catalogModuleNhiDemoAzure } from './modules/demoAzure';
 import { catalogModuleNhiDemoGcp } from './modules/demoGcp';
 import { catalogModuleNhiDemoGithub } from './modules/demoGithub';
 import { authModuleNhiDemoUsers } from './modules/demoAuth';
@@ -41,6 +42,9 @@ backend.add(
   import('@backstage-nhi/plugin-catalog-backend-module-nhi-kubernetes'),
 );
 backend.add(catalogModuleNhiDemoKubernetes);
+// the Microsoft Entra ID source, and (demo only) a Graph-compatible endpoint it reads
+backend.add(import('@backstage-nhi/plugin-catalog-backend-module-nhi-azure'));
+backend.add(catalogModuleNhiDemoAzure);
 // the Google Cloud source, and (demo only) a fake Google Cloud it reads
 backend.add(import('@backstage-nhi/plugin-catalog-backend-module-nhi-gcp'));
 backend.add(catalogModuleNhiDemoGcp);
