@@ -352,6 +352,36 @@ describe('AzureEntraSource over HTTP with the Microsoft Graph client', () => {
     expect(records).toEqual(expected);
   });
 
+  it('fails the read, saying why, when the credential gives no token', async () => {
+    const endpoint = await serve({ model });
+    const { summary, records } = await readSource(
+      AzureEntraSource.fromConfig(
+        readAzureSourceConfig(
+          new ConfigReader({ tenantId: model.tenantId, target: endpoint.url }),
+          'test',
+        ),
+        {
+          credential: {
+            getToken: async () => {
+              throw new Error(
+                'AADSTS7000215: Invalid client secret provided.',
+              );
+            },
+          },
+        },
+      ),
+    );
+    expect(records).toEqual([]);
+    expect(summary.complete).toBe(false);
+    expect(summary.errors).toEqual([
+      {
+        scope: model.tenantId,
+        message: `the service principals of tenant ${model.tenantId} could not be read: 401 CredentialUnavailable: no access token for Microsoft Graph: AADSTS7000215: Invalid client secret provided.`,
+      },
+    ]);
+    expect(endpoint.totalCalls()).toBe(0);
+  });
+
   it('stops when the run is aborted, removing nothing', async () => {
     const endpoint = await serve({ model });
     const abort = new AbortController();

@@ -182,6 +182,32 @@ describe('GraphReader with the Microsoft Graph client, over HTTP', () => {
     );
   });
 
+  it('retries a request that got no answer, then says Graph could not be reached', async () => {
+    const endpoint = await startGraphEndpoint({ model });
+    const url = endpoint.url;
+    await endpoint.stop();
+    const waits: number[] = [];
+    const counter = new GraphCallCounter();
+    const graph = new GraphReader({
+      credential: new StaticTokenCredential(),
+      baseUrl: url,
+      counter,
+      retry: {
+        maxRetries: 2,
+        maxDelayMs: 60_000,
+        sleep: async ms => {
+          waits.push(ms);
+        },
+      },
+    });
+    await expect(graph.get('/servicePrincipals')).rejects.toMatchObject({
+      status: 0,
+      message: expect.stringMatching(/^Microsoft Graph could not be reached: /),
+    });
+    expect(waits).toEqual([1000, 2000]);
+    expect(counter.attempts).toBe(3);
+  });
+
   it('refuses a next page on another host', async () => {
     const { graph } = await setup();
     const pages = graph.pages({

@@ -95,9 +95,20 @@ interface ThrownGraphError {
   body?: unknown;
 }
 
+/** The name of the error the token middleware throws (the client keeps only a thrown error's name and message). */
+const CREDENTIAL_ERROR = 'GraphCredentialError';
+
 function toRequestError(e: unknown, path: string): GraphRequestError {
   if (e instanceof GraphRequestError) return e;
   const g = e as ThrownGraphError;
+  if (g?.code === CREDENTIAL_ERROR) {
+    return new GraphRequestError(
+      401,
+      'CredentialUnavailable',
+      `401 CredentialUnavailable: ${g.message}`,
+      path,
+    );
+  }
   const status =
     typeof g?.statusCode === 'number' && g.statusCode > 0 ? g.statusCode : 0;
   const message =
@@ -182,14 +193,7 @@ class BearerTokenMiddleware implements Middleware {
       const pending = this.credential
         .getToken(this.scope, { abortSignal: signal })
         .then(t => {
-          if (!t?.token) {
-            throw new GraphRequestError(
-              401,
-              'NoToken',
-              'the credential gave no access token for Microsoft Graph',
-              '',
-            );
-          }
+          if (!t?.token) throw new Error('the credential gave none');
           this.expiresAt = t.expiresOnTimestamp;
           return t;
         });
@@ -209,13 +213,11 @@ class BearerTokenMiddleware implements Middleware {
       try {
         token = await this.accessToken(context.options?.signal ?? undefined);
       } catch (e) {
-        if (e instanceof GraphRequestError) throw e;
-        throw new GraphRequestError(
-          401,
-          'CredentialUnavailable',
-          `no access token for Microsoft Graph: ${(e as Error).message}`,
-          '',
+        const error = new Error(
+          `no access token for Microsoft Graph: ${(e as Error)?.message ?? e}`,
         );
+        error.name = CREDENTIAL_ERROR;
+        throw error;
       }
       setHeader(context, 'Authorization', `Bearer ${token}`);
     }
