@@ -1,4 +1,9 @@
 import type { TokenCredential } from '@azure/core-auth';
+import {
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  DefaultAzureCredential,
+} from '@azure/identity';
 import { SchedulerServiceTaskScheduleDefinition } from '@backstage/backend-plugin-api';
 import {
   NhiIdentityRecord,
@@ -65,7 +70,7 @@ export function describePartFailure(f: TenantPartFailure): string {
  */
 export class AzureEntraSource implements NhiIdentitySource {
   readonly type = 'azure';
-  private credentialInstance?: Promise<TokenCredential>;
+  private credentialInstance?: TokenCredential;
 
   /** Builds a source from its config (see `readAzureSourceConfigs`). */
   static fromConfig(
@@ -89,34 +94,34 @@ export class AzureEntraSource implements NhiIdentitySource {
   }
 
   /** The credential, made once: the Azure SDK caches its tokens. */
-  private credential(): Promise<TokenCredential> {
-    if (this.options.credential)
-      return Promise.resolve(this.options.credential);
-    this.credentialInstance ??= (async () => {
-      const identity = await import('@azure/identity');
+  private credential(): TokenCredential {
+    if (this.options.credential) return this.options.credential;
+    if (!this.credentialInstance) {
       const { tenantId, authorityHost, credential } = this.config;
       switch (credential.type) {
         case 'client-secret':
-          return new identity.ClientSecretCredential(
+          this.credentialInstance = new ClientSecretCredential(
             tenantId,
             credential.clientId,
             credential.clientSecret,
             { authorityHost },
           );
+          break;
         case 'client-certificate':
-          return new identity.ClientCertificateCredential(
+          this.credentialInstance = new ClientCertificateCredential(
             tenantId,
             credential.clientId,
             { certificatePath: credential.certificatePath },
             { authorityHost },
           );
+          break;
         default:
-          return new identity.DefaultAzureCredential({
+          this.credentialInstance = new DefaultAzureCredential({
             tenantId,
             authorityHost,
           });
       }
-    })();
+    }
     return this.credentialInstance;
   }
 
@@ -135,8 +140,26 @@ export class AzureEntraSource implements NhiIdentitySource {
       ...more,
     });
 
+    let credential: TokenCredential;
+    try {
+      credential = this.credential();
+    } catch (e) {
+      return {
+        complete: false,
+        completeScopes: [],
+        errors: [
+          {
+            scope: tenantId,
+            message: `no credential for Microsoft Graph: ${
+              (e as Error)?.message ?? e
+            }`,
+          },
+        ],
+        stats: stats(),
+      };
+    }
     const graph = new GraphReader({
-      credential: await this.credential(),
+      credential,
       baseUrl: this.config.graphBaseUrl,
       counter,
       retry: {
