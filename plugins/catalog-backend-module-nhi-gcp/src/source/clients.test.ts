@@ -205,4 +205,32 @@ describe('GcpClients', () => {
     expect(disabled.disabledService).toBe('cloudasset.googleapis.com');
     expect(disabled.permissionDenied).toBe(false);
   });
+
+  it('retries an attempt that outlives the request timeout', async () => {
+    let n = 0;
+    const server = http.createServer((_req, res) => {
+      // The first request never gets an answer.
+      if (n++ === 0) return;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(ok.body));
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    const auth = new OAuth2Client();
+    auth.setCredentials({ access_token: 'token' });
+    const c = new GcpClients(
+      {
+        auth,
+        rootUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        maxAttempts: 3,
+        requestTimeoutMs: 200,
+        sleep: async () => {},
+      },
+      new GcpCallCounter(),
+    );
+    const page = await c.listServiceAccounts('p', undefined);
+    server.closeAllConnections();
+    await new Promise<void>(resolve => server.close(() => resolve()));
+    expect(page.items).toHaveLength(1);
+    expect(c.counter.attempts).toBe(2);
+  });
 });

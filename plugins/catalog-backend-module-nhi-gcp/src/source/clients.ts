@@ -75,6 +75,8 @@ export interface GcpClientSettings {
   retryBaseDelayMs?: number;
   /** Longest single wait, Retry-After included, in ms. Default 60,000. */
   maxRetryDelayMs?: number;
+  /** Longest time one HTTP attempt may take, in ms; a slower one is retried. Default 60,000. */
+  requestTimeoutMs?: number;
   /** How to wait; for tests. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -204,6 +206,7 @@ export class GcpClients {
       // Retries are ours: gaxios's would neither count, nor read Retry-After,
       // nor retry a 403 quota error or a POST.
       retry: false,
+      timeout: settings.requestTimeoutMs ?? 60_000,
       // Node's own fetch: gaxios would otherwise load node-fetch with a
       // dynamic import on first use (which a CommonJS test VM refuses).
       fetchImplementation:

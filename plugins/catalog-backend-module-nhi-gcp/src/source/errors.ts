@@ -158,10 +158,15 @@ export function isRetryable(e: unknown): boolean {
     return status === 408 || status === 500 || status >= 502;
   }
   const code = (e as ErrorLike)?.code;
-  const cause = (e as { cause?: { code?: string } })?.cause?.code;
+  const cause = (e as { cause?: { code?: string; name?: string } })?.cause;
+  // An attempt that outlived the request timeout (AbortSignal.timeout).
+  const timedOut = [e as { name?: string }, cause].some(
+    x => x?.name === 'TimeoutError',
+  );
   return (
+    timedOut ||
     (typeof code === 'string' && RETRYABLE_CODES.has(code)) ||
-    (typeof cause === 'string' && RETRYABLE_CODES.has(cause))
+    (typeof cause?.code === 'string' && RETRYABLE_CODES.has(cause.code))
   );
 }
 
