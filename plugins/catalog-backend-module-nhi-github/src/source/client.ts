@@ -4,14 +4,14 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 
 /** Octokit with GitHub's recommended throttling and retry of server errors. */
-const GithubOctokit = Octokit.plugin(throttling, retry);
+const GithubOctokit: typeof Octokit = Octokit.plugin(throttling, retry);
 
 /**
- * An Octokit client of this source.
+ * An Octokit client of this source (with the throttling and retry plugins).
  *
  * @public
  */
-export type GithubClient = InstanceType<typeof GithubOctokit>;
+export type GithubClient = Octokit;
 
 /**
  * One rate-limit budget as the last response told it.
@@ -157,9 +157,22 @@ export function createGithubClient(
   const { accounting } = settings;
   const base = settings.retryAfterBaseMs ?? 1000;
   const countingFetch: typeof fetch = async (input, init) => {
-    const response = await fetch(input, { ...init, signal: settings.signal });
-    accounting.observe(response.status, response.headers);
-    return response;
+    // One listener per request on the run's signal, removed when the
+    // response arrives: thousands of requests share that signal.
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    if (settings.signal?.aborted) controller.abort();
+    settings.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const response = await fetch(input, {
+        ...init,
+        signal: controller.signal,
+      });
+      accounting.observe(response.status, response.headers);
+      return response;
+    } finally {
+      settings.signal?.removeEventListener('abort', abort);
+    }
   };
   const throttle: Record<string, unknown> = {
     retryAfterBaseValue: base,
