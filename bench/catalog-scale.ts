@@ -48,6 +48,7 @@ import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import { CatalogClient } from '@backstage/catalog-client';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   generateIamCompany,
   startIamEndpoint,
@@ -605,13 +606,18 @@ async function runNhi(tmp: string): Promise<NhiFigures> {
     );
     log(`inventory summary ready: ${summary.totalCount} identities`);
     const apis = { nhiApi, catalogApi: catalog };
-    const keyId = (
+    // a key id to search for: credentials are an identity's detail
+    const [withKey] = (
       await catalog.queryEntities({
         filter: { kind: 'NonHumanIdentity', 'spec.category': 'api-key' },
-        fields: ['spec.credentials'],
+        fields: ['kind', 'metadata.name', 'metadata.namespace'],
         limit: 1,
       })
-    ).items[0]?.spec?.credentials as Array<{ id?: string }> | undefined;
+    ).items;
+    const keyId = withKey
+      ? (await nhiApi.getIdentityDetail(stringifyEntityRef(withKey))).spec
+          .credentials
+      : undefined;
     const term = keyId?.find(c => c.id)?.id ?? 'AKIA';
     const page = await timed(20, () =>
       inventoryPage(apis, {}, { offset: 0, limit: 20 }),

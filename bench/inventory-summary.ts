@@ -123,6 +123,8 @@ async function main() {
   const router = createSourcesRouter({
     sources: [{ type: 'file', id: 'bench', key: 'file:bench' }],
     store,
+    // the detail route is not measured here
+    catalog: {} as any,
     httpAuth: {
       credentials: async () => ({
         principal: { type: 'user', userEntityRef: 'user:default/bench' },

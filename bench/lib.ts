@@ -70,8 +70,10 @@ export async function readCounting(source: NhiIdentitySource, emitMs = 0) {
   let emitted = 0;
   let batches = 0;
   // loaded here, not at the top: the bare backend imports this file and
-  // loads nothing of the suite
-  const { silentLogger } = await import('@backstage-nhi/plugin-nhi-node/testUtils');
+  // loads nothing of the suite (a dynamic import() gives undefined names
+  // under Backstage's node transform; require does not)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { silentLogger } = require('@backstage-nhi/plugin-nhi-node/testUtils');
   const t0 = Date.now();
   const summary = await source.read({
     logger: silentLogger,

@@ -42,7 +42,7 @@ test('claim an unowned identity, approve it as the team lead, see the owner on t
   await expect(
     developer.getByText('Credential found by a secret scanner'),
   ).toBeVisible();
-  // the finding's evidence, which the entity keeps in its status items
+  // the finding's evidence, which the page reads from the identity's detail
   await expect(
     developer.getByText(/found by gitleaks in .* commit [0-9a-f]{12}/).first(),
   ).toBeVisible();

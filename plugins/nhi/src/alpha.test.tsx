@@ -265,10 +265,16 @@ describe('@backstage-nhi/plugin-nhi/alpha', () => {
     const tester = createExtensionTester(
       nhiPlugin.getExtension('entity-card:nhi/credentials') as any,
     );
+    const entity = nhiEntity();
+    const api = mockNhiApi();
+    // the credentials are the identity's detail: the backend's answer
+    api.getIdentityDetail.mockResolvedValue({
+      entityRef: 'nonhumanidentity:default/x',
+      spec: entity.spec,
+    });
     await renderInTestApp(
-      <EntityProvider entity={nhiEntity()}>
-        {tester.reactElement()}
-      </EntityProvider>,
+      <EntityProvider entity={entity}>{tester.reactElement()}</EntityProvider>,
+      { apis: [[nhiApiRef, api]] },
     );
     expect(await screen.findByText('AKIAIOSFODNN7EXAMPLE')).toBeInTheDocument();
   });

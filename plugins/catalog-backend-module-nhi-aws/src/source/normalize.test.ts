@@ -1,4 +1,7 @@
-import { NhiIdentityRecord, validateNhiRecord } from '@backstage-nhi/plugin-nhi-node';
+import {
+  NhiIdentityRecord,
+  validateNhiRecord,
+} from '@backstage-nhi/plugin-nhi-node';
 import { AWS_SOURCE_DEFAULTS } from '../config';
 import { PolicyAnalyzer } from '../policy/PolicyAnalyzer';
 import { CredentialReportRow } from './credentialReport';

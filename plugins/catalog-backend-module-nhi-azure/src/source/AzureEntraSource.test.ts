@@ -363,9 +363,7 @@ describe('AzureEntraSource over HTTP with the Microsoft Graph client', () => {
         {
           credential: {
             getToken: async () => {
-              throw new Error(
-                'AADSTS7000215: Invalid client secret provided.',
-              );
+              throw new Error('AADSTS7000215: Invalid client secret provided.');
             },
           },
         },

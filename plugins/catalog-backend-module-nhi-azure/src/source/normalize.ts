@@ -513,7 +513,9 @@ export function* toIdentityRecords(
     if (managed) {
       what = `${
         managed.userAssigned ? 'User-assigned' : 'System-assigned'
-      } managed identity${managed.resourceId ? ` of ${managed.resourceId}` : ''}`;
+      } managed identity${
+        managed.resourceId ? ` of ${managed.resourceId}` : ''
+      }`;
     } else if (thirdParty) {
       what = `Enterprise application of another tenant (${home}${
         publisher ? `, published by ${publisher}` : ''

@@ -1,3 +1,4 @@
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import {
   mockCredentials,
   mockErrorHandler,
@@ -425,7 +426,7 @@ describe.each(databases.eachSupportedId())(
       expect(page.items[0].spec.type).toBe(long);
     });
 
-    it('serves the routes once every source has written its identities', async () => {
+    it('serves what the summary holds, says what it still waits for, and lets a conditional reader ask the catalog', async () => {
       const { store } = await setup();
       let result = AuthorizeResult.ALLOW as AuthorizeResult;
       const router = createSourcesRouter({
@@ -434,6 +435,7 @@ describe.each(databases.eachSupportedId())(
           { type: 'file', id: 'ci', key: 'file:ci' },
         ],
         store,
+        catalog: catalogServiceMock(),
         httpAuth: mockServices.httpAuth(),
         permissions: mockServices.permissions.mock({
           authorizeConditional: async () =>
@@ -455,22 +457,25 @@ describe.each(databases.eachSupportedId())(
       const auth = { Authorization: mockCredentials.user.header() };
       const get = (path: string) => request(app).get(path).set(auth);
 
-      // no source has had a complete run since the summary existed
-      expect((await get('/nhi/inventory')).body).toEqual({
-        ready: false,
-        reason: 'waiting for a complete run of aws:prod, file:ci',
+      // no source has had a complete run since the summary existed: what
+      // it holds so far, and what it waits for
+      const early = (await get('/nhi/inventory')).body;
+      expect(early).toMatchObject({
+        ready: true,
+        pending: 'still reading aws:prod, file:ci',
       });
+      expect(early.items.length).toBeGreaterThan(0);
       await store.startRun('aws:prod', new Date());
       await store.markInventorySynced('aws:prod', new Date());
       await store.startRun('file:ci', new Date());
-      expect((await get('/nhi/inventory/facets')).body.reason).toBe(
-        'waiting for a complete run of file:ci',
+      expect((await get('/nhi/inventory/facets')).body.pending).toBe(
+        'still reading file:ci',
       );
       await store.markInventorySynced('file:ci', new Date());
       // a later run start keeps the mark
       await store.startRun('file:ci', new Date());
-      expect((await get('/nhi/inventory')).body.reason).toBe(
-        'waiting for the hand-written identities to be summarised',
+      expect((await get('/nhi/inventory')).body.pending).toBe(
+        'hand-written identities are still being listed',
       );
       await store.markInventorySynced(DECLARED_SOURCE, new Date());
       // which is not a source the sources route lists

@@ -22,7 +22,7 @@ import { Knex } from 'knex';
 export const DECLARED_SOURCE = 'declared';
 
 const TABLE = 'nhi_inventory';
-// 21 columns a row: 400 rows stay under SQLite's and PostgreSQL's bind limits.
+// 23 columns a row: 400 rows stay under SQLite's and PostgreSQL's bind limits.
 const CHUNK = 400;
 const DORMANT_RULE = 'NHI-DORMANT-IDENTITY';
 
@@ -48,7 +48,34 @@ type Row = {
   last_used_at: string | null;
   last_used_never: boolean | number;
   search_text: string;
+  /** JSON of the whole evaluated spec. */
+  detail: string | null;
 };
+
+/** What a page of the list shows: every column but the detail. */
+const LIST_COLUMNS: Array<keyof Row> = [
+  'entity_ref',
+  'source_key',
+  'name',
+  'namespace',
+  'title',
+  'type',
+  'category',
+  'provider',
+  'account',
+  'external_id',
+  'owner',
+  'ownership_status',
+  'ownership_provenance',
+  'suggested_owners',
+  'risk_level',
+  'risk_score',
+  'rules',
+  'rotation_status',
+  'last_used_at',
+  'last_used_never',
+  'search_text',
+];
 
 const FACET_COLUMNS: Record<NhiInventoryFacet, keyof Row> = {
   'spec.provider': 'provider',
@@ -111,6 +138,7 @@ export function inventoryRow(
     last_used_at: spec.lastUsed?.at ?? null,
     last_used_never: !!spec.lastUsed?.never,
     search_text: search,
+    detail: JSON.stringify(spec),
   };
 }
 
@@ -250,6 +278,29 @@ export class NhiInventoryStore {
     }
   }
 
+  /**
+   * The whole evaluated spec of identities (the catalog entity holds a lean
+   * part of it), by lower-case entity ref; those without a row, or with a
+   * row written before the detail was kept, are absent.
+   */
+  async details(
+    entityRefs: string[],
+  ): Promise<Map<string, NonHumanIdentityEntity['spec']>> {
+    const result = new Map<string, NonHumanIdentityEntity['spec']>();
+    for (let i = 0; i < entityRefs.length; i += CHUNK) {
+      const rows = await this.knex(TABLE)
+        .whereIn(
+          'entity_ref',
+          entityRefs.slice(i, i + CHUNK).map(r => r.toLowerCase()),
+        )
+        .whereNotNull('detail')
+        .select('entity_ref', 'detail');
+      for (const row of rows)
+        result.set(row.entity_ref, JSON.parse(row.detail));
+    }
+    return result;
+  }
+
   /** Removes rows of one source (refs as kind:namespace/name, any case). */
   async delete(sourceKey: string, entityRefs: string[]) {
     for (let i = 0; i < entityRefs.length; i += CHUNK) {
@@ -305,7 +356,7 @@ export class NhiInventoryStore {
   ): Promise<NhiInventoryPage> {
     const [rows, [{ count }]] = await Promise.all([
       this.filtered(filters)
-        .select('*')
+        .select(LIST_COLUMNS)
         .orderBy([
           { column: 'name', order: 'asc' },
           { column: 'entity_ref', order: 'asc' },

@@ -15,7 +15,10 @@ const migrationsDir = resolvePackagePath(
 export interface EmittedEntity {
   entityRef: string;
   scope: string;
+  /** Hash of the entity sent to the catalog. */
   hash: string;
+  /** Hash of the whole evaluated spec kept in the summary (absent for rows written before it was kept). */
+  detailHash?: string;
   /** Owner and ownership without any claim: what a released claim falls back to. */
   fallback?: { owner?: string; ownership: NhiOwnership };
 }
@@ -96,13 +99,14 @@ export class NhiPipelineStore {
   async loadEmitted(sourceKey: string): Promise<Map<string, EmittedEntity>> {
     const rows = await this.knex('nhi_emitted_entities')
       .where({ source_key: sourceKey })
-      .select('entity_ref', 'scope', 'hash');
+      .select('entity_ref', 'scope', 'hash', 'detail_hash');
     const result = new Map<string, EmittedEntity>();
     for (const row of rows) {
       result.set(row.entity_ref, {
         entityRef: row.entity_ref,
         scope: row.scope,
         hash: row.hash,
+        ...(row.detail_hash ? { detailHash: row.detail_hash } : {}),
       });
     }
     return result;
@@ -120,6 +124,7 @@ export class NhiPipelineStore {
       entityRef: row.entity_ref,
       scope: row.scope,
       hash: row.hash,
+      ...(row.detail_hash ? { detailHash: row.detail_hash } : {}),
       fallback: row.fallback_ownership
         ? JSON.parse(row.fallback_ownership)
         : undefined,
@@ -155,6 +160,7 @@ export class NhiPipelineStore {
         entity_ref: e.entityRef,
         scope: e.scope,
         hash: e.hash,
+        detail_hash: e.detailHash ?? null,
         fallback_ownership: e.fallback ? JSON.stringify(e.fallback) : null,
       }));
       await this.knex('nhi_emitted_entities')
@@ -164,10 +170,14 @@ export class NhiPipelineStore {
     }
   }
 
-  async updateHash(sourceKey: string, entityRef: string, hash: string) {
+  async updateHash(
+    sourceKey: string,
+    entityRef: string,
+    hashes: { hash: string; detailHash: string },
+  ) {
     await this.knex('nhi_emitted_entities')
       .where({ source_key: sourceKey, entity_ref: entityRef })
-      .update({ hash });
+      .update({ hash: hashes.hash, detail_hash: hashes.detailHash });
   }
 
   async deleteEmitted(sourceKey: string, entityRefs: string[]) {

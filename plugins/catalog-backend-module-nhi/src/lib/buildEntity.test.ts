@@ -97,7 +97,7 @@ describe('buildEntity', () => {
       context,
       same,
     );
-    expect(built.entity.spec.createdBy).toEqual({
+    expect(built.full.spec.createdBy).toEqual({
       type: 'agent',
       ref: 'nonhumanidentity:default/ops-agent-0a1b2c3d',
       agent: {
@@ -110,7 +110,7 @@ describe('buildEntity', () => {
     });
     // the human the agent acted for answers for it; their team is suggested
     expect(built.entity.spec.owner).toBe('user:default/chen');
-    expect(built.entity.spec.ownership).toEqual({
+    expect(built.full.spec.ownership).toEqual({
       status: 'owned',
       provenance: 'agent-sponsor',
       suggestedOwners: ['group:default/payments'],
@@ -129,7 +129,7 @@ describe('buildEntity', () => {
       same,
     );
     expect(suggestOnly.entity.spec.owner).toBeUndefined();
-    expect(suggestOnly.entity.spec.ownership).toEqual({
+    expect(suggestOnly.full.spec.ownership).toEqual({
       status: 'unowned',
       provenance: 'none',
       suggestedOwners: ['group:default/payments'],
@@ -144,7 +144,7 @@ describe('buildEntity', () => {
       context,
       same,
     );
-    expect(person.entity.spec.createdBy).toEqual({
+    expect(person.full.spec.createdBy).toEqual({
       type: 'person',
       name: 'ben@example.com',
       ref: 'user:default/ben',
@@ -192,6 +192,113 @@ describe('buildEntity', () => {
       ...e,
       spec: { ...e.spec, rotation: { status: 'overdue' } },
     }));
-    expect(built.entity.spec.rotation).toEqual({ status: 'overdue' });
+    expect(built.full.spec.rotation).toEqual({ status: 'overdue' });
+  });
+});
+
+describe('the catalog entity and the detail', () => {
+  it('gives the catalog what it filters and relates on, and keeps the rest as detail', () => {
+    const built = buildEntity(
+      mockNhiRecord({
+        name: 'deployer',
+        owner: { value: 'payments', via: 'tag:team' },
+        createdBy: {
+          type: 'agent',
+          at: '2026-01-02T00:00:00Z',
+          agent: { id: 'claude-code', onBehalfOf: 'chen', reason: 'setup' },
+        },
+        environments: ['production'],
+        lastUsed: { at: '2026-11-01T00:00:00Z' },
+        credentials: [
+          {
+            id: 'AKIAOLD',
+            kind: 'access-key',
+            status: 'active',
+            createdAt: '2025-06-01T00:00:00Z',
+          },
+          {
+            id: 'AKIANEW',
+            kind: 'access-key',
+            status: 'active',
+            createdAt: '2026-10-01T00:00:00Z',
+          },
+        ],
+        permissions: { admin: true, summary: 'Administrator' },
+      }),
+      'aws:production',
+      context,
+      e => ({
+        ...e,
+        spec: {
+          ...e.spec,
+          risk: {
+            score: 60,
+            level: 'critical',
+            findings: [{ ruleId: 'NHI-ADMIN', evidence: 'Administrator' }],
+          },
+          rotation: { status: 'overdue' },
+        },
+      }),
+    );
+    expect(explainNonHumanIdentityError(built.entity)).toBeUndefined();
+    expect(built.entity.spec).toEqual({
+      type: built.full.spec.type,
+      category: built.full.spec.category,
+      provider: built.full.spec.provider,
+      account: built.full.spec.account,
+      externalId: built.full.spec.externalId,
+      owner: 'group:default/payments',
+      ownership: { status: 'owned', provenance: 'tagged' },
+      createdBy: {
+        type: 'agent',
+        agent: {
+          id: 'claude-code',
+          onBehalfOf: 'user:default/chen',
+        },
+      },
+      risk: {
+        score: 60,
+        level: 'critical',
+        findings: [{ ruleId: 'NHI-ADMIN' }],
+      },
+      rotation: {
+        status: 'overdue',
+        oldestActiveSince: '2025-06-01T00:00:00Z',
+      },
+    });
+    // the detail is everything the record and evaluation gave
+    expect(built.full.spec).toMatchObject({
+      environments: ['production'],
+      lastUsed: { at: '2026-11-01T00:00:00Z' },
+      credentials: [{ id: 'AKIAOLD' }, { id: 'AKIANEW' }],
+      permissions: { admin: true, summary: 'Administrator' },
+      ownership: { taggedBy: 'tag:team' },
+      risk: { findings: [{ ruleId: 'NHI-ADMIN', evidence: 'Administrator' }] },
+    });
+    // a change of the detail only changes the detail's hash
+    const again = buildEntity(
+      mockNhiRecord({
+        name: 'deployer',
+        owner: { value: 'payments', via: 'tag:team' },
+        createdBy: built.full.spec.createdBy,
+        lastUsed: { at: '2026-11-02T00:00:00Z' },
+      }),
+      'aws:production',
+      context,
+      same,
+    );
+    const base = buildEntity(
+      mockNhiRecord({
+        name: 'deployer',
+        owner: { value: 'payments', via: 'tag:team' },
+        createdBy: built.full.spec.createdBy,
+        lastUsed: { at: '2026-11-01T00:00:00Z' },
+      }),
+      'aws:production',
+      context,
+      same,
+    );
+    expect(again.hash).toBe(base.hash);
+    expect(again.detailHash).not.toBe(base.detailHash);
   });
 });

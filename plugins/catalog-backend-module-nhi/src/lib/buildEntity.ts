@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import stableStringify from 'fast-json-stable-stringify';
 import { DeclarationIndex } from './declarations';
 import { CatalogDirectory } from './directory';
+import { toCatalogEntity } from './catalogEntity';
 import { resolveOwnership, ResolvedOwnership } from './ownership';
 
 /** The bulk-read data every identity of a run is enriched from. */
@@ -41,10 +42,16 @@ export type NhiEvaluator = (
 
 /** What the pipeline makes of one record. */
 export interface BuiltIdentity {
+  /** What the catalog gets: the lean entity (see `toCatalogEntity`). */
   entity: NonHumanIdentityEntity;
+  /** The whole evaluated entity: its spec is the identity's detail, kept in the summary. */
+  full: NonHumanIdentityEntity;
   entityRef: string;
   scope: string;
+  /** Hash of `entity`: when it changes, the catalog is written. */
   hash: string;
+  /** Hash of the whole spec: when it changes, the summary is written. */
+  detailHash: string;
   fallback: ResolvedOwnership;
 }
 
@@ -132,8 +139,9 @@ function resolveCreation(
 /**
  * Turns one normalized record into its NonHumanIdentity entity: names it,
  * resolves people and components, decides ownership (claim → source →
- * declaration → none), links declaring components as users, evaluates it and
- * hashes it. Pure given the context.
+ * declaration → none), links declaring components as users, evaluates it,
+ * splits it into the lean entity the catalog gets and the whole one the
+ * summary keeps, and hashes both. Pure given the context.
  */
 export function buildEntity(
   record: NhiIdentityRecord,
@@ -239,10 +247,25 @@ export function buildEntity(
 
   const evaluated = evaluate(entity);
   return {
-    entity: evaluated,
+    ...splitIdentity(evaluated),
     entityRef,
     scope: record.scope ?? record.account ?? '',
-    hash: hashEntity(evaluated),
     fallback,
+  };
+}
+
+/**
+ * An evaluated identity as the pipeline writes it: the lean entity for the
+ * catalog, the whole one for the summary, and a hash of each.
+ */
+export function splitIdentity(
+  full: NonHumanIdentityEntity,
+): Pick<BuiltIdentity, 'entity' | 'full' | 'hash' | 'detailHash'> {
+  const entity = toCatalogEntity(full);
+  return {
+    entity,
+    full,
+    hash: hashEntity(entity),
+    detailHash: hashEntity(full.spec),
   };
 }

@@ -1,6 +1,9 @@
 import { AuthService, DiscoveryService } from '@backstage/backend-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import { NhiAcceptedRisk, NhiApprovedClaim } from '@backstage-nhi/plugin-nhi-common';
+import {
+  NhiAcceptedRisk,
+  NhiApprovedClaim,
+} from '@backstage-nhi/plugin-nhi-common';
 import { NhiOwnershipFeed } from './loadContext';
 
 /** Accepted risks by identity entity ref. */

@@ -1,4 +1,7 @@
-import { NhiApprovedClaim, NhiOwnership } from '@backstage-nhi/plugin-nhi-common';
+import {
+  NhiApprovedClaim,
+  NhiOwnership,
+} from '@backstage-nhi/plugin-nhi-common';
 import { Declaration } from './declarations';
 import { CatalogDirectory } from './directory';
 

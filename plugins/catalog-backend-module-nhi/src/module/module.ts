@@ -310,6 +310,7 @@ export const catalogModuleNhi = createBackendModule({
               key: p.sourceKey,
             })),
             store,
+            catalog,
             httpAuth,
             permissions,
             scheduler,

@@ -280,6 +280,55 @@ describe('NhiEntityProvider: one identity per externalId', () => {
   });
 });
 
+describe('NhiEntityProvider: the lean entity and the detail', () => {
+  it('writes the catalog only when its lean entity changes, the summary when anything does', async () => {
+    const { source, provider, store, connection, catalogCopies } =
+      await setup();
+    const key = (lastUsed: string) =>
+      mockNhiRecord({
+        name: 'ci-deployer',
+        credentials: [
+          {
+            id: 'AKIAONE',
+            kind: 'access-key',
+            status: 'active',
+            createdAt: '2026-01-01T00:00:00Z',
+            lastUsed: { at: lastUsed },
+          },
+        ],
+      });
+    source.records = [key('2026-11-01T00:00:00Z')];
+    const p = await provider();
+    const first = await p.run();
+    expect(first.counts).toMatchObject({ changed: 1, emitted: 1 });
+    const [entity] = [...catalogCopies.values()];
+    const ref = `nonhumanidentity:default/${entity.metadata.name}`;
+    expect(entity.spec.credentials).toBeUndefined();
+    const detail = async () => (await store.inventory.details([ref])).get(ref);
+    expect((await detail())?.credentials?.[0].lastUsed).toEqual({
+      at: '2026-11-01T00:00:00Z',
+    });
+
+    // the key was used again: the detail changes, the catalog's copy not
+    connection.applyMutation.mockClear();
+    source.records = [key('2026-11-05T00:00:00Z')];
+    const second = await p.run();
+    expect(second.counts).toMatchObject({ changed: 1, emitted: 0 });
+    expect(connection.applyMutation).not.toHaveBeenCalled();
+    expect((await detail())?.credentials?.[0].lastUsed).toEqual({
+      at: '2026-11-05T00:00:00Z',
+    });
+
+    // nothing changed: nothing written
+    const third = await p.run();
+    expect(third.counts).toMatchObject({
+      changed: 0,
+      unchanged: 1,
+      emitted: 0,
+    });
+  });
+});
+
 describe('NhiEntityProvider: owner names nobody matches', () => {
   it('counts them per run, most frequent first, for the Sources card', async () => {
     const { source, provider, store } = await setup();
@@ -392,7 +441,7 @@ describe('NhiEntityProvider: the removal guard', () => {
 
 describe('NhiEntityProvider: secrets in what sources read', () => {
   it('redacts them before the catalog, the summary, the run record and the logs see them, and flags the identity', async () => {
-    const { source, provider, catalogCopies, knex } = await setup();
+    const { source, provider, catalogCopies, knex, store } = await setup();
     const { logger, lines } = recordingLogger();
     source.records = [
       mockNhiRecord({
@@ -411,7 +460,13 @@ describe('NhiEntityProvider: secrets in what sources read', () => {
     const [entity] = [...catalogCopies.values()];
     expect(catalogCopies.size).toBe(1);
     expect(entity.metadata.description).toMatch(/^Billing export job\./);
-    expect(entity.spec.redactedSecrets).toEqual(
+    // what was redacted is detail: the summary's, read with the identity
+    const detail = (
+      await store.inventory.details([
+        `nonhumanidentity:default/${entity.metadata.name}`,
+      ])
+    ).get(`nonhumanidentity:default/${entity.metadata.name}`);
+    expect(detail?.redactedSecrets).toEqual(
       expect.arrayContaining([
         { field: 'description', kind: 'GitHub token' },
         { field: 'tags', kind: 'Slack token' },

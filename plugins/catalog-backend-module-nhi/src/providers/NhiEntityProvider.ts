@@ -29,9 +29,9 @@ import {
   buildEntity,
   BuiltIdentity,
   EnrichmentContext,
-  hashEntity,
   NhiEvaluator,
   sourceLocation,
+  splitIdentity,
 } from '../lib/buildEntity';
 import { ContextStats } from '../lib/loadContext';
 import { claimedOwnership } from '../lib/ownership';
@@ -56,8 +56,11 @@ export interface NhiRunCounts {
   read: number;
   invalid: number;
   duplicate: number;
+  /** Identities whose entity or detail changed (their summary was written). */
   changed: number;
   unchanged: number;
+  /** Identities sent to the catalog: those whose lean entity changed. */
+  emitted: number;
   removed: number;
   entities: number;
 }
@@ -174,6 +177,7 @@ export class NhiEntityProvider implements EntityProvider {
       duplicate: 0,
       changed: 0,
       unchanged: 0,
+      emitted: 0,
       removed: 0,
       entities: 0,
     };
@@ -291,16 +295,29 @@ export class NhiEntityProvider implements EntityProvider {
         });
         if (!batch.length) return;
       }
-      await connection.applyMutation({
-        type: 'delta',
-        added: batch.map(b => ({ entity: b.entity, locationKey })),
-        removed: [],
+      // The catalog gets what changed in its lean entity; a change of the
+      // detail only (a credential's last use, evidence) is the summary's.
+      const toCatalog = batch.filter(b => {
+        const before = previous.get(b.entityRef);
+        return (
+          resync ||
+          !before ||
+          before.hash !== b.hash ||
+          before.scope !== b.scope
+        );
       });
+      if (toCatalog.length) {
+        await connection.applyMutation({
+          type: 'delta',
+          added: toCatalog.map(b => ({ entity: b.entity, locationKey })),
+          removed: [],
+        });
+      }
       // The summary before the hashes: if it fails, the next run sends
       // these identities again instead of taking them for unchanged.
       await store.inventory.upsert(
         key,
-        batch.map(b => b.entity),
+        batch.map(b => b.full),
       );
       await store.upsertEmitted(
         key,
@@ -309,14 +326,21 @@ export class NhiEntityProvider implements EntityProvider {
             entityRef: b.entityRef,
             scope: b.scope,
             hash: b.hash,
+            detailHash: b.detailHash,
             fallback: b.fallback,
           }),
         ),
       );
+      counts.emitted += toCatalog.length;
       for (const b of batch) {
         const before = previous.get(b.entityRef);
-        if (before && before.hash === b.hash) counts.unchanged++;
-        else counts.changed++;
+        if (
+          before &&
+          before.hash === b.hash &&
+          before.detailHash === b.detailHash
+        ) {
+          counts.unchanged++;
+        } else counts.changed++;
       }
     };
 
@@ -385,9 +409,9 @@ export class NhiEntityProvider implements EntityProvider {
         return;
       }
       seen.add(built.entityRef);
-      if (hasUnresolvedReferences(record, built.entity)) left.unresolved++;
-      if (built.entity.spec.ownership?.status === 'unowned') left.unowned++;
-      const unresolved = built.entity.spec.ownership?.unresolvedOwner;
+      if (hasUnresolvedReferences(record, built.full)) left.unresolved++;
+      if (built.full.spec.ownership?.status === 'unowned') left.unowned++;
+      const unresolved = built.full.spec.ownership?.unresolvedOwner;
       if (unresolved) {
         unresolvedOwners.set(
           unresolved,
@@ -399,6 +423,7 @@ export class NhiEntityProvider implements EntityProvider {
         !resync &&
         before &&
         before.hash === built.hash &&
+        before.detailHash === built.detailHash &&
         before.scope === built.scope
       ) {
         counts.unchanged++;
@@ -646,12 +671,23 @@ export class NhiEntityProvider implements EntityProvider {
     const { catalog, auth, logger, store, evaluate } = this.options;
     const connection = this.connection;
     if (!connection) return false;
-    const current = await catalog.getEntityByRef(entityRef, {
-      credentials: await auth.getOwnServiceCredentials(),
-    });
-    if (!current) {
+    const [current, details] = await Promise.all([
+      catalog.getEntityByRef(entityRef, {
+        credentials: await auth.getOwnServiceCredentials(),
+      }),
+      store.inventory.details([entityRef]),
+    ]);
+    // the catalog holds the lean entity: the whole spec is the summary's
+    const detail = details.get(entityRef.toLowerCase());
+    if (!current || !detail) {
       logger.info(
-        `NHI change to ${entityRef} will apply on the next run of ${this.sourceKey}: the entity is not in the catalog yet`,
+        `NHI change to ${entityRef} will apply on the next run of ${
+          this.sourceKey
+        }: ${
+          current
+            ? 'its detail is not in the summary yet'
+            : 'the entity is not in the catalog yet'
+        }`,
       );
       return false;
     }
@@ -666,25 +702,37 @@ export class NhiEntityProvider implements EntityProvider {
       generation: _g,
       ...metadata
     } = rest.metadata as typeof rest.metadata & { generation?: number };
-    const entity = evaluate({
-      ...(rest as NonHumanIdentityEntity),
-      metadata,
-      spec: change({ ...(rest.spec as NonHumanIdentityEntity['spec']) }),
-    });
+    const built = splitIdentity(
+      evaluate({
+        ...(rest as NonHumanIdentityEntity),
+        metadata,
+        spec: change({ ...detail }),
+      }),
+    );
     await connection.applyMutation({
       type: 'delta',
       added: [
-        { entity, locationKey: sourceLocation(this.sourceKey).locationKey },
+        {
+          entity: built.entity,
+          locationKey: sourceLocation(this.sourceKey).locationKey,
+        },
       ],
       removed: [],
     });
-    await store.inventory.upsert(this.sourceKey, [entity]);
-    await store.updateHash(this.sourceKey, entityRef, hashEntity(entity));
+    await store.inventory.upsert(this.sourceKey, [built.full]);
+    await store.updateHash(this.sourceKey, entityRef, built);
     return true;
   }
 
-  private async summariseFromCatalog(entityRefs: string[]) {
+  /**
+   * Summarises identities kept from an earlier run (their record is invalid
+   * now) that have no summary row with their detail: from the catalog's
+   * (lean) copy, the best there is.
+   */
+  private async summariseFromCatalog(refs: string[]) {
     const { catalog, auth, store } = this.options;
+    const known = await store.inventory.details(refs);
+    const entityRefs = refs.filter(ref => !known.has(ref.toLowerCase()));
     for (let i = 0; i < entityRefs.length; i += 500) {
       const { items } = await catalog.getEntitiesByRefs(
         { entityRefs: entityRefs.slice(i, i + 500) },

@@ -1,3 +1,4 @@
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { DefaultAuditorService } from '@backstage/backend-defaults/auditor';
 import {
   mockCredentials,
@@ -10,11 +11,21 @@ import express from 'express';
 import request from 'supertest';
 import { createSourcesRouter } from './router';
 
-function app(result: AuthorizeResult) {
+function app(
+  result: AuthorizeResult,
+  options: {
+    entities?: any[];
+    details?: Map<string, any>;
+  } = {},
+) {
   const store = {
     listRuns: jest.fn().mockResolvedValue([]),
     confirmHeldRemoval: jest.fn().mockResolvedValue('confirmed'),
+    inventory: {
+      details: jest.fn(async () => options.details ?? new Map()),
+    },
   } as any;
+  const catalog = catalogServiceMock({ entities: options.entities ?? [] });
   const scheduler = mockServices.scheduler.mock();
   const httpAuth = mockServices.httpAuth();
   // the real auditor, writing its events here: who asked is its business
@@ -32,6 +43,7 @@ function app(result: AuthorizeResult) {
   const router = createSourcesRouter({
     sources: [{ type: 'file', id: 'demo', key: 'file:demo' }],
     store,
+    catalog,
     httpAuth,
     permissions: mockServices.permissions.mock({
       authorize: async () => [{ result }],
@@ -61,6 +73,60 @@ const events = (audit: any[]) =>
     source: e.meta?.source,
     ...(e.status === 'failed' ? { error: e.error.message } : {}),
   }));
+
+describe('GET /nhi/identities/detail', () => {
+  const lean = {
+    apiVersion: 'backstage-nhi.io/v1alpha1',
+    kind: 'NonHumanIdentity',
+    metadata: { name: 'aws-deployer-1a2b3c4d', namespace: 'default' },
+    spec: { type: 'iam-user', externalId: 'arn:x', risk: { findings: [] } },
+  };
+  const ref = 'nonhumanidentity:default/aws-deployer-1a2b3c4d';
+
+  it('answers the whole spec from the summary', async () => {
+    const whole = { ...lean.spec, credentials: [{ id: 'AKIAONE' }] };
+    const { app: server } = app(AuthorizeResult.ALLOW, {
+      entities: [lean],
+      details: new Map([[ref, whole]]),
+    });
+    const res = await request(server)
+      .get(`/nhi/identities/detail?entityRef=${ref}`)
+      .set(asUser());
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ entityRef: ref, spec: whole });
+  });
+
+  it('answers the catalog’s copy when the summary has no detail (a hand-written identity)', async () => {
+    const { app: server } = app(AuthorizeResult.ALLOW, { entities: [lean] });
+    const res = await request(server)
+      .get(`/nhi/identities/detail?entityRef=${ref}`)
+      .set(asUser());
+    expect(res.body.spec).toEqual(lean.spec);
+  });
+
+  it('answers 404 for what the catalog does not give the caller, 400 for what is not an identity ref', async () => {
+    const { app: server, store } = app(AuthorizeResult.ALLOW, {
+      details: new Map([[ref, { secret: 'detail' }]]),
+    });
+    const missing = await request(server)
+      .get(`/nhi/identities/detail?entityRef=${ref}`)
+      .set(asUser());
+    expect(missing.status).toBe(404);
+    expect(JSON.stringify(missing.body)).not.toContain('detail"');
+    for (const bad of [
+      'entityRef=component:default/x',
+      'entityRef=',
+      'entityRef=a&entityRef=b',
+      '',
+    ]) {
+      const res = await request(server)
+        .get(`/nhi/identities/detail?${bad}`)
+        .set(asUser());
+      expect([bad, res.status]).toEqual([bad, 400]);
+    }
+    expect(store.inventory.details).not.toHaveBeenCalled();
+  });
+});
 
 describe('createSourcesRouter', () => {
   it('lists sources and starts a run when allowed, audited with who asked', async () => {

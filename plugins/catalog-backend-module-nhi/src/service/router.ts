@@ -18,9 +18,16 @@ import {
   BasicPermission,
 } from '@backstage/plugin-permission-common';
 import {
+  NHI_KIND,
   nhiSourceReadPermission,
   nhiSourceRunPermission,
 } from '@backstage-nhi/plugin-nhi-common';
+import {
+  CompoundEntityRef,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import { CatalogService } from '@backstage/plugin-catalog-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { NhiPipelineStore } from '../database/NhiPipelineStore';
@@ -50,13 +57,18 @@ export interface NhiSourceInfo {
  * - `GET  /nhi/inventory` — a page of the inventory summary (filters as
  *   the NHI page's, `offset`, `limit` up to 500), ordered by name;
  * - `GET  /nhi/inventory/facets` — its counts under the filters (`facet`,
- *   comma separated).
+ *   comma separated);
+ * - `GET  /nhi/identities/detail?entityRef=` — an identity's whole evaluated
+ *   spec (credentials, evidence, permission summary, last use…), of which
+ *   the catalog's entity holds a lean part; 404 unless the caller may read
+ *   the entity in the catalog.
  *
  * The inventory routes answer `{ ready: false, reason }` when the summary
  * cannot answer for the caller — the catalog's read permission is
- * conditional for them (the summary cannot apply per-entity conditions), or
- * a configured source has not written every identity yet — and the page
- * then asks the catalog.
+ * conditional for them (the summary cannot apply per-entity conditions) —
+ * and the page then asks the catalog. While a source has not written every
+ * identity yet, they answer what the summary holds, with `pending` saying
+ * what it waits for.
  *
  * Both POST routes need `nhi.source.run` (a run reads every account of the
  * organization: an operator's action) and every request to them, allowed or
@@ -65,6 +77,8 @@ export interface NhiSourceInfo {
 export function createSourcesRouter(options: {
   sources: NhiSourceInfo[];
   store: NhiPipelineStore;
+  /** Reads an identity as the caller may (the detail route). */
+  catalog: CatalogService;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   scheduler: SchedulerService;
@@ -75,7 +89,8 @@ export function createSourcesRouter(options: {
   auditor?: AuditorService;
   logger: LoggerService;
 }): express.Router {
-  const { sources, store, httpAuth, permissions, scheduler, logger } = options;
+  const { sources, store, catalog, httpAuth, permissions, scheduler, logger } =
+    options;
   const auditor = options.auditor ?? loggingAuditor(logger);
   const router = Router();
   router.use(express.json());
@@ -145,10 +160,13 @@ export function createSourcesRouter(options: {
     }
   };
 
-  /** Why the summary cannot answer this request, if it cannot. */
+  /**
+   * Why the summary cannot answer this request, if it cannot (the caller's
+   * catalog read permission is conditional), or what it does not hold yet.
+   */
   const inventoryUnavailable = async (
     req: express.Request,
-  ): Promise<string | undefined> => {
+  ): Promise<{ reason?: string; pending?: string }> => {
     const credentials = await httpAuth.credentials(req, {
       allow: ['user', 'service'],
     });
@@ -162,19 +180,22 @@ export function createSourcesRouter(options: {
       );
     }
     if (decision.result === AuthorizeResult.CONDITIONAL) {
-      return 'the catalog read permission is conditional for this user';
+      return {
+        reason: 'the catalog read permission is conditional for this user',
+      };
     }
+    // what it holds so far: sources write it batch by batch as they read
     const synced = await store.inventorySyncedSources();
     const pending = sources.filter(s => !synced.has(s.key));
     if (pending.length) {
-      return `waiting for a complete run of ${pending
-        .map(s => s.key)
-        .join(', ')}`;
+      return {
+        pending: `still reading ${pending.map(s => s.key).join(', ')}`,
+      };
     }
     if (!synced.has(DECLARED_SOURCE)) {
-      return 'waiting for the hand-written identities to be summarised';
+      return { pending: 'hand-written identities are still being listed' };
     }
-    return undefined;
+    return {};
   };
 
   const intParam = (
@@ -195,27 +216,64 @@ export function createSourcesRouter(options: {
     const filters = parseInventoryFilters(req.query);
     const offset = intParam(req.query.offset, 'offset', 0, 10_000_000);
     const limit = intParam(req.query.limit, 'limit', 20, 500);
-    const reason = await inventoryUnavailable(req);
+    const { reason, pending } = await inventoryUnavailable(req);
     if (reason) {
       res.json({ ready: false, reason });
       return;
     }
     const page = await store.inventory.query(filters, { offset, limit });
-    res.json({ ready: true, ...page });
+    res.json({ ready: true, ...(pending ? { pending } : {}), ...page });
   });
 
   router.get('/nhi/inventory/facets', async (req, res) => {
     const filters = parseInventoryFilters(req.query);
     const facets = parseInventoryFacets(req.query.facet);
-    const reason = await inventoryUnavailable(req);
+    const { reason, pending } = await inventoryUnavailable(req);
     if (reason) {
       res.json({ ready: false, reason });
       return;
     }
     res.json({
       ready: true,
+      ...(pending ? { pending } : {}),
       ...(await store.inventory.facets(filters, facets)),
     });
+  });
+
+  router.get('/nhi/identities/detail', async (req, res) => {
+    const raw = req.query.entityRef;
+    if (typeof raw !== 'string' || !raw.trim()) {
+      throw new InputError(
+        'entityRef must be one entity ref, e.g. nonhumanidentity:default/aws-deployer-1a2b3c4d',
+      );
+    }
+    let ref: CompoundEntityRef;
+    try {
+      ref = parseEntityRef(raw.trim(), {
+        defaultKind: NHI_KIND,
+        defaultNamespace: 'default',
+      });
+    } catch (e) {
+      throw new InputError(`entityRef is not an entity ref: ${e}`);
+    }
+    if (ref.kind.toLowerCase() !== NHI_KIND.toLowerCase()) {
+      throw new InputError(
+        `entityRef must name a ${NHI_KIND}, not a ${ref.kind}`,
+      );
+    }
+    const credentials = await httpAuth.credentials(req, {
+      allow: ['user', 'service'],
+    });
+    // as the caller may read it: the catalog applies its read permission
+    const entity = await catalog.getEntityByRef(ref, { credentials });
+    if (!entity) {
+      throw new NotFoundError(`no ${stringifyEntityRef(ref)} in the catalog`);
+    }
+    const entityRef = stringifyEntityRef(entity);
+    const detail = (await store.inventory.details([entityRef])).get(
+      entityRef.toLowerCase(),
+    );
+    res.json({ entityRef, spec: detail ?? entity.spec });
   });
 
   router.get('/nhi/sources', async (req, res) => {

@@ -3,7 +3,10 @@ import {
   createPermissionResourceRef,
   createPermissionRule,
 } from '@backstage/plugin-permission-node';
-import { NHI_CLAIM_RESOURCE_TYPE, NhiClaim } from '@backstage-nhi/plugin-nhi-common';
+import {
+  NHI_CLAIM_RESOURCE_TYPE,
+  NhiClaim,
+} from '@backstage-nhi/plugin-nhi-common';
 import { z } from 'zod';
 
 /**

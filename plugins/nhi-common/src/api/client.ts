@@ -17,6 +17,21 @@ import {
   NhiInventoryFilters,
   NhiInventoryPage,
 } from './inventory';
+import { NonHumanIdentitySpec } from '../kind/types';
+
+/**
+ * An identity's whole evaluated spec, as
+ * `GET /api/catalog/nhi/identities/detail` answers it: the catalog's entity of
+ * an identity from a source holds the fields people filter and relate on
+ * (owner, ownership status, risk level and rule ids, rotation status…); the
+ * credentials, evidence, permission summary, last use and the rest are here.
+ *
+ * @public
+ */
+export type NhiIdentityDetail = {
+  entityRef: string;
+  spec: NonHumanIdentitySpec;
+};
 
 /**
  * The last run of an identity source, as `GET /api/catalog/nhi/sources`
@@ -100,6 +115,12 @@ export interface NhiApi {
     limit?: number;
     cursor?: string;
   }): Promise<NhiPage<NhiAuditEntry>>;
+  /**
+   * An identity's whole evaluated spec — credentials, evidence, permission
+   * summary, last use — of which the catalog's entity holds a lean part.
+   * 404 unless the caller may read the entity.
+   */
+  getIdentityDetail(entityRef: string): Promise<NhiIdentityDetail>;
   listSources(): Promise<{ items: NhiSourceStatus[] }>;
   runSource(type: string, id: string): Promise<void>;
   /**
@@ -272,6 +293,13 @@ export class NhiClient implements NhiApi {
 
   listAudit(q: { entityRef: string; limit?: number; cursor?: string }) {
     return this.call<NhiPage<NhiAuditEntry>>('nhi', `/audit${query(q)}`);
+  }
+
+  getIdentityDetail(entityRef: string) {
+    return this.call<NhiIdentityDetail>(
+      'catalog',
+      `/nhi/identities/detail${query({ entityRef })}`,
+    );
   }
 
   listSources() {

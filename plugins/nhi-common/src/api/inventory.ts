@@ -72,7 +72,11 @@ export type NhiInventoryItem = {
  * @public
  */
 export type NhiInventoryAnswer<T> =
-  | ({ ready: true } & T)
+  | ({
+      ready: true;
+      /** What the summary does not hold yet (a source's first run under way). */
+      pending?: string;
+    } & T)
   | { ready: false; reason: string };
 
 /** @public */

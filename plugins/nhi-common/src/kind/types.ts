@@ -276,7 +276,12 @@ export type NhiFinding = {
  */
 export type NhiStoredFinding = {
   ruleId: string;
-  evidence: string;
+  /**
+   * What was found. The catalog's copy of an identity from a source keeps
+   * the rule ids only; the evidence is in its detail
+   * (`GET /api/catalog/nhi/identities/detail`).
+   */
+  evidence?: string;
   severity?: NhiSeverity;
   owasp?: string;
 };
@@ -307,6 +312,12 @@ export type NhiRisk = {
  */
 export type NhiRotationSummary = {
   status: NhiRotationStatus | 'not-applicable';
+  /**
+   * When the oldest active credential was last rotated or created: set on
+   * the catalog's copy of an identity from a source, which does not hold
+   * the credentials themselves.
+   */
+  oldestActiveSince?: string;
 };
 
 /**

@@ -153,7 +153,7 @@ function fullFinding(f: NhiStoredFinding): NhiFinding {
     ruleId: f.ruleId,
     severity: f.severity ?? rule?.severity ?? 'low',
     owasp: f.owasp ?? rule?.owasp ?? '',
-    evidence: f.evidence,
+    evidence: f.evidence ?? '',
   };
 }
 

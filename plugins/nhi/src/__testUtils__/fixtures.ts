@@ -8,6 +8,7 @@ import { QueryEntitiesResponse } from '@backstage/catalog-client';
 import { CheckResult } from '@backstage-community/plugin-tech-insights-common';
 import {
   ANNOTATION_NHI_SOURCE,
+  NhiIdentityDetail,
   DAY,
   NHI_API_VERSION,
   NhiApi,
@@ -158,7 +159,16 @@ export function page<T>(items: T[], nextCursor?: string) {
 export function mockNhiApi(
   overrides: Partial<NhiApi> = {},
 ): jest.Mocked<NhiApi> {
+  // renderNhi answers with the rendered entity's spec, as the backend
+  // answers with the whole spec of what the catalog holds a lean part of
+  const getIdentityDetail = Object.assign(
+    jest.fn(async (entityRef: string): Promise<NhiIdentityDetail> => {
+      throw new Error(`no detail of ${entityRef} in this test`);
+    }),
+    { isDefault: true },
+  );
   return {
+    getIdentityDetail,
     createClaim: jest.fn(async req => claim({ ...req, id: 'claim-new' })),
     listClaims: jest.fn(async () => page<NhiClaim>([])),
     approveClaim: jest.fn(async id => claim({ id, status: 'approved' })),

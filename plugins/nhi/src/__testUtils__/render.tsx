@@ -21,7 +21,7 @@ import {
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/test-utils';
-import { NhiApi } from '@backstage-nhi/plugin-nhi-common';
+import { NhiApi, NonHumanIdentitySpec } from '@backstage-nhi/plugin-nhi-common';
 import { ReactElement } from 'react';
 import { SWRConfig } from 'swr';
 import { RenderResult } from '@testing-library/react';
@@ -57,6 +57,16 @@ export async function renderNhi(
   options: RenderOptions = {},
 ): Promise<RenderResult & RenderMocks> {
   const nhiApi = options.nhiApi ?? mockNhiApi();
+  const entity = options.entity;
+  if (
+    entity &&
+    (nhiApi.getIdentityDetail as { isDefault?: boolean }).isDefault
+  ) {
+    nhiApi.getIdentityDetail.mockImplementation(async entityRef => ({
+      entityRef,
+      spec: entity.spec as NonHumanIdentitySpec,
+    }));
+  }
   const catalogApi = options.catalogApi ?? catalogApiMock.mock();
   const scorecardsApi = options.scorecardsApi ?? {
     run: jest.fn(async () => []),

@@ -166,6 +166,26 @@ describe('nhiIdentityFacts', () => {
     expect(facts.overdueRotation).toBe(true);
   });
 
+  it('reads the oldest credential of an identity from a source from its rotation summary (its catalog entity holds no credentials)', () => {
+    const since = new Date(NOW.getTime() - 120 * 86_400_000).toISOString();
+    expect(
+      nhiIdentityFacts(
+        identity({ rotation: { status: 'overdue', oldestActiveSince: since } }),
+        NOW,
+      ).oldestCredentialAgeDays,
+    ).toBe(120);
+    // credentials, where the entity has them, are the answer
+    expect(
+      nhiIdentityFacts(
+        identity({
+          rotation: { status: 'ok', oldestActiveSince: since },
+          credentials: [],
+        }),
+        NOW,
+      ).oldestCredentialAgeDays,
+    ).toBe(0);
+  });
+
   it('ignores credentials dated in the future or not dated', () => {
     const facts = nhiIdentityFacts(
       identity({

@@ -36,7 +36,7 @@ export const NHI_FACT_FIELDS: readonly string[] = [
   'spec.risk.level',
   'spec.risk.score',
   'spec.risk.findings',
-  'spec.rotation.status',
+  'spec.rotation',
   'spec.credentials',
 ];
 
@@ -167,10 +167,22 @@ function normalizeRef(
   }
 }
 
+/**
+ * Days since the oldest active credential was rotated: from the credentials
+ * of a hand-written identity, or from `rotation.oldestActiveSince` of one
+ * from a source (whose catalog entity does not hold its credentials).
+ */
 function oldestActiveCredentialAgeDays(
   credentials: NhiCredential[] | undefined,
+  oldestActiveSince: string | undefined,
   now: number,
 ): number {
+  if (!credentials && oldestActiveSince) {
+    const since = Date.parse(oldestActiveSince);
+    return Number.isNaN(since)
+      ? 0
+      : Math.max(0, Math.floor((now - since) / DAY));
+  }
   let oldest = 0;
   for (const c of credentials ?? []) {
     if (c.status !== 'active') continue;
@@ -225,6 +237,7 @@ export function nhiIdentityFacts(
     unowned: nhiOwnerRef(identity) === undefined,
     oldestCredentialAgeDays: oldestActiveCredentialAgeDays(
       spec.credentials,
+      spec.rotation?.oldestActiveSince,
       toMillis(now),
     ),
   };

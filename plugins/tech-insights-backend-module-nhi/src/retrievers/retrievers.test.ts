@@ -121,7 +121,7 @@ describe('nhiComponentFactRetriever', () => {
           'spec.risk.level',
           'spec.risk.score',
           'spec.risk.findings',
-          'spec.rotation.status',
+          'spec.rotation',
           'spec.credentials',
         ],
       }),

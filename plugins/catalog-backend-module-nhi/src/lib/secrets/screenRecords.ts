@@ -2,7 +2,10 @@ import {
   NhiRedactedSecret,
   NonHumanIdentityEntity,
 } from '@backstage-nhi/plugin-nhi-common';
-import { NhiIdentityRecord, NhiSourceError } from '@backstage-nhi/plugin-nhi-node';
+import {
+  NhiIdentityRecord,
+  NhiSourceError,
+} from '@backstage-nhi/plugin-nhi-node';
 import { NhiEvaluator } from '../buildEntity';
 import { NhiSecretScanner } from './SecretScanner';
 

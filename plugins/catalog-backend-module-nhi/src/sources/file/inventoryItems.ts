@@ -1,6 +1,9 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { NHI_TYPES, NhiCategory } from '@backstage-nhi/plugin-nhi-common';
-import { NhiIdentityRecord, NhiSourceError } from '@backstage-nhi/plugin-nhi-node';
+import {
+  NhiIdentityRecord,
+  NhiSourceError,
+} from '@backstage-nhi/plugin-nhi-node';
 import { buildInventorySchema } from './inventorySchema';
 
 /**

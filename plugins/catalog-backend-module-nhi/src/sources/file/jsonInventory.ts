@@ -1,5 +1,8 @@
 import { Tokenizer, TokenParser, TokenType } from '@streamparser/json';
-import { NhiIdentityRecord, NhiSourceError } from '@backstage-nhi/plugin-nhi-node';
+import {
+  NhiIdentityRecord,
+  NhiSourceError,
+} from '@backstage-nhi/plugin-nhi-node';
 import { checkDocument, Defaults, itemRecord } from './inventoryItems';
 
 /*

@@ -1,5 +1,8 @@
 import yaml from 'js-yaml';
-import { NhiIdentityRecord, NhiSourceError } from '@backstage-nhi/plugin-nhi-node';
+import {
+  NhiIdentityRecord,
+  NhiSourceError,
+} from '@backstage-nhi/plugin-nhi-node';
 import { checkDocument, itemRecord } from './inventoryItems';
 import { parseJsonInventory } from './jsonInventory';
 

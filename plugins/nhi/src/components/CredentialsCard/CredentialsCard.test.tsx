@@ -2,7 +2,12 @@ import '@testing-library/jest-dom';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { NhiCredential } from '@backstage-nhi/plugin-nhi-common';
-import { daysAgo, daysFromNow, nhiEntity } from '../../__testUtils__/fixtures';
+import {
+  daysAgo,
+  daysFromNow,
+  mockNhiApi,
+  nhiEntity,
+} from '../../__testUtils__/fixtures';
 import { renderNhi } from '../../__testUtils__/render';
 import { CredentialsCard } from './CredentialsCard';
 
@@ -172,5 +177,44 @@ describe('CredentialsCard', () => {
     expect(first).toHaveTextContent('due-soon');
     expect(first).toHaveTextContent(`due ${daysFromNow(5).slice(0, 10)}`);
     expect(second).toHaveTextContent('tls-ok');
+  });
+
+  describe('for an identity from a source (the catalog holds a lean entity)', () => {
+    const lean = () => {
+      const e = nhiEntity();
+      delete e.spec.credentials;
+      return e;
+    };
+
+    it('reads the credentials from the identity’s detail', async () => {
+      const entity = lean();
+      const nhiApi = mockNhiApi({
+        getIdentityDetail: jest.fn(async entityRef => ({
+          entityRef,
+          spec: { ...entity.spec, credentials },
+        })),
+      });
+      await renderNhi(<CredentialsCard />, { entity, nhiApi });
+      expect(
+        await screen.findByText('AKIAIOSFODNN7EXAMPLE'),
+      ).toBeInTheDocument();
+      expect(nhiApi.getIdentityDetail).toHaveBeenCalledWith(
+        `nonhumanidentity:default/${entity.metadata.name}`,
+      );
+    });
+
+    it('says so when the detail cannot be read', async () => {
+      const nhiApi = mockNhiApi({
+        getIdentityDetail: jest.fn(async () => {
+          throw new Error('the catalog backend is down');
+        }),
+      });
+      await renderNhi(<CredentialsCard />, { entity: lean(), nhiApi });
+      expect(
+        await screen.findByText(
+          'The credentials could not be read: the catalog backend is down',
+        ),
+      ).toBeInTheDocument();
+    });
   });
 });

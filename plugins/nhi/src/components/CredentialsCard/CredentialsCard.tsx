@@ -6,7 +6,13 @@ import {
   NonHumanIdentityEntity,
 } from '@backstage-nhi/plugin-nhi-common';
 import { Typography } from '@material-ui/core';
-import { ageDays, day, relative, RotationChip } from '../shared';
+import {
+  ageDays,
+  day,
+  relative,
+  RotationChip,
+  useIdentityDetail,
+} from '../shared';
 
 function lastUse(c: NhiCredential): string {
   if (c.lastUsed?.never) return 'never';
@@ -23,7 +29,8 @@ function lastUse(c: NhiCredential): string {
  */
 export function CredentialsCard() {
   const { entity } = useEntity<NonHumanIdentityEntity>();
-  const credentials = [...(entity.spec.credentials ?? [])].sort(
+  const { spec, loading, error } = useIdentityDetail(entity);
+  const credentials = [...(spec.credentials ?? [])].sort(
     (a, b) =>
       NHI_ROTATION_STATUSES.indexOf(a.rotation?.status ?? 'ok') -
       NHI_ROTATION_STATUSES.indexOf(b.rotation?.status ?? 'ok'),
@@ -58,14 +65,16 @@ export function CredentialsCard() {
   ];
   return (
     <Table<NhiCredential>
-      title={`Credentials (${credentials.length})`}
+      title={loading ? 'Credentials' : `Credentials (${credentials.length})`}
+      isLoading={loading}
       options={{ search: false, paging: false, padding: 'dense' }}
       columns={columns}
       data={credentials}
       emptyContent={
         <Typography variant="body2" style={{ padding: 16 }}>
-          No credentials are recorded for this identity (roles and service
-          accounts often have none: they are assumed, not logged into).
+          {error
+            ? `The credentials could not be read: ${error.message}`
+            : 'No credentials are recorded for this identity (roles and service accounts often have none: they are assumed, not logged into).'}
         </Typography>
       }
     />

@@ -9,10 +9,11 @@ import {
   nhiCategoryLabel,
   nhiTypeLabel,
   NonHumanIdentityEntity,
+  NonHumanIdentitySpec,
 } from '@backstage-nhi/plugin-nhi-common';
 import { Box, Typography } from '@material-ui/core';
 import { ReactNode } from 'react';
-import { day, relative } from '../shared';
+import { day, relative, WithIdentityDetail } from '../shared';
 
 function Ref(props: { value?: string; defaultKind: string }) {
   const { value, defaultKind } = props;
@@ -25,8 +26,8 @@ function Ref(props: { value?: string; defaultKind: string }) {
   }
 }
 
-function CreatedBy({ entity }: { entity: NonHumanIdentityEntity }) {
-  const c = entity.spec.createdBy;
+function CreatedBy({ spec }: { spec: NonHumanIdentitySpec }) {
+  const c = spec.createdBy;
   if (!c) return <>not known</>;
   const who =
     c.ref !== undefined ? (
@@ -63,8 +64,8 @@ function CreatedBy({ entity }: { entity: NonHumanIdentityEntity }) {
   );
 }
 
-function Permissions({ entity }: { entity: NonHumanIdentityEntity }) {
-  const p = entity.spec.permissions;
+function Permissions({ spec }: { spec: NonHumanIdentitySpec }) {
+  const p = spec.permissions;
   if (!p) return <>not known</>;
   const lines: ReactNode[] = [];
   if (p.summary) lines.push(p.summary);
@@ -130,7 +131,27 @@ function Permissions({ entity }: { entity: NonHumanIdentityEntity }) {
  */
 export function IdentityOverviewCard() {
   const { entity } = useEntity<NonHumanIdentityEntity>();
-  const s = entity.spec;
+  return (
+    <InfoCard title="Identity">
+      {entity.metadata.description && (
+        <Typography variant="body1" paragraph>
+          {entity.metadata.description}
+        </Typography>
+      )}
+      <WithIdentityDetail entity={entity}>
+        {spec => <Overview entity={entity} s={spec} />}
+      </WithIdentityDetail>
+    </InfoCard>
+  );
+}
+
+function Overview({
+  entity,
+  s,
+}: {
+  entity: NonHumanIdentityEntity;
+  s: NonHumanIdentitySpec;
+}) {
   let lastUse = 'not known';
   if (s.lastUsed?.never) lastUse = 'never used';
   else if (s.lastUsed?.notWithinDays) {
@@ -147,7 +168,7 @@ export function IdentityOverviewCard() {
     'external id': (
       <code style={{ wordBreak: 'break-all' }}>{s.externalId}</code>
     ),
-    'created by': <CreatedBy entity={entity} />,
+    'created by': <CreatedBy spec={s} />,
     'last used': lastUse,
     'used by': s.usedBy?.length ? (
       <EntityRefLinks entityRefs={s.usedBy} defaultKind="component" />
@@ -155,7 +176,7 @@ export function IdentityOverviewCard() {
       'no service declares it'
     ),
     environments: s.environments?.join(', ') || '—',
-    permissions: <Permissions entity={entity} />,
+    permissions: <Permissions spec={s} />,
     source:
       entity.metadata.annotations?.[ANNOTATION_NHI_SOURCE] ??
       'declared in catalog-info.yaml',
@@ -176,14 +197,5 @@ export function IdentityOverviewCard() {
       ? 'yes, with MFA'
       : 'yes, without MFA';
   }
-  return (
-    <InfoCard title="Identity">
-      {entity.metadata.description && (
-        <Typography variant="body1" paragraph>
-          {entity.metadata.description}
-        </Typography>
-      )}
-      <StructuredMetadataTable metadata={metadata} />
-    </InfoCard>
-  );
+  return <StructuredMetadataTable metadata={metadata} />;
 }

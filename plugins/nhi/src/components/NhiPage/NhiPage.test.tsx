@@ -1,5 +1,8 @@
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
-import { NHI_RULES, NonHumanIdentityEntity } from '@backstage-nhi/plugin-nhi-common';
+import {
+  NHI_RULES,
+  NonHumanIdentityEntity,
+} from '@backstage-nhi/plugin-nhi-common';
 import { mockApis } from '@backstage/test-utils';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';

@@ -25,7 +25,7 @@ import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { nhiApiRef } from '../../api';
-import { ClaimList, provenanceText } from '../shared';
+import { ClaimList, provenanceText, useIdentityDetail } from '../shared';
 import { ClaimDialog } from './ClaimDialog';
 
 /**
@@ -47,7 +47,8 @@ export function OwnershipCard() {
     () => nhiApi.listClaims({ entityRef, limit: 50 }),
     [entityRef],
   );
-  const spec = entity.spec;
+  // why it is owned (claim, tag, alias…) and the suggestions are detail
+  const { spec } = useIdentityDetail(entity);
   const fromSource = !!entity.metadata.annotations?.[ANNOTATION_NHI_SOURCE];
   const myGroups = (me.value?.ownershipEntityRefs ?? []).filter(
     r => r.startsWith('group:') && r !== spec.owner,

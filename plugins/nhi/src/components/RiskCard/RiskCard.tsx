@@ -36,7 +36,7 @@ import useAsync from 'react-use/esm/useAsync';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { nhiApiRef } from '../../api';
-import { day, RiskLevelChip } from '../shared';
+import { day, RiskLevelChip, useIdentityDetail } from '../shared';
 
 /** The UTC date `days` days from now, as the date field shows it. */
 function dateIn(days: number, now = Date.now()): string {
@@ -260,7 +260,9 @@ export function RiskCard() {
   const alertApi = useApi(alertApiRef);
   const identityApi = useApi(identityApiRef);
   const entityRef = stringifyEntityRef(entity);
-  const risk = entity.spec.risk;
+  // the evidence is the identity's detail; the catalog has the rule ids
+  const detail = useIdentityDetail(entity);
+  const risk = detail.spec.risk;
   const findings = nhiFindings(risk);
   const [accepting, setAccepting] = useState<NhiFinding>();
   const [rejecting, setRejecting] = useState<NhiException>();
@@ -359,6 +361,12 @@ export function RiskCard() {
       }
       deepLink={{ title: 'All rules', link: '/nhi?tab=rules' }}
     >
+      {detail.loading && <Progress />}
+      {detail.error && (
+        <Typography color="error" role="alert">
+          The evidence could not be loaded: {detail.error.message}
+        </Typography>
+      )}
       {findings.length === 0 ? (
         <Typography variant="body2">
           Nothing wrong found with this identity.

@@ -1,4 +1,7 @@
-import { NhiRiskLevel, NhiRotationStatus } from '@backstage-nhi/plugin-nhi-common';
+import {
+  NhiRiskLevel,
+  NhiRotationStatus,
+} from '@backstage-nhi/plugin-nhi-common';
 import { Chip, makeStyles, Theme, Tooltip } from '@material-ui/core';
 
 const LEVEL_PALETTE: Record<

@@ -4,3 +4,4 @@ export * from './provenance';
 export * from './links';
 export * from './ClaimList';
 export * from './useClaimPages';
+export * from './useIdentityDetail';

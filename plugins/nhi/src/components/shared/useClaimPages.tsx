@@ -1,4 +1,8 @@
-import { NhiClaim, NhiClaimsQuery, NhiPage } from '@backstage-nhi/plugin-nhi-common';
+import {
+  NhiClaim,
+  NhiClaimsQuery,
+  NhiPage,
+} from '@backstage-nhi/plugin-nhi-common';
 import { useApi } from '@backstage/core-plugin-api';
 import { Box, Button, Typography } from '@material-ui/core';
 import { useEffect, useState } from 'react';
