@@ -89,7 +89,15 @@ test('a developer claims an unowned identity, a reviewer approves, the catalog s
   expect(entity.spec.owner).toBe('group:default/shipping');
   // no source ran in between: the claim's event carried the owner
   expect((await runsStarted())['file:demo']).toBe(runsBefore['file:demo']);
-  expect(entity.spec.ownership).toMatchObject({
+  expect(entity.spec.ownership).toEqual({
+    status: 'owned',
+    provenance: 'claimed',
+  });
+  // who claimed and approved it is the identity's detail
+  const detail = await api(
+    `/api/catalog/nhi/identities/detail?entityRef=${entityRef}`,
+  );
+  expect(detail.spec.ownership).toMatchObject({
     provenance: 'claimed',
     claim: {
       claimedBy: 'user:default/priya.raman',
