@@ -137,3 +137,60 @@ export const nhiClaimPermissions = [
   nhiExceptionReviewPermission,
   nhiExceptionRevokePermission,
 ];
+
+/**
+ * Run a remediation action on an identity (deactivate or delete a key,
+ * remove a console password, tag, disable), after its dry run. A dry run
+ * needs it too: it reads the provider with the actions' write credentials.
+ *
+ * @public
+ */
+export const nhiActionRunPermission = createPermission({
+  name: 'nhi.action.run',
+  attributes: { action: 'update' },
+});
+
+/**
+ * Confirm or reject, as the second person, a destructive action someone
+ * else asked for (the two-person rule). Nobody confirms their own.
+ *
+ * @public
+ */
+export const nhiActionConfirmPermission = createPermission({
+  name: 'nhi.action.confirm',
+  attributes: { action: 'update' },
+});
+
+/**
+ * See the actions a source offers and the action log (pending
+ * confirmations, what ran).
+ *
+ * @public
+ */
+export const nhiActionReadPermission = createPermission({
+  name: 'nhi.action.read',
+  attributes: { action: 'read' },
+});
+
+/**
+ * Create an AI agent's identity (with its mandatory agent id, accountable
+ * human, reason and expiry) through the portal.
+ *
+ * @public
+ */
+export const nhiAgentIdentityCreatePermission = createPermission({
+  name: 'nhi.agent-identity.create',
+  attributes: { action: 'create' },
+});
+
+/**
+ * Every permission of the remediation actions.
+ *
+ * @public
+ */
+export const nhiActionPermissions = [
+  nhiActionRunPermission,
+  nhiActionConfirmPermission,
+  nhiActionReadPermission,
+  nhiAgentIdentityCreatePermission,
+];

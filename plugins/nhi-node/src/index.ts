@@ -6,5 +6,6 @@
  */
 
 export * from './source';
+export * from './actions';
 export * from './extensions';
 export * from './validateRecord';

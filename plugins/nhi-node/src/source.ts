@@ -11,6 +11,7 @@ import {
   NhiLastUse,
   NhiPermissionSummary,
 } from '@backstage-nhi/plugin-nhi-common';
+import type { NhiSourceAction } from './actions';
 
 /**
  * One identity as a source read it, normalized to the suite's model. A source
@@ -133,6 +134,11 @@ export interface NhiIdentitySource {
   readonly schedule?: SchedulerServiceTaskScheduleDefinition;
   /** Reads everything, emitting batches through `context.emit`. */
   read(context: NhiSourceReadContext): Promise<NhiSourceReadSummary>;
+  /**
+   * Remediation actions the source offers (deactivate a key, tag, create
+   * an AI agent's identity…); none when absent. See `NhiSourceAction`.
+   */
+  readonly actions?: NhiSourceAction<any>[];
 }
 
 /**

@@ -18,6 +18,13 @@ import {
   NhiInventoryPage,
 } from './inventory';
 import { NonHumanIdentitySpec } from '../kind/types';
+import {
+  NhiActionDescriptor,
+  NhiActionPlan,
+  NhiActionRequest,
+  NhiActionRequestBody,
+  NhiActionRunResult,
+} from './actions';
 
 /**
  * An identity's whole evaluated spec, as
@@ -142,6 +149,37 @@ export interface NhiApi {
     filters: NhiInventoryFilters,
     facets: readonly NhiInventoryFacet[],
   ): Promise<NhiInventoryAnswer<NhiInventoryFacets>>;
+  /**
+   * The remediation actions offered for an identity (by its source), or
+   * with `source` those a source offers (creations among them).
+   */
+  listActions(query: {
+    entityRef?: string;
+    source?: string;
+  }): Promise<{ items: NhiActionDescriptor[] }>;
+  /** What an action would change, changing nothing. */
+  dryRunAction(
+    actionId: string,
+    body: Omit<NhiActionRequestBody, 'reason'>,
+  ): Promise<{ plan: NhiActionPlan }>;
+  /**
+   * Runs an action (`reason` required). A destructive action under the
+   * two-person rule answers `pending` with the request a second person
+   * confirms.
+   */
+  runAction(
+    actionId: string,
+    body: NhiActionRequestBody & { reason: string },
+  ): Promise<NhiActionRunResult>;
+  /** The action log of an identity, or every pending request. */
+  listActionRequests(query: {
+    entityRef?: string;
+    status?: NhiActionRequest['status'];
+  }): Promise<{ items: NhiActionRequest[] }>;
+  /** Confirms, as the second person, a pending request: it runs. */
+  confirmActionRequest(id: string): Promise<NhiActionRunResult>;
+  /** Rejects a pending request, with the reason. */
+  rejectActionRequest(id: string, comment: string): Promise<NhiActionRequest>;
 }
 
 /**
@@ -338,6 +376,71 @@ export class NhiClient implements NhiApi {
         id,
       )}/removals/confirm`,
       { method: 'POST', body: { heldSince } },
+    );
+  }
+
+  listActions(q: { entityRef?: string; source?: string }) {
+    return this.call<{ items: NhiActionDescriptor[] }>(
+      'catalog',
+      `/nhi/actions${query(q)}`,
+    );
+  }
+
+  dryRunAction(actionId: string, body: Omit<NhiActionRequestBody, 'reason'>) {
+    return this.call<{ plan: NhiActionPlan }>(
+      'catalog',
+      `/nhi/actions/${encodeURIComponent(actionId)}/dry-run`,
+      { method: 'POST', body },
+    );
+  }
+
+  async runAction(
+    actionId: string,
+    body: NhiActionRequestBody & { reason: string },
+  ) {
+    const base = await this.options.discoveryApi.getBaseUrl('catalog');
+    // 202 (pending confirmation) has a body here, unlike the other POSTs
+    const response = await this.options.fetchApi.fetch(
+      `${base}/nhi/actions/${encodeURIComponent(actionId)}/run`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      },
+    );
+    if (!response.ok) {
+      const error = await ResponseError.fromResponse(response);
+      const message = (error.body as { error?: { message?: string } })?.error
+        ?.message;
+      if (message) error.message = message;
+      throw error;
+    }
+    return (await response.json()) as NhiActionRunResult;
+  }
+
+  listActionRequests(q: {
+    entityRef?: string;
+    status?: NhiActionRequest['status'];
+  }) {
+    return this.call<{ items: NhiActionRequest[] }>(
+      'catalog',
+      `/nhi/actions/requests${query(q)}`,
+    );
+  }
+
+  confirmActionRequest(id: string) {
+    return this.call<NhiActionRunResult>(
+      'catalog',
+      `/nhi/actions/requests/${encodeURIComponent(id)}/confirm`,
+      { method: 'POST' },
+    );
+  }
+
+  rejectActionRequest(id: string, comment: string) {
+    return this.call<NhiActionRequest>(
+      'catalog',
+      `/nhi/actions/requests/${encodeURIComponent(id)}/reject`,
+      { method: 'POST', body: { comment } },
     );
   }
 }
