@@ -18,6 +18,7 @@ export * from './risk';
 export * from './api/types';
 export * from './api/client';
 export * from './api/inventory';
+export * from './api/trends';
 export * from './api/actions';
 export * from './api/limits';
 export * from './time';

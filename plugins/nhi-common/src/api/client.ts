@@ -12,11 +12,13 @@ import {
 } from './types';
 import {
   NhiInventoryAnswer,
+  NhiInventoryExportPage,
   NhiInventoryFacet,
   NhiInventoryFacets,
   NhiInventoryFilters,
   NhiInventoryPage,
 } from './inventory';
+import { NhiTrends } from './trends';
 import { NonHumanIdentitySpec } from '../kind/types';
 import {
   NhiActionDescriptor,
@@ -140,15 +142,30 @@ export interface NhiApi {
     id: string,
     heldSince: string,
   ): Promise<void>;
-  /** A page of the inventory summary, ordered by name. */
+  /**
+   * A page of the inventory summary, in the order `sort` names
+   * (`risk:desc`, see `NHI_INVENTORY_SORT_FIELDS`); by name without one.
+   */
   queryInventory(
-    query: NhiInventoryFilters & { offset?: number; limit?: number },
+    query: NhiInventoryFilters & {
+      offset?: number;
+      limit?: number;
+      sort?: string;
+    },
   ): Promise<NhiInventoryAnswer<NhiInventoryPage>>;
   /** Counts of the inventory summary under the filters. */
   getInventoryFacets(
     filters: NhiInventoryFilters,
     facets: readonly NhiInventoryFacet[],
   ): Promise<NhiInventoryAnswer<NhiInventoryFacets>>;
+  /**
+   * The daily headline figures of the whole inventory (`"all"`) and of
+   * teams (group refs), for the last `days` days (default 30).
+   */
+  getTrends(query: {
+    owners: string[];
+    days?: number;
+  }): Promise<NhiInventoryAnswer<NhiTrends>>;
   /**
    * The remediation actions offered for an identity (by its source), or
    * with `source` those a source offers (creations among them).
@@ -344,7 +361,9 @@ export class NhiClient implements NhiApi {
     return this.call<{ items: NhiSourceStatus[] }>('catalog', '/nhi/sources');
   }
 
-  queryInventory(q: NhiInventoryFilters & { offset?: number; limit?: number }) {
+  queryInventory(
+    q: NhiInventoryFilters & { offset?: number; limit?: number; sort?: string },
+  ) {
     return this.call<NhiInventoryAnswer<NhiInventoryPage>>(
       'catalog',
       `/nhi/inventory${query(q)}`,
@@ -358,6 +377,28 @@ export class NhiClient implements NhiApi {
     return this.call<NhiInventoryAnswer<NhiInventoryFacets>>(
       'catalog',
       `/nhi/inventory/facets${query({ ...filters, facet: [...facets] })}`,
+    );
+  }
+
+  getTrends(q: { owners: string[]; days?: number }) {
+    return this.call<NhiInventoryAnswer<NhiTrends>>(
+      'catalog',
+      `/nhi/trends${query({ owners: q.owners, days: q.days })}`,
+    );
+  }
+
+  /**
+   * A page of every identity for services that read them all (the search
+   * collator, the scorecards): `after` is the previous page's `nextCursor`;
+   * `limit` up to 1000. Not part of {@link NhiApi}: a backend's bulk read,
+   * which needs the catalog's read permission unconditionally.
+   */
+  exportInventory(
+    q: { after?: string; limit?: number } = {},
+  ): Promise<NhiInventoryExportPage> {
+    return this.call<NhiInventoryExportPage>(
+      'catalog',
+      `/nhi/inventory/export${query(q)}`,
     );
   }
 
