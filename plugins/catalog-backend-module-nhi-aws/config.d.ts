@@ -93,6 +93,36 @@ export interface Config {
           };
           /** When to read; defaults to `nhi.pipeline.schedule`. */
           schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+          /**
+           * Remediation actions on this source's identities (deactivate or
+           * delete an access key, remove a console password, tag, disable,
+           * create an AI agent's role). None unless configured. They write
+           * with their own role, never the read-only one.
+           */
+          actions?: {
+            /**
+             * Name of the role assumed in an identity's account for
+             * actions, e.g. `NhiActions`; its policy is in the README.
+             */
+            roleName: string;
+            /** External id the actions role's trust policy requires. */
+            externalId?: string;
+            /** AI-agent identities created through the portal. */
+            agentIdentity?: {
+              /**
+               * The agent runtime's principal the role trusts: an IAM role,
+               * user or account ARN, or an AWS service such as
+               * `bedrock.amazonaws.com`. The form may name another.
+               */
+              trustPrincipal?: string;
+              /** The 12-digit account roles are created in when the form names none (quoted). */
+              defaultAccount?: string;
+              /** IAM path of the agent roles. Default `/nhi-agents/`. */
+              path?: string;
+              /** Managed policy ARN set as every agent role's permissions boundary. */
+              permissionsBoundary?: string;
+            };
+          };
         };
       };
     };

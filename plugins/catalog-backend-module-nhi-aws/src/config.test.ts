@@ -226,4 +226,51 @@ describe('readAwsSourceConfigs', () => {
       read({ MyProd: { accounts: [{ accountId: '111111111111' }] } }),
     ).toThrow('nhi.sources.aws.MyProd: a source id must be lower-case');
   });
+
+  it('reads the actions block with its own role and the agent-identity defaults', () => {
+    const [source] = read({
+      prod: {
+        accounts: [{ accountId: '111111111111' }],
+        actions: {
+          roleName: 'NhiActions',
+          agentIdentity: {
+            trustPrincipal: 'bedrock.amazonaws.com',
+            defaultAccount: '111111111111',
+          },
+        },
+      },
+    });
+    expect(source.actions).toEqual({
+      roleName: 'NhiActions',
+      externalId: undefined,
+      agentIdentity: {
+        trustPrincipal: 'bedrock.amazonaws.com',
+        defaultAccount: '111111111111',
+        path: '/nhi-agents/',
+        permissionsBoundary: undefined,
+      },
+    });
+    expect(
+      read({ prod: { accounts: [{ accountId: '111111111111' }] } })[0].actions,
+    ).toBeUndefined();
+  });
+
+  it.each([
+    [
+      { roleName: 'arn:aws:iam::111111111111:role/NhiActions' },
+      'nhi.sources.aws.prod.actions.roleName must be an IAM role name (not an ARN)',
+    ],
+    [
+      { roleName: 'NhiActions', agentIdentity: { trustPrincipal: 'anyone' } },
+      'nhi.sources.aws.prod.actions.agentIdentity.trustPrincipal must be an IAM role, user or account ARN, or an AWS service',
+    ],
+    [
+      { roleName: 'NhiActions', agentIdentity: { path: 'agents' } },
+      'nhi.sources.aws.prod.actions.agentIdentity.path must be an IAM path',
+    ],
+  ])('rejects a bad actions block %j, naming the key', (actions, message) => {
+    expect(() =>
+      read({ prod: { accounts: [{ accountId: '111111111111' }], actions } }),
+    ).toThrow(message);
+  });
 });

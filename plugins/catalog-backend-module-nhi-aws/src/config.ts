@@ -52,6 +52,37 @@ export interface AwsAgentTagKeys {
 }
 
 /**
+ * The remediation actions of a source (`nhi.sources.aws.<id>.actions`):
+ * they write with their own role, separate from the read-only one.
+ *
+ * @public
+ */
+export interface AwsActionsConfig {
+  /**
+   * Name of the role assumed in an identity's account for actions, e.g.
+   * `NhiActions` (its least-privilege policy is in the README).
+   */
+  roleName: string;
+  /** External id passed when assuming it. */
+  externalId?: string;
+  /** AI-agent identities created through the portal. */
+  agentIdentity?: {
+    /**
+     * Who may assume an agent's role: the agent runtime's principal, an IAM
+     * ARN (`arn:aws:iam::…:role/agent-runtime`) or an AWS service
+     * (`bedrock.amazonaws.com`); the form may give another.
+     */
+    trustPrincipal?: string;
+    /** Account the roles are created in when the form names none. */
+    defaultAccount?: string;
+    /** IAM path of the roles. Default `/nhi-agents/`. */
+    path: string;
+    /** Managed policy ARN set as every agent role's permissions boundary. */
+    permissionsBoundary?: string;
+  };
+}
+
+/**
  * One AWS IAM source (`nhi.sources.aws.<id>`), with defaults applied.
  *
  * @public
@@ -96,6 +127,8 @@ export interface AwsSourceConfig {
   /** How long to wait for the credential report before the account fails. */
   reportTimeoutMs: number;
   schedule?: SchedulerServiceTaskScheduleDefinition;
+  /** Remediation actions; none unless configured. */
+  actions?: AwsActionsConfig;
 }
 
 const SOURCE_ID = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
@@ -106,6 +139,75 @@ const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 const TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const POLICY_ARN =
+  /^arn:aws(?:-[a-z]+)*:iam::(\d{12}|aws):policy\/[\w+=,.@/-]+$/;
+const IAM_PATH = /^\/(?:[\x21-\x7e]{0,510}\/)?$/;
+const TRUST_PRINCIPAL =
+  /^(?:arn:aws(?:-[a-z]+)*:iam::\d{12}:(?:root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?)$/;
+
+/**
+ * Whether `value` names a principal an agent's role may trust: an IAM role,
+ * user or account root ARN, or an AWS service (`bedrock.amazonaws.com`).
+ *
+ * @public
+ */
+export function isAwsTrustPrincipal(value: string): boolean {
+  return TRUST_PRINCIPAL.test(value);
+}
+
+function readActions(c: Config, where: string): AwsActionsConfig {
+  const roleName = c.getString('roleName').trim();
+  if (!ROLE_NAME.test(roleName)) {
+    throw new InputError(
+      `${where}.roleName must be an IAM role name (not an ARN), got ${JSON.stringify(
+        roleName,
+      )}`,
+    );
+  }
+  const agent = c.getOptionalConfig('agentIdentity');
+  const aw = `${where}.agentIdentity`;
+  return {
+    roleName,
+    externalId: optionalString(
+      c,
+      'externalId',
+      where,
+      EXTERNAL_ID,
+      'an external id (2 to 1224 characters of letters, digits and +=,.@:/-)',
+    ),
+    ...(agent
+      ? {
+          agentIdentity: {
+            trustPrincipal: optionalString(
+              agent,
+              'trustPrincipal',
+              aw,
+              TRUST_PRINCIPAL,
+              'an IAM role, user or account ARN, or an AWS service such as bedrock.amazonaws.com',
+            ),
+            defaultAccount: agent.has('defaultAccount')
+              ? accountIdOf(agent, 'defaultAccount', aw)
+              : undefined,
+            path:
+              optionalString(
+                agent,
+                'path',
+                aw,
+                IAM_PATH,
+                'an IAM path that starts and ends with /',
+              ) ?? '/nhi-agents/',
+            permissionsBoundary: optionalString(
+              agent,
+              'permissionsBoundary',
+              aw,
+              POLICY_ARN,
+              'a managed policy ARN',
+            ),
+          },
+        }
+      : {}),
+  };
+}
 
 /** Defaults of the tunables. @public */
 export const AWS_SOURCE_DEFAULTS = {
@@ -421,6 +523,9 @@ export function readAwsSourceConfig(c: Config, id: string): AwsSourceConfig {
           c.getConfig('schedule'),
         )
       : undefined,
+    ...(c.has('actions')
+      ? { actions: readActions(c.getConfig('actions'), `${where}.actions`) }
+      : {}),
   };
 }
 

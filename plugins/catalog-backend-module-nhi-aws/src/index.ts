@@ -33,3 +33,8 @@ export {
 } from './policy/catalogue';
 export type { EscalationPath } from './policy/catalogue';
 export type { AwsCredentialIdentityProvider } from './source/clients';
+export {
+  createAwsIamActions,
+  DENY_ALL_POLICY_NAME,
+} from './actions/AwsIamActions';
+export type { AwsIamActionsOptions } from './actions/AwsIamActions';

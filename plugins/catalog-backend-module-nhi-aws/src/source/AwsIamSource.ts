@@ -26,6 +26,8 @@ import {
 import { toIdentityRecords } from './normalize';
 import { partitionOfRegion } from './partition';
 import { describeAwsError, readIamAccount } from './readAccount';
+import { createAwsIamActions } from '../actions/AwsIamActions';
+import { NhiSourceAction } from '@backstage-nhi/plugin-nhi-node';
 
 const BATCH = 1000;
 
@@ -95,6 +97,24 @@ export class AwsIamSource implements NhiIdentitySource {
 
   get schedule(): SchedulerServiceTaskScheduleDefinition | undefined {
     return this.config.schedule;
+  }
+
+  private actionList?: NhiSourceAction<any>[];
+
+  /**
+   * The remediation actions, when `actions` is configured (see
+   * `createAwsIamActions`): they write with `actions.roleName`, never with
+   * the read-only role.
+   */
+  get actions(): NhiSourceAction<any>[] | undefined {
+    if (!this.config.actions) return undefined;
+    this.actionList ??= createAwsIamActions({
+      config: this.config,
+      baseCredentials: () => this.baseCredentials(),
+      analyzer: this.analyzer,
+      retryBaseDelayMs: this.options.retryBaseDelayMs,
+    });
+    return this.actionList;
   }
 
   private async baseCredentials(): Promise<AwsCredentialIdentityProvider> {

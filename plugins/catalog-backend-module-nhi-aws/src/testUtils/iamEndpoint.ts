@@ -30,6 +30,38 @@ export interface IamEndpointFaults {
   downMode?: 'reset' | 'unavailable';
   /** Accounts whose credential report stays in progress for ever. */
   reportNeverCompletes?: string[];
+  /**
+   * Roles (by name) whose sessions may only read: every IAM write call
+   * signed with their credentials is refused with AccessDenied, as the
+   * read-only role's policy would. E.g. `['NhiReadOnly']`.
+   */
+  readOnlyRoles?: string[];
+  /**
+   * Write calls that fail, in order of arrival: the first matching entry
+   * answers its error (once, or `times` times), e.g. to check that an
+   * action leaves nothing half-done.
+   */
+  failWrites?: Array<{
+    action: string;
+    /** Only when this parameter has this value, e.g. `{ AccessKeyId: 'AKIA…' }`. */
+    when?: Record<string, string>;
+    code?: string;
+    status?: number;
+    message?: string;
+    times?: number;
+  }>;
+}
+
+/**
+ * IAM quotas the endpoint enforces on write calls (AWS's defaults).
+ *
+ * @public
+ */
+export interface IamEndpointLimits {
+  /** Roles per account. Default 1000. */
+  rolesPerAccount?: number;
+  /** Tags per user or role. Default 50. */
+  tagsPerResource?: number;
 }
 
 /**
@@ -48,6 +80,8 @@ export interface IamEndpointOptions {
   reportPolls?: number;
   /** `GeneratedTime` of credential reports; the clock by default. */
   now?: () => Date;
+  /** Quotas of write calls. */
+  limits?: IamEndpointLimits;
 }
 
 /**
@@ -66,10 +100,35 @@ export interface IamEndpoint {
   throttled: number;
   /** Sum of {@link IamEndpoint.calls}. */
   totalCalls(): number;
+  /**
+   * Write calls that changed the model, in order: `{ action, account,
+   * role, params }` (`role` is the assumed role that signed it).
+   */
+  writes: Array<{
+    action: string;
+    account: string;
+    role?: string;
+    params: Record<string, string>;
+  }>;
   stop(): Promise<void>;
 }
 
 const IAM_NS = 'https://iam.amazonaws.com/doc/2010-05-08/';
+/** IAM regenerates a credential report only when the last is older than this. */
+const REPORT_MAX_AGE_MS = 4 * 3600_000;
+const WRITE_ACTIONS = new Set([
+  'UpdateAccessKey',
+  'DeleteAccessKey',
+  'DeleteLoginProfile',
+  'TagUser',
+  'TagRole',
+  'UntagUser',
+  'UntagRole',
+  'CreateRole',
+  'DeleteRole',
+  'PutRolePolicy',
+  'DeleteRolePolicy',
+]);
 const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const DEFAULT_ACCESS_KEY = 'AKIANHITESTENDPOINT1';
 
@@ -147,7 +206,17 @@ function inlineXml(list: IamModelInlinePolicy[] | undefined): string {
  * - IAM (Query protocol, XML): GetAccountAuthorizationDetails with
  *   `Filter`, `MaxItems` and `Marker`/`IsTruncated` paging,
  *   GenerateCredentialReport / GetCredentialReport (base64 CSV in AWS's
- *   column format), ListAccessKeys, and AWS's XML error shape;
+ *   column format, generated anew when older than four hours),
+ *   ListAccessKeys, and AWS's XML error shape;
+ * - IAM writes, which change the model so the next read sees them:
+ *   UpdateAccessKey, DeleteAccessKey, DeleteLoginProfile, TagUser, TagRole,
+ *   UntagUser, UntagRole, CreateRole (tags, permissions boundary),
+ *   DeleteRole, PutRolePolicy, DeleteRolePolicy — and the reads actions plan
+ *   with (GetUser, GetRole, GetLoginProfile, GetRolePolicy,
+ *   ListRolePolicies) — with AWS's errors: NoSuchEntity,
+ *   EntityAlreadyExists, LimitExceeded (roles per account, tags per
+ *   resource), MalformedPolicyDocument, ValidationError, DeleteConflict,
+ *   and AccessDenied for sessions of a read-only role;
  * - STS AssumeRole (Query, XML): the temporary access key id encodes the
  *   target account, so later IAM calls signed with it answer for that
  *   account; the static {@link IamEndpoint.credentials} stand for the
@@ -171,7 +240,15 @@ export async function startIamEndpoint(
   const now = options.now ?? (() => new Date());
   const random = seededRandom(faults.seed ?? 1);
   const calls: Record<string, number> = {};
-  const issuedKeys = new Set<string>();
+  /** Temporary key id → the role it is a session of. */
+  const issuedKeys = new Map<string, string>();
+  const writes: IamEndpoint['writes'] = [];
+  const failWrites = (faults.failWrites ?? []).map(f => ({
+    ...f,
+    left: f.times ?? 1,
+  }));
+  const rolesPerAccount = options.limits?.rolesPerAccount ?? 1000;
+  const tagsPerResource = options.limits?.tagsPerResource ?? 50;
   let throttled = 0;
   let keyCounter = 0;
   let requestCounter = 0;
@@ -491,16 +568,381 @@ export async function startIamEndpoint(
     return `${rows.join('\n')}\n`;
   };
 
+  const noSuchUser = (name: string) =>
+    new QueryError(
+      404,
+      'NoSuchEntity',
+      `The user with name ${name} cannot be found.`,
+    );
+  const userOf = (s: AccountState, params: URLSearchParams) => {
+    const name = params.get('UserName') ?? '';
+    const u = s.usersByName.get(name);
+    if (!u) throw noSuchUser(name);
+    return u;
+  };
+  const roleOf = (s: AccountState, params: URLSearchParams) => {
+    const name = params.get('RoleName') ?? '';
+    const r = s.account.roles.find(x => x.name === name);
+    if (!r) {
+      throw new QueryError(
+        404,
+        'NoSuchEntity',
+        `The role with name ${name} cannot be found.`,
+      );
+    }
+    return r;
+  };
+  const keyOf = (u: IamModelUser, params: URLSearchParams) => {
+    const id = params.get('AccessKeyId') ?? '';
+    const k = u.accessKeys?.find(x => x.id === id);
+    if (!k) {
+      throw new QueryError(
+        404,
+        'NoSuchEntity',
+        `The Access Key with id ${id} cannot be found.`,
+      );
+    }
+    return k;
+  };
+  /** `Tags.member.N.Key/Value` (or `TagKeys.member.N`) of a request. */
+  const tagsParam = (params: URLSearchParams): Record<string, string> => {
+    const tags: Record<string, string> = {};
+    for (let i = 1; params.has(`Tags.member.${i}.Key`); i++) {
+      const key = params.get(`Tags.member.${i}.Key`)!;
+      const value = params.get(`Tags.member.${i}.Value`) ?? '';
+      if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u.test(key)) {
+        throw new QueryError(
+          400,
+          'InvalidInput',
+          `1 validation error detected: Value '${key}' at 'tags.${i}.member.key' failed to satisfy constraint`,
+        );
+      }
+      if (value.length > 256) {
+        throw new QueryError(
+          400,
+          'InvalidInput',
+          `1 validation error detected: Value at 'tags.${i}.member.value' failed to satisfy constraint: Member must have length less than or equal to 256`,
+        );
+      }
+      tags[key] = value;
+    }
+    return tags;
+  };
+  const tagKeysParam = (params: URLSearchParams): string[] => {
+    const keys: string[] = [];
+    for (let i = 1; params.has(`TagKeys.member.${i}`); i++) {
+      keys.push(params.get(`TagKeys.member.${i}`)!);
+    }
+    return keys;
+  };
+  /** IAM tag keys are case-insensitive: a key differing only in case replaces. */
+  const mergeTags = (
+    current: Record<string, string> | undefined,
+    added: Record<string, string>,
+  ) => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(current ?? {})) {
+      if (!Object.keys(added).some(a => a.toLowerCase() === k.toLowerCase())) {
+        out[k] = v;
+      }
+    }
+    Object.assign(out, added);
+    if (Object.keys(out).length > tagsPerResource) {
+      throw new QueryError(
+        409,
+        'LimitExceeded',
+        `Cannot exceed quota for TagsPerResource: ${tagsPerResource}`,
+      );
+    }
+    return out;
+  };
+  const parseDocument = (raw: string | null, what: string) => {
+    let doc: IamPolicyDocument | undefined;
+    try {
+      doc = JSON.parse(raw ?? '');
+    } catch {
+      doc = undefined;
+    }
+    if (!doc || typeof doc !== 'object' || !doc.Statement) {
+      throw new QueryError(
+        400,
+        'MalformedPolicyDocument',
+        `${what} is not a valid policy document: Syntax errors in policy.`,
+      );
+    }
+    return doc;
+  };
+  const tagListXml = (tags: Record<string, string> | undefined) =>
+    members(
+      'Tags',
+      Object.entries(tags ?? {}).map(([k, v]) => el('Key', k) + el('Value', v)),
+    );
+  const roleBodyXml = (s: AccountState, r: IamModelRole) =>
+    `${el('Path', r.path ?? '/')}${el('RoleName', r.name)}${el(
+      'RoleId',
+      r.id,
+    )}${el('Arn', arnOf(s.account.id, 'role', r.path ?? '/', r.name))}${el(
+      'CreateDate',
+      xmlDate(r.createdAt),
+    )}${el(
+      'AssumeRolePolicyDocument',
+      encodedDocument(r.trustPolicy),
+    )}${boundaryXml(r.permissionsBoundary)}${tagListXml(r.tags)}`;
+
+  /** IAM write calls: they change the model, so the next read sees them. */
+  const iamWrite = (
+    s: AccountState,
+    action: string,
+    params: URLSearchParams,
+  ): string => {
+    switch (action) {
+      case 'UpdateAccessKey': {
+        const k = keyOf(userOf(s, params), params);
+        const status = params.get('Status');
+        if (status !== 'Active' && status !== 'Inactive') {
+          throw new QueryError(
+            400,
+            'ValidationError',
+            `1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]`,
+          );
+        }
+        k.status = status;
+        return '';
+      }
+      case 'DeleteAccessKey': {
+        const u = userOf(s, params);
+        const k = keyOf(u, params);
+        u.accessKeys = u.accessKeys!.filter(x => x !== k);
+        return '';
+      }
+      case 'DeleteLoginProfile': {
+        const u = userOf(s, params);
+        if (!u.password) {
+          throw new QueryError(
+            404,
+            'NoSuchEntity',
+            `Login Profile for User ${u.name} cannot be found.`,
+          );
+        }
+        delete u.password;
+        return '';
+      }
+      case 'TagUser': {
+        const u = userOf(s, params);
+        u.tags = mergeTags(u.tags, tagsParam(params));
+        return '';
+      }
+      case 'TagRole': {
+        const r = roleOf(s, params);
+        r.tags = mergeTags(r.tags, tagsParam(params));
+        return '';
+      }
+      case 'UntagUser':
+      case 'UntagRole': {
+        const target =
+          action === 'UntagUser' ? userOf(s, params) : roleOf(s, params);
+        const drop = tagKeysParam(params).map(k => k.toLowerCase());
+        target.tags = Object.fromEntries(
+          Object.entries(target.tags ?? {}).filter(
+            ([k]) => !drop.includes(k.toLowerCase()),
+          ),
+        );
+        return '';
+      }
+      case 'CreateRole': {
+        const name = params.get('RoleName') ?? '';
+        if (!/^[\w+=,.@-]{1,64}$/.test(name)) {
+          throw new QueryError(
+            400,
+            'ValidationError',
+            `1 validation error detected: Value '${name}' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`,
+          );
+        }
+        if (
+          s.account.roles.some(r => r.name.toLowerCase() === name.toLowerCase())
+        ) {
+          throw new QueryError(
+            409,
+            'EntityAlreadyExists',
+            `Role with name ${name} already exists.`,
+          );
+        }
+        if (s.account.roles.length >= rolesPerAccount) {
+          throw new QueryError(
+            409,
+            'LimitExceeded',
+            `Cannot exceed quota for RolesPerAccount: ${rolesPerAccount}`,
+          );
+        }
+        const trustPolicy = parseDocument(
+          params.get('AssumeRolePolicyDocument'),
+          'AssumeRolePolicyDocument',
+        );
+        const tags = mergeTags(undefined, tagsParam(params));
+        const role: IamModelRole = {
+          name,
+          id: `AROA${s.account.id}${(++keyCounter)
+            .toString(36)
+            .toUpperCase()
+            .padStart(5, '0')}`,
+          path: params.get('Path') ?? '/',
+          createdAt: now().toISOString(),
+          trustPolicy,
+          ...(Object.keys(tags).length ? { tags } : {}),
+          ...(params.get('PermissionsBoundary')
+            ? { permissionsBoundary: params.get('PermissionsBoundary')! }
+            : {}),
+        };
+        s.account.roles.push(role);
+        s.awsPolicies = undefined;
+        return `<Role>${roleBodyXml(s, role)}</Role>`;
+      }
+      case 'DeleteRole': {
+        const r = roleOf(s, params);
+        if (r.inlinePolicies?.length || r.attachedPolicies?.length) {
+          throw new QueryError(
+            409,
+            'DeleteConflict',
+            'Cannot delete entity, must delete policies first.',
+          );
+        }
+        s.account.roles = s.account.roles.filter(x => x !== r);
+        s.awsPolicies = undefined;
+        return '';
+      }
+      case 'PutRolePolicy': {
+        const r = roleOf(s, params);
+        const name = params.get('PolicyName') ?? '';
+        const document = parseDocument(
+          params.get('PolicyDocument'),
+          'PolicyDocument',
+        );
+        r.inlinePolicies = [
+          ...(r.inlinePolicies ?? []).filter(p => p.name !== name),
+          { name, document },
+        ];
+        return '';
+      }
+      case 'DeleteRolePolicy': {
+        const r = roleOf(s, params);
+        const name = params.get('PolicyName') ?? '';
+        if (!r.inlinePolicies?.some(p => p.name === name)) {
+          throw new QueryError(
+            404,
+            'NoSuchEntity',
+            `The role policy with name ${name} cannot be found.`,
+          );
+        }
+        r.inlinePolicies = r.inlinePolicies.filter(p => p.name !== name);
+        return '';
+      }
+      default:
+        throw new QueryError(400, 'InvalidAction', `Unknown action ${action}`);
+    }
+  };
+
   const iam = (
     accountId: string,
     action: string,
     params: URLSearchParams,
+    role?: string,
   ): string => {
     const s = stateOf(accountId);
+    if (WRITE_ACTIONS.has(action)) {
+      if (role && faults.readOnlyRoles?.includes(role)) {
+        throw new QueryError(
+          403,
+          'AccessDenied',
+          `User: arn:${partition}:sts::${accountId}:assumed-role/${role}/backstage-nhi is not authorized to perform: iam:${action} because no identity-based policy allows the iam:${action} action`,
+        );
+      }
+      const flat = Object.fromEntries(params);
+      const fault = failWrites.find(
+        f =>
+          f.left > 0 &&
+          f.action === action &&
+          Object.entries(f.when ?? {}).every(([k, v]) => flat[k] === v),
+      );
+      if (fault) {
+        fault.left--;
+        throw new QueryError(
+          fault.status ?? 500,
+          fault.code ?? 'ServiceFailure',
+          fault.message ?? `injected failure of ${action}`,
+          (fault.status ?? 500) >= 500 ? 'Receiver' : 'Sender',
+        );
+      }
+      const out = iamWrite(s, action, params);
+      delete flat.Action;
+      delete flat.Version;
+      writes.push({ action, account: accountId, role, params: flat });
+      return out;
+    }
+    switch (action) {
+      case 'GetUser': {
+        const u = userOf(s, params);
+        const path = u.path ?? '/';
+        return `<User>${el('Path', path)}${el('UserName', u.name)}${el(
+          'UserId',
+          u.id,
+        )}${el('Arn', arnOf(s.account.id, 'user', path, u.name))}${el(
+          'CreateDate',
+          xmlDate(u.createdAt),
+        )}${tagListXml(u.tags)}</User>`;
+      }
+      case 'GetRole':
+        return `<Role>${roleBodyXml(s, roleOf(s, params))}</Role>`;
+      case 'GetLoginProfile': {
+        const u = userOf(s, params);
+        if (!u.password) {
+          throw new QueryError(
+            404,
+            'NoSuchEntity',
+            `Login Profile for User ${u.name} cannot be found.`,
+          );
+        }
+        return `<LoginProfile>${el('UserName', u.name)}${el(
+          'CreateDate',
+          xmlDate(u.password.lastChanged),
+        )}${el('PasswordResetRequired', false)}</LoginProfile>`;
+      }
+      case 'GetRolePolicy': {
+        const r = roleOf(s, params);
+        const name = params.get('PolicyName') ?? '';
+        const p = r.inlinePolicies?.find(x => x.name === name);
+        if (!p) {
+          throw new QueryError(
+            404,
+            'NoSuchEntity',
+            `The role policy with name ${name} cannot be found.`,
+          );
+        }
+        return `${el('RoleName', r.name)}${el('PolicyName', p.name)}${el(
+          'PolicyDocument',
+          encodedDocument(p.document),
+        )}`;
+      }
+      case 'ListRolePolicies': {
+        const r = roleOf(s, params);
+        return `${members(
+          'PolicyNames',
+          (r.inlinePolicies ?? []).map(p => esc(p.name)),
+        )}${el('IsTruncated', false)}`;
+      }
+      default:
+        break;
+    }
     switch (action) {
       case 'GetAccountAuthorizationDetails':
         return getAccountAuthorizationDetails(s, params);
       case 'GenerateCredentialReport': {
+        if (
+          s.report?.generatedAt &&
+          now().getTime() - Date.parse(s.report.generatedAt) > REPORT_MAX_AGE_MS
+        ) {
+          // as IAM: a report older than four hours is generated anew
+          s.report = undefined;
+        }
         const r = (s.report ??= { polls: 0 });
         if (!r.csv) {
           r.polls++;
@@ -592,7 +1034,7 @@ export async function startIamEndpoint(
       .toString(36)
       .toUpperCase()
       .padStart(4, '0')}`;
-    issuedKeys.add(accessKeyId);
+    issuedKeys.set(accessKeyId, m[3].split('/').pop()!);
     const session = params.get('RoleSessionName') ?? 'session';
     const expiration = new Date(
       Date.now() + Number(params.get('DurationSeconds') ?? 3600) * 1000,
@@ -788,7 +1230,14 @@ export async function startIamEndpoint(
         req.socket.destroy();
         return;
       }
-      xml(200, xmlResponse(ns, action, iam(caller, action, params)));
+      xml(
+        200,
+        xmlResponse(
+          ns,
+          action,
+          iam(caller, action, params, issuedKeys.get(accessKeyId ?? '')),
+        ),
+      );
     } catch (e) {
       if (e instanceof QueryError) {
         xml(e.status, xmlError(ns, e));
@@ -824,6 +1273,7 @@ export async function startIamEndpoint(
       secretAccessKey: 'nhi-test-secret',
     },
     calls,
+    writes,
     get throttled() {
       return throttled;
     },
