@@ -87,6 +87,23 @@ export interface Config {
       };
     };
 
+    /**
+     * Trends: a daily snapshot of the inventory summary's headline figures
+     * (identities, ownership coverage, risk levels, past rotation, dormant)
+     * for the whole inventory and each team, served at
+     * `/api/catalog/nhi/trends` for the NHI page and the team card.
+     */
+    trends?: {
+      /**
+       * When the snapshot task runs; each run rewrites the current day's
+       * figures (UTC), so the day keeps its last ones. Default every hour,
+       * timeout 15 minutes, first run two minutes after start.
+       */
+      schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      /** Days of snapshots kept, today included; 1 to 3650, default 400. */
+      retentionDays?: number;
+    };
+
     /** How the owners that sources name are resolved to catalog Groups and Users. */
     ownership?: {
       /**

@@ -5,6 +5,7 @@ import {
 import { NhiOwnership, toIsoTime } from '@backstage-nhi/plugin-nhi-common';
 import { Knex } from 'knex';
 import { NhiInventoryStore } from './NhiInventoryStore';
+import { NhiTrendStore } from './NhiTrendStore';
 
 const migrationsDir = resolvePackagePath(
   '@backstage-nhi/plugin-catalog-backend-module-nhi',
@@ -92,8 +93,12 @@ export class NhiPipelineStore {
   /** The inventory summary the NHI page reads. */
   readonly inventory: NhiInventoryStore;
 
+  /** Daily snapshots of the summary's headline figures. */
+  readonly trends: NhiTrendStore;
+
   private constructor(private readonly knex: Knex) {
     this.inventory = new NhiInventoryStore(knex);
+    this.trends = new NhiTrendStore(knex);
   }
 
   async loadEmitted(sourceKey: string): Promise<Map<string, EmittedEntity>> {

@@ -216,6 +216,15 @@ async function startPipeline(
     async syncDeclared() {
       await scheduler!.triggerTask('nhi-inventory-declared-sync');
     },
+    /** Takes the trend snapshot now and reads the series. */
+    async trends(query: string): Promise<any> {
+      await scheduler!.triggerTask('nhi-trend-snapshot');
+      const res = await request(server)
+        .get(`/api/catalog/nhi/trends?${query}`)
+        .set(auth);
+      expect(res.status).toBe(200);
+      return res.body;
+    },
     /** The inventory summary: `null` until it is ready. */
     async inventory(query = ''): Promise<{
       totalCount: number;
@@ -408,6 +417,19 @@ describe.each(databases.eachSupportedId())(
       expect((await api.inventory('&owner=payments'))?.names.sort()).toEqual([
         'declared-one',
         'tagged',
+      ]);
+
+      // The trend task snapshots the summary: today's point for everything
+      // and for the team.
+      const trends = await eventually(
+        () => api.trends('owners=all,payments&days=1'),
+        body => body.series?.[0]?.points?.length === 1,
+      );
+      expect(
+        trends.series.map((s: any) => [s.owner, s.points[0]?.identities]),
+      ).toEqual([
+        ['all', 4],
+        ['group:default/payments', 2],
       ]);
 
       // 2. The same read again changes nothing.

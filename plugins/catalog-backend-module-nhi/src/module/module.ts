@@ -31,6 +31,9 @@ import {
   nhiSourceTaskId,
 } from '../providers/NhiEntityProvider';
 import { createSourcesRouter } from '../service/router';
+import { createInsightsRouter } from '../service/insightsRouter';
+import { readNhiTrendsConfig } from './trendsConfig';
+import { takeTrendSnapshot } from './trendSnapshot';
 import {
   DECLARED_SOURCE,
   syncDeclaredInventory,
@@ -281,6 +284,23 @@ export const catalogModuleNhi = createBackendModule({
           },
         });
 
+        // Trends: the day's headline figures of the summary, rewritten on
+        // each run so that a day keeps its last ones.
+        const trends = readNhiTrendsConfig(config);
+        await scheduler.scheduleTask({
+          id: 'nhi-trend-snapshot',
+          ...trends.schedule,
+          fn: async () => {
+            await takeTrendSnapshot({
+              store,
+              catalog,
+              credentials: await auth.getOwnServiceCredentials(),
+              retentionDays: trends.retentionDays,
+              logger,
+            });
+          },
+        });
+
         // Identities resolved again as soon as the groups, users and
         // components they point at reach the catalog (e.g. after a fresh
         // start, when sources run before the catalog has read the org).
@@ -316,6 +336,15 @@ export const catalogModuleNhi = createBackendModule({
             scheduler,
             auditor,
             logger,
+          }),
+        );
+        httpRouter.use(
+          createInsightsRouter({
+            store,
+            sources: [...keys],
+            httpAuth,
+            permissions,
+            auditor,
           }),
         );
 

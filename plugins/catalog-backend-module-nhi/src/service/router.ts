@@ -35,6 +35,7 @@ import {
   DECLARED_SOURCE,
   parseInventoryFacets,
   parseInventoryFilters,
+  parseInventorySortParam,
 } from '../database/NhiInventoryStore';
 import { nhiSourceTaskId } from '../providers/NhiEntityProvider';
 
@@ -55,7 +56,8 @@ export interface NhiSourceInfo {
  *   run held (202; body `{ heldSince }`, the hold's `since` as shown, so that
  *   nobody confirms a hold they have not seen);
  * - `GET  /nhi/inventory` — a page of the inventory summary (filters as
- *   the NHI page's, `offset`, `limit` up to 500), ordered by name;
+ *   the NHI page's, `offset`, `limit` up to 500), in the order `sort`
+ *   names (`risk:desc`, the riskiest first, by default);
  * - `GET  /nhi/inventory/facets` — its counts under the filters (`facet`,
  *   comma separated);
  * - `GET  /nhi/identities/detail?entityRef=` — an identity's whole evaluated
@@ -216,12 +218,13 @@ export function createSourcesRouter(options: {
     const filters = parseInventoryFilters(req.query);
     const offset = intParam(req.query.offset, 'offset', 0, 10_000_000);
     const limit = intParam(req.query.limit, 'limit', 20, 500);
+    const sort = parseInventorySortParam(req.query.sort);
     const { reason, pending } = await inventoryUnavailable(req);
     if (reason) {
       res.json({ ready: false, reason });
       return;
     }
-    const page = await store.inventory.query(filters, { offset, limit });
+    const page = await store.inventory.query(filters, { offset, limit }, sort);
     res.json({ ready: true, ...(pending ? { pending } : {}), ...page });
   });
 
