@@ -61,6 +61,8 @@ backend.add(permissionModuleNhiDemoPolicy);
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-pg'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+// Backstage NHI: every identity in search, by its key ids and external id
+backend.add(import('@backstage-nhi/plugin-search-backend-module-nhi'));
 
 // Backstage NHI: claims, reviews, exceptions and audit (/api/nhi)
 backend.add(import('@backstage-nhi/plugin-nhi-backend'));
