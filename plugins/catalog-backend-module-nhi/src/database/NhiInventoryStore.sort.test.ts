@@ -58,7 +58,7 @@ const owned = (owner: string) => ({
 const IDENTITIES = [
   identity('a-cert', {
     type: 'tls-certificate',
-    category: 'certificate',
+    category: 'machine-certificate',
     provider: 'vault',
     account: undefined,
     ...owned('group:default/web'),

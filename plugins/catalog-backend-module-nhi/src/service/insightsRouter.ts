@@ -112,7 +112,7 @@ export function createInsightsRouter(options: {
   const audited = async <T>(
     req: express.Request,
     eventId: string,
-    meta: Record<string, unknown>,
+    meta: Parameters<AuditorService['createEvent']>[0]['meta'],
     fn: () => Promise<T>,
   ): Promise<T> => {
     const event = await auditor.createEvent({
@@ -163,7 +163,10 @@ export function createInsightsRouter(options: {
     const page = await audited(
       req,
       'nhi-inventory-export',
-      { after: req.query.after, limit: req.query.limit },
+      {
+        after: String(req.query.after ?? ''),
+        limit: String(req.query.limit ?? ''),
+      },
       async () => {
         const limit = intParam(
           req.query.limit,
@@ -200,7 +203,10 @@ export function createInsightsRouter(options: {
     const answer = await audited(
       req,
       'nhi-trends-read',
-      { owners: req.query.owners, days: req.query.days },
+      {
+        owners: String(req.query.owners ?? ''),
+        days: String(req.query.days ?? ''),
+      },
       async () => {
         const owners = parseTrendOwners(req.query.owners);
         const days = intParam(
