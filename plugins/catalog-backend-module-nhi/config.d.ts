@@ -129,6 +129,40 @@ export interface Config {
       agentSponsor?: 'owner' | 'suggest';
     };
 
+    /**
+     * Remediation actions the sources offer (deactivate a key, tag, create
+     * an AI agent's identity…): how the portal runs them.
+     */
+    actions?: {
+      /**
+       * The two-person rule: an action it covers runs only after a second
+       * person with `nhi.action.confirm` confirms it.
+       */
+      twoPersonRule?: {
+        /** On for the destructive actions (delete a key, remove a console password). Default false. */
+        enabled?: boolean;
+        /** The actions it covers instead of the destructive ones, e.g. `[access-key:delete]`. */
+        actions?: string[];
+      };
+      /** AI-agent identities created through the portal. */
+      agentIdentity?: {
+        /** Expiry when the form gives none, in hours. Default 24. */
+        defaultExpiryHours?: number;
+        /** The longest expiry anyone may give, in hours. Default 168 (a week). */
+        maxExpiryHours?: number;
+      };
+      /** What happens when an agent-created identity passes its `expires-at`. */
+      expiryEnforcement?: {
+        /**
+         * `off` (the findings say so; default), `report` (the owner is
+         * notified once, and it is logged), or `deactivate` (also disabled,
+         * reversibly: keys deactivated, a deny-all policy on a role).
+         */
+        mode?: 'off' | 'report' | 'deactivate';
+        /** How often to look. Default every 15 minutes. */
+        schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+      };
+    };
     /** Identity sources by type, then by id. */
     sources?: {
       /**

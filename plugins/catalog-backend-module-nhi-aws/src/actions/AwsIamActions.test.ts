@@ -1,4 +1,4 @@
-import { ConfigReader } from '@backstage/config';
+import { ConfigReader, JsonObject } from '@backstage/config';
 import { mockServices } from '@backstage/backend-test-utils';
 import { NHI_ACTION_IDS } from '@backstage-nhi/plugin-nhi-common';
 import {
@@ -95,7 +95,7 @@ function company(): IamCompanyModel {
 
 async function setup(
   options: Partial<IamEndpointOptions> = {},
-  actions: Record<string, unknown> = {
+  actions: JsonObject = {
     roleName: 'NhiActions',
     agentIdentity: {
       trustPrincipal: 'arn:aws:iam::111111111111:role/agent-runtime',

@@ -31,6 +31,8 @@ import {
   nhiSourceTaskId,
 } from '../providers/NhiEntityProvider';
 import { createSourcesRouter } from '../service/router';
+import { setupNhiActions } from '../actions/setup';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { createInsightsRouter } from '../service/insightsRouter';
 import { readNhiTrendsConfig } from './trendsConfig';
 import { takeTrendSnapshot } from './trendSnapshot';
@@ -88,6 +90,7 @@ export const catalogModuleNhi = createBackendModule({
         catalog: catalogServiceRef,
         events: eventsServiceRef,
         auditor: coreServices.auditor,
+        notifications: notificationService,
       },
       async init({
         catalogProcessing,
@@ -105,6 +108,7 @@ export const catalogModuleNhi = createBackendModule({
         catalog,
         events,
         auditor,
+        notifications,
       }) {
         const pipeline = readNhiPipelineConfig(config);
         const sources: NhiIdentitySource[] = [
@@ -347,6 +351,27 @@ export const catalogModuleNhi = createBackendModule({
             auditor,
           }),
         );
+
+        // Remediation actions the sources offer: their routes, permissions
+        // and the agent-identity expiry enforcement.
+        await setupNhiActions({
+          config,
+          providers: providers.map((provider, i) => ({
+            provider,
+            source: sources[i],
+          })),
+          store,
+          database,
+          catalog,
+          permissions,
+          permissionsRegistry,
+          httpAuth,
+          httpRouter,
+          scheduler,
+          auditor,
+          logger,
+          notifications,
+        });
 
         logger.info(
           `NHI pipeline: ${sources.length} source(s)${

@@ -127,6 +127,33 @@ async function setup() {
 }
 
 describe('NhiEntityProvider and the inventory summary', () => {
+  it('emits what an action returned at once, and the next run finds it unchanged', async () => {
+    const { store, source, provider, catalogCopies, names } = await setup();
+    source.records = [mockNhiRecord({ name: 'one' })];
+    const p = await provider();
+    await p.run();
+    const created = mockNhiRecord({ name: 'agent-role' });
+    const [ref] = await p.applyRecords([created]);
+    expect(catalogCopies.has(ref)).toBe(true);
+    expect((await names()).sort()).toEqual(['agent-role', 'one']);
+    expect((await store.getEmitted(ref))?.sourceKey).toBe('test:unit');
+    // the source's next read lists it: nothing to send again
+    source.records = [mockNhiRecord({ name: 'one' }), created];
+    const run = await p.run();
+    expect(run.counts).toMatchObject({ unchanged: 2, emitted: 0, removed: 0 });
+  });
+
+  it('does not emit an action’s record that is not valid', async () => {
+    const { provider, catalogCopies } = await setup();
+    const p = await provider();
+    expect(
+      await p.applyRecords([
+        mockNhiRecord({ name: 'bad', category: 'nonsense' as any }),
+      ]),
+    ).toEqual([]);
+    expect(catalogCopies.size).toBe(0);
+  });
+
   it('summarises what it emits, removes what disappears and marks the source synced', async () => {
     const { store, source, provider, names } = await setup();
     source.records = [

@@ -651,6 +651,70 @@ export class NhiEntityProvider implements EntityProvider {
   }
 
   /**
+   * Enriches, evaluates and emits identities now, as a delta mutation —
+   * what a source's action returned (e.g. the role it just created) — so
+   * that the catalog shows them before the source's next run reads them.
+   * Removes nothing. Returns the entity refs emitted.
+   */
+  async applyRecords(records: NhiIdentityRecord[]): Promise<string[]> {
+    const { store, evaluate, logger } = this.options;
+    const connection = this.connection;
+    if (!connection || !records.length) return [];
+    const key = this.sourceKey;
+    const { context } = await this.options.loadContext();
+    const scanner = this.options.scanner ?? sharedScanner;
+    const built: BuiltIdentity[] = [];
+    for (const { record, redactedSecrets, refused } of await screenRecords(
+      records,
+      scanner,
+    )) {
+      const problem = refused ?? validateNhiRecord(record);
+      if (problem) {
+        logger.warn(
+          `NHI source ${key}: ${
+            record?.externalId ?? 'an identity'
+          } not emitted now, the next run reads it: ${problem}`,
+        );
+        continue;
+      }
+      built.push(
+        buildEntity(
+          record,
+          key,
+          context,
+          evaluateWithRedactions(evaluate, redactedSecrets),
+        ),
+      );
+    }
+    if (!built.length) return [];
+    await connection.applyMutation({
+      type: 'delta',
+      added: built.map(b => ({
+        entity: b.entity,
+        locationKey: sourceLocation(key).locationKey,
+      })),
+      removed: [],
+    });
+    await store.inventory.upsert(
+      key,
+      built.map(b => b.full),
+    );
+    await store.upsertEmitted(
+      key,
+      built.map(
+        (b): EmittedEntity => ({
+          entityRef: b.entityRef,
+          scope: b.scope,
+          hash: b.hash,
+          detailHash: b.detailHash,
+          fallback: b.fallback,
+        }),
+      ),
+    );
+    return built.map(b => b.entityRef);
+  }
+
+  /**
    * Re-evaluates one identity now (its accepted risks changed) and emits it
    * as a delta mutation.
    */
