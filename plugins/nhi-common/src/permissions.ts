@@ -194,3 +194,58 @@ export const nhiActionPermissions = [
   nhiActionReadPermission,
   nhiAgentIdentityCreatePermission,
 ];
+
+/**
+ * The permission resource type of the items of access-review campaigns.
+ *
+ * @public
+ */
+export const NHI_CAMPAIGN_ITEM_RESOURCE_TYPE = 'nhi-campaign-item';
+
+/**
+ * See access-review campaigns, their items and decisions, export their
+ * evidence, and the unowned-identity policy's list.
+ *
+ * @public
+ */
+export const nhiCampaignReadPermission = createPermission({
+  name: 'nhi.campaign.read',
+  attributes: { action: 'read' },
+});
+
+/**
+ * Start (create) and close access-review campaigns, and reassign their
+ * items.
+ *
+ * @public
+ */
+export const nhiCampaignManagePermission = createPermission({
+  name: 'nhi.campaign.manage',
+  attributes: { action: 'update' },
+});
+
+/**
+ * Certify, revoke or reduce an item of a campaign, or delegate it. A
+ * resource permission on `nhi-campaign-item`, so a policy can decide per
+ * item (e.g. only its reviewers) with the rules the backend registers; the
+ * backend's own rules (the item's reviewers, never one's own identity)
+ * apply as well.
+ *
+ * @public
+ */
+export const nhiCampaignDecidePermission = createPermission({
+  name: 'nhi.campaign.decide',
+  attributes: { action: 'update' },
+  resourceType: NHI_CAMPAIGN_ITEM_RESOURCE_TYPE,
+});
+
+/**
+ * Every permission of access-review campaigns.
+ *
+ * @public
+ */
+export const nhiCampaignPermissions = [
+  nhiCampaignReadPermission,
+  nhiCampaignManagePermission,
+  nhiCampaignDecidePermission,
+];

@@ -65,7 +65,14 @@ export type NhiInventoryItem = {
     | 'ownership'
     | 'lastUsed'
     | 'rotation'
-  > & { risk?: { level: string; score: number } };
+  > & {
+    risk?: {
+      level: string;
+      score: number;
+      /** The rules with open findings (as the catalog's lean entity has them). */
+      findings?: Array<{ ruleId: string }>;
+    };
+  };
 };
 
 /**

@@ -10,7 +10,11 @@
  * - `reason`: why a claim or an exception request is rejected (the
  *   frontend asks as much of a reviewer approving a transfer without the
  *   owner's consent, which the backend only requires to be given);
- * - `until`: the exception's end, an ISO date or date-time.
+ * - `until`: the exception's end, an ISO date or date-time;
+ * - `campaignName`, `campaignDescription`: an access-review campaign's name
+ *   and what it is for;
+ * - `note`: why a reviewer revokes or reduces an identity (optional when
+ *   certifying).
  *
  * @public
  */
@@ -22,6 +26,9 @@ export const NHI_TEXT_LIMITS = {
   comment: { min: 1, max: 2000 },
   reason: { min: 3, max: 2000 },
   until: { min: 10, max: 40 },
+  campaignName: { min: 3, max: 200 },
+  campaignDescription: { min: 1, max: 2000 },
+  note: { min: 3, max: 2000 },
 } as const;
 
 /**

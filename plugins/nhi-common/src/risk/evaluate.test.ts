@@ -208,6 +208,20 @@ const cases: Case[] = [
     () => {},
   ],
   [
+    'NHI-UNOWNED-PAST-GRACE',
+    s => {
+      delete s.owner;
+      s.ownership = { status: 'unowned', provenance: 'none' };
+    },
+    /^unowned since 2026-10-28, past the 30-day grace period \(ended 2026-11-27\): listed for deactivation$/,
+    // unowned, but nobody knows since when (no record of the claims backend)
+    s => {
+      delete s.owner;
+      s.ownership = { status: 'unowned', provenance: 'none' };
+    },
+    { unownedSince: daysAgo(31) },
+  ],
+  [
     'NHI-UNKNOWN-OWNER',
     s => {
       s.ownership.unresolvedOwner = 'legacy-team';
@@ -917,6 +931,40 @@ describe('the rule catalog', () => {
       const { risk } = evaluate(spec);
       expect(nhiRuleIds(risk)).not.toContain(ruleId);
     });
+  });
+});
+
+describe('the unowned-identity grace period', () => {
+  const unowned = () => {
+    const s = clean();
+    delete s.owner;
+    s.ownership = { status: 'unowned', provenance: 'none' };
+    return s;
+  };
+  const fires = (s: NonHumanIdentitySpec, options: object) =>
+    nhiRuleIds(evaluate(s, options).risk).includes('NHI-UNOWNED-PAST-GRACE');
+
+  it('fires once the grace period has passed, not a day before', () => {
+    expect(fires(unowned(), { unownedSince: daysAgo(29) })).toBe(false);
+    expect(fires(unowned(), { unownedSince: daysAgo(30) })).toBe(true);
+  });
+
+  it('never fires for an identity that has an owner again', () => {
+    expect(fires(clean(), { unownedSince: daysAgo(300) })).toBe(false);
+  });
+
+  it('follows nhi.evaluation.unownedGraceDays', () => {
+    const policy = readNhiEvaluationPolicy(
+      new ConfigReader({ nhi: { evaluation: { unownedGraceDays: 7 } } }),
+    );
+    expect(policy.unownedGraceDays).toBe(7);
+    expect(fires(unowned(), { policy, unownedSince: daysAgo(8) })).toBe(true);
+    expect(DEFAULT_NHI_EVALUATION_POLICY.unownedGraceDays).toBe(30);
+    expect(() =>
+      readNhiEvaluationPolicy(
+        new ConfigReader({ nhi: { evaluation: { unownedGraceDays: -1 } } }),
+      ),
+    ).toThrow('nhi.evaluation.unownedGraceDays must be a non-negative number');
   });
 });
 

@@ -37,6 +37,11 @@ export interface NhiEvaluationOptions {
   leaksOf?: (credentialId: string) => NhiLeak[] | undefined;
   /** Accepted risks of this identity. */
   accepted?: NhiAcceptedRisk[];
+  /**
+   * Since when the identity has been unowned (ISO time), as the claims
+   * backend's unowned-identity policy first saw it; absent when not known.
+   */
+  unownedSince?: string;
   /** The rule catalog; default {@link NHI_RULES}. */
   rules?: readonly NhiRule[];
 }
@@ -95,7 +100,12 @@ export function evaluateNonHumanIdentity(
   for (const rule of options.rules ?? NHI_RULES) {
     const settings = policy.rules[rule.id];
     if (settings?.enabled === false) continue;
-    const evidence = rule.check(evaluated, { policy, now, leaksOf });
+    const evidence = rule.check(evaluated, {
+      policy,
+      now,
+      leaksOf,
+      unownedSince: parseTime(options.unownedSince),
+    });
     if (evidence === undefined) continue;
     const finding: NhiFinding = {
       ruleId: rule.id,

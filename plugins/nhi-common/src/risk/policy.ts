@@ -46,6 +46,11 @@ export type NhiEvaluationPolicy = {
   dormantDays: number;
   /** A never-used credential older than this is a finding. Default 30. */
   neverUsedGraceDays: number;
+  /**
+   * An identity unowned for longer than this many days is a critical
+   * finding and listed for deactivation. Default 30.
+   */
+  unownedGraceDays: number;
   /** More services than this sharing one identity is a finding. Default 1. */
   maxServicesPerIdentity: number;
   /** Environment names that count as production. */
@@ -69,6 +74,7 @@ export type NhiEvaluationPolicy = {
 export const DEFAULT_NHI_EVALUATION_POLICY: NhiEvaluationPolicy = {
   dormantDays: 90,
   neverUsedGraceDays: 30,
+  unownedGraceDays: 30,
   maxServicesPerIdentity: 1,
   productionEnvironments: ['production', 'prod', 'prd'],
   ciPatterns: [
@@ -271,6 +277,12 @@ export function readNhiEvaluationPolicy(
         'nhi.evaluation.neverUsedGraceDays',
         true,
       ) ?? d.neverUsedGraceDays,
+    unownedGraceDays:
+      positive(
+        c.getOptionalNumber('unownedGraceDays'),
+        'nhi.evaluation.unownedGraceDays',
+        true,
+      ) ?? d.unownedGraceDays,
     maxServicesPerIdentity:
       positive(
         c.getOptionalNumber('maxServicesPerIdentity'),

@@ -1,5 +1,6 @@
 import { NhiSeverity, NonHumanIdentitySpec } from '../kind/types';
 import { shortList } from '../text';
+import { DAY } from '../time';
 import {
   active,
   agentExpiry,
@@ -62,6 +63,11 @@ export interface NhiRuleContext {
   now: number;
   /** Leaks found by secret scanners, by credential id. */
   leaksOf(credentialId: string): NhiLeak[] | undefined;
+  /**
+   * Since when the identity has been unowned (ms since epoch), as the claims
+   * backend first saw it; undefined when not known.
+   */
+  unownedSince?: number;
 }
 
 /**
@@ -110,6 +116,26 @@ export const NHI_RULES: readonly NhiRule[] = [
       return suggested.length
         ? `no owner; suggested: ${shortList(suggested)}`
         : 'no owner';
+    },
+  },
+  {
+    id: 'NHI-UNOWNED-PAST-GRACE',
+    title: 'Unowned past the grace period',
+    severity: 'critical',
+    owasp: 'NHI1',
+    description:
+      'Nobody has owned the identity for longer than the grace period (30 days by default, nhi.evaluation.unownedGraceDays): the policy is that it is deactivated. The claims backend records when it first saw the identity unowned and notifies the suggested owners on the way (day 0, 7 and 21 by default).',
+    remediation:
+      'Claim it for the team that uses it today; otherwise deactivate it (its access-review campaign, or the NHI page’s deactivation list).',
+    check: (spec, { policy, now, unownedSince }) => {
+      if (spec.ownership?.status !== 'unowned' || unownedSince === undefined) {
+        return undefined;
+      }
+      const graceEnds = unownedSince + policy.unownedGraceDays * DAY;
+      if (now < graceEnds) return undefined;
+      return `unowned since ${day(unownedSince)}, past the ${
+        policy.unownedGraceDays
+      }-day grace period (ended ${day(graceEnds)}): listed for deactivation`;
     },
   },
   {
