@@ -40,6 +40,12 @@ export interface Config {
       dormantDays?: number;
       /** A never-used credential older than this many days is a finding. Default 30. */
       neverUsedGraceDays?: number;
+      /**
+       * An identity unowned for longer than this many days (since the nhi
+       * backend first saw it unowned) is a critical finding,
+       * NHI-UNOWNED-PAST-GRACE, and listed for deactivation. Default 30.
+       */
+      unownedGraceDays?: number;
       /** More services than this sharing one identity is a finding. Default 1. */
       maxServicesPerIdentity?: number;
       /** Environment names that count as production. Default production, prod, prd. */

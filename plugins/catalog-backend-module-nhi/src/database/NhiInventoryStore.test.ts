@@ -136,7 +136,15 @@ describe.each(databases.eachSupportedId())(
           externalId: 'arn:aws:iam::111111111111:user/aws-deploy-bot',
           owner: 'group:default/team-a',
           ownership: { status: 'owned', provenance: 'tagged' },
-          risk: { level: 'critical', score: 95 },
+          // the rule ids, as the catalog's lean entity has them
+          risk: {
+            level: 'critical',
+            score: 95,
+            findings: [
+              { ruleId: 'NHI-ADMIN-PRIVILEGES' },
+              { ruleId: 'NHI-DORMANT-IDENTITY' },
+            ],
+          },
           rotation: { status: 'overdue' },
           lastUsed: { at: '2026-01-01T00:00:00Z' },
         },

@@ -180,7 +180,12 @@ function toItem(row: Row): NhiInventoryItem {
   if (row.account) spec.account = row.account;
   if (row.owner) spec.owner = row.owner;
   if (row.risk_level) {
-    spec.risk = { level: row.risk_level, score: row.risk_score ?? 0 };
+    const ruleIds = row.rules.trim();
+    spec.risk = {
+      level: row.risk_level,
+      score: row.risk_score ?? 0,
+      findings: ruleIds ? ruleIds.split(/\s+/).map(ruleId => ({ ruleId })) : [],
+    };
   }
   if (row.rotation_status) {
     spec.rotation = {

@@ -9,10 +9,14 @@ import { NhiOwnershipFeed } from './loadContext';
 /** Accepted risks by identity entity ref. */
 export type AcceptedRisks = Map<string, NhiAcceptedRisk[]>;
 
+/** Since when each identity has been unowned (ISO time), by entity ref. */
+export type UnownedSince = Map<string, string>;
+
 /**
  * Reads the claims backend's bulk feeds (approved claims, active accepted
- * risks) over HTTP as the catalog's service identity, a few paged requests
- * per run. When the claims backend is not installed (404) both are empty.
+ * risks, since when identities are unowned) over HTTP as the catalog's
+ * service identity, a few paged requests per run. When the claims backend
+ * is not installed (404) they are empty.
  */
 export class NhiBackendFeeds implements NhiOwnershipFeed {
   constructor(
@@ -73,6 +77,31 @@ export class NhiBackendFeeds implements NhiOwnershipFeed {
         accepted.set(item.entityRef, list);
       }
       if (!page.nextCursor) return accepted;
+      cursor = page.nextCursor;
+    }
+  }
+
+  /**
+   * Since when each identity has been unowned, as the claims backend's
+   * unowned-identity policy first saw it (`GET /unowned`); evaluation turns
+   * it into NHI-UNOWNED-PAST-GRACE once the grace period has passed.
+   */
+  async readUnownedSince(): Promise<UnownedSince> {
+    const since: UnownedSince = new Map();
+    const limit = this.options.pageSize ?? 500;
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.get(
+        `/unowned?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      if (!page) return since;
+      for (const item of page.items as Array<{
+        entityRef: string;
+        since: string;
+      }>) {
+        since.set(item.entityRef.toLowerCase(), item.since);
+      }
+      if (!page.nextCursor) return since;
       cursor = page.nextCursor;
     }
   }

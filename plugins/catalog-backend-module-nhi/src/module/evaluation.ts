@@ -16,6 +16,7 @@ import { LeakIndex } from '../lib/leaks';
 export class NhiEvaluation {
   private leaks = LeakIndex.empty();
   private accepted = new Map<string, NhiAcceptedRisk[]>();
+  private unownedSince = new Map<string, string>();
 
   constructor(readonly policy: NhiEvaluationPolicy) {}
 
@@ -25,20 +26,28 @@ export class NhiEvaluation {
     else this.accepted.delete(entityRef);
   }
 
-  /** Replaces the leak index and/or the accepted risks. */
+  /**
+   * Replaces the leak index, the accepted risks and/or since when identities
+   * are unowned (by lower-case entity ref).
+   */
   update(data: {
     leaks?: LeakIndex;
     accepted?: Map<string, NhiAcceptedRisk[]>;
+    unownedSince?: Map<string, string>;
   }) {
     if (data.leaks) this.leaks = data.leaks;
     if (data.accepted) this.accepted = data.accepted;
+    if (data.unownedSince) this.unownedSince = data.unownedSince;
   }
 
-  evaluate = (entity: NonHumanIdentityEntity): NonHumanIdentityEntity =>
-    applyNhiEvaluation(entity, {
+  evaluate = (entity: NonHumanIdentityEntity): NonHumanIdentityEntity => {
+    const ref = stringifyEntityRef(entity);
+    return applyNhiEvaluation(entity, {
       policy: this.policy,
       now: Date.now(),
       leaksOf: this.leaks.leaksOf,
-      accepted: this.accepted.get(stringifyEntityRef(entity)),
+      accepted: this.accepted.get(ref),
+      unownedSince: this.unownedSince.get(ref.toLowerCase()),
     });
+  };
 }

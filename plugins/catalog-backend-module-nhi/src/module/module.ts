@@ -155,7 +155,7 @@ export const catalogModuleNhi = createBackendModule({
         const loadContext = async () => {
           // counted first: what arrives during the reads is counted next time
           const counts = await countEnrichment();
-          const [loaded, leaks, accepted] = await Promise.all([
+          const [loaded, leaks, accepted, unowned] = await Promise.all([
             loadEnrichmentContext({
               catalog,
               credentials: await auth.getOwnServiceCredentials(),
@@ -168,12 +168,25 @@ export const catalogModuleNhi = createBackendModule({
               value => ({ value, error: undefined }),
               error => ({ value: undefined, error: error as Error }),
             ),
+            feeds.readUnownedSince().then(
+              value => ({ value, error: undefined }),
+              error => ({ value: undefined, error: error as Error }),
+            ),
           ]);
-          evaluation.update({ leaks: leaks.index, accepted: accepted.value });
+          evaluation.update({
+            leaks: leaks.index,
+            accepted: accepted.value,
+            unownedSince: unowned.value,
+          });
           const warnings = [...leaks.warnings];
           if (accepted.error) {
             warnings.push({
               message: `accepted risks could not be read from the claims backend, the last ones read are used: ${accepted.error.message}`,
+            });
+          }
+          if (unowned.error) {
+            warnings.push({
+              message: `since when identities are unowned could not be read from the claims backend, the last read is used: ${unowned.error.message}`,
             });
           }
           return {
