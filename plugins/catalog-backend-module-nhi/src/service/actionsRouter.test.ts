@@ -6,7 +6,7 @@ import {
   mockServices,
   TestDatabases,
 } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
+import { ConfigReader, JsonObject } from '@backstage/config';
 import { NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
@@ -237,7 +237,7 @@ function fakeSource() {
 async function setup(
   options: {
     allowed?: string[];
-    config?: Record<string, unknown>;
+    config?: JsonObject;
     expired?: string[];
   } = {},
 ) {

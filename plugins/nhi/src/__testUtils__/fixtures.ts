@@ -233,6 +233,19 @@ export function mockNhiApi(
       ready: false as const,
       reason: 'not ready in this test',
     })),
+    // no remediation actions unless a test offers some
+    listActions: jest.fn(async () => ({ items: [] })),
+    listActionRequests: jest.fn(async () => ({ items: [] })),
+    dryRunAction: jest.fn(async () => ({ plan: { changes: [] } })),
+    runAction: jest.fn(async () => ({
+      status: 'unchanged' as const,
+      plan: { changes: [] },
+    })),
+    confirmActionRequest: jest.fn(async () => ({
+      status: 'succeeded' as const,
+      plan: { changes: [] },
+    })),
+    rejectActionRequest: jest.fn(),
     ...Object.fromEntries(
       Object.entries(overrides).map(([key, fn]) => [
         key,

@@ -37,6 +37,13 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { nhiApiRef } from '../../api';
 import { day, RiskLevelChip, useIdentityDetail } from '../shared';
+import {
+  ActionDialog,
+  ActionLog,
+  suggestActions,
+  SuggestedAction,
+  useRemediation,
+} from './RemediationActions';
 
 /** The UTC date `days` days from now, as the date field shows it. */
 function dateIn(days: number, now = Date.now()): string {
@@ -268,6 +275,9 @@ export function RiskCard() {
   const [rejecting, setRejecting] = useState<NhiException>();
   const [busy, setBusy] = useState<string>();
   const policy = useAsync(() => nhiApi.getExceptionPolicy(), [nhiApi]);
+  // remediation: the actions the identity's source offers, and its log
+  const remediation = useRemediation(entityRef);
+  const [acting, setActing] = useState<SuggestedAction>();
   const me = useAsync(
     async () => (await identityApi.getBackstageIdentity()).userEntityRef,
     [identityApi],
@@ -409,7 +419,25 @@ export function RiskCard() {
                   <TableCell>
                     <Typography variant="body2">{rule?.remediation}</Typography>
                   </TableCell>
-                  <TableCell>{action(f)}</TableCell>
+                  <TableCell>
+                    {action(f)}
+                    {suggestActions(
+                      f,
+                      detail.spec,
+                      remediation.offered.value ?? [],
+                    ).map(s => (
+                      <Button
+                        key={s.key}
+                        size="small"
+                        color="primary"
+                        variant="outlined"
+                        style={{ marginTop: 4, display: 'block' }}
+                        onClick={() => setActing(s)}
+                      >
+                        {s.label}
+                      </Button>
+                    ))}
+                  </TableCell>
                 </TableRow>
               );
             })}
@@ -533,6 +561,21 @@ export function RiskCard() {
             The identity is re-evaluated within seconds of a change.
           </Typography>
         </Box>
+      )}
+      <ActionLog
+        requests={remediation.log.value ?? []}
+        me={me.value}
+        onChanged={() => remediation.log.retry()}
+      />
+      {acting && (
+        <ActionDialog
+          entityRef={entityRef}
+          suggestion={acting}
+          onClose={ran => {
+            setActing(undefined);
+            if (ran) remediation.log.retry();
+          }}
+        />
       )}
       {accepting && (
         <AcceptDialog
