@@ -50,5 +50,47 @@ export interface Config {
        */
       acceptLeakedCredentials?: boolean;
     };
+
+    /** Access reviews (certification campaigns) of non-human identities. */
+    campaigns?: {
+      /**
+       * The group that reviews unowned identities, and overdue items once
+       * escalated. Default group:default/security.
+       */
+      fallbackGroup?: string;
+      /** Reminder defaults of a new campaign. */
+      reminders?: {
+        /** Remind reviewers with undecided items every this many days (0: never). Default 7. */
+        everyDays?: number;
+        /** Remind them this many days before the due date (0: not). Default 3. */
+        dueSoonDays?: number;
+      };
+      /** Escalation of overdue items. */
+      escalation?: {
+        /**
+         * Overdue items go to the owner team's leads at once, and to the
+         * fallback group this many days after the due date. Default 3.
+         */
+        fallbackAfterDays?: number;
+      };
+      /**
+       * How often reminders, escalation, recurring campaigns and open
+       * remediations are checked, in minutes. Default 15.
+       */
+      checkEveryMinutes?: number;
+      /** The most identities one campaign may hold. Default 500000. */
+      maxItems?: number;
+    };
+    /**
+     * The unowned-identity policy: since when each identity is unowned,
+     * notices to its suggested owners, and the list for deactivation once
+     * past nhi.evaluation.unownedGraceDays (30 by default).
+     */
+    unowned?: {
+      /** Days of being unowned on which the suggested owners are notified. Default [0, 7, 21]. */
+      notifyDays?: number[];
+      /** How often the unowned identities are read from the inventory, in minutes. Default 60. */
+      checkEveryMinutes?: number;
+    };
   };
 }

@@ -1,5 +1,5 @@
 import { ConfigReader } from '@backstage/config';
-import { readNhiClaimsConfig } from './config';
+import { readNhiCampaignsConfig, readNhiClaimsConfig } from './config';
 
 const read = (claims: object) =>
   readNhiClaimsConfig(new ConfigReader({ nhi: { claims } }));
@@ -62,5 +62,67 @@ describe('readNhiClaimsConfig', () => {
     ],
   ])('refuses %j', (claims, message) => {
     expect(() => read(claims)).toThrow(message);
+  });
+});
+
+describe('readNhiCampaignsConfig', () => {
+  it('defaults to the security group, weekly reminders, 3 days before due, escalation after 3 overdue days and day 0, 7 and 21 notices', () => {
+    expect(readNhiCampaignsConfig(new ConfigReader({}))).toEqual({
+      fallbackGroup: 'group:default/security',
+      reminderEveryDays: 7,
+      dueSoonDays: 3,
+      escalateToFallbackAfterDays: 3,
+      checkEveryMinutes: 15,
+      maxItems: 500_000,
+      unownedNotifyDays: [0, 7, 21],
+      unownedCheckEveryMinutes: 60,
+    });
+  });
+
+  it('reads every key, and names the key of a bad value', () => {
+    expect(
+      readNhiCampaignsConfig(
+        new ConfigReader({
+          nhi: {
+            campaigns: {
+              fallbackGroup: 'iam-office',
+              reminders: { everyDays: 2, dueSoonDays: 0 },
+              escalation: { fallbackAfterDays: 1 },
+              checkEveryMinutes: 5,
+              maxItems: 1000,
+            },
+            unowned: { notifyDays: [21, 0, 14], checkEveryMinutes: 30 },
+          },
+        }),
+      ),
+    ).toEqual({
+      fallbackGroup: 'group:default/iam-office',
+      reminderEveryDays: 2,
+      dueSoonDays: 0,
+      escalateToFallbackAfterDays: 1,
+      checkEveryMinutes: 5,
+      maxItems: 1000,
+      unownedNotifyDays: [0, 14, 21],
+      unownedCheckEveryMinutes: 30,
+    });
+    expect(() =>
+      readNhiCampaignsConfig(
+        new ConfigReader({ nhi: { campaigns: { fallbackGroup: 'user:x' } } }),
+      ),
+    ).toThrow(
+      'nhi.campaigns.fallbackGroup must be a Group, got user:default/x',
+    );
+    expect(() =>
+      readNhiCampaignsConfig(
+        new ConfigReader({ nhi: { unowned: { notifyDays: [0, 'x'] } } }),
+      ),
+    ).toThrow('nhi.unowned.notifyDays[1] must be a whole number');
+    expect(() =>
+      readNhiCampaignsConfig(
+        new ConfigReader({ nhi: { campaigns: { checkEveryMinutes: 0 } } }),
+      ),
+    ).toThrow(
+      'nhi.campaigns.checkEveryMinutes must be a whole number, at least 1',
+    );
   });
 });

@@ -82,3 +82,112 @@ export function readNhiClaimsConfig(config: Config): NhiClaimsConfig {
     excludedClaimGroups,
   };
 }
+
+/** The access-review and unowned-identity settings (`nhi.campaigns`, `nhi.unowned`). */
+export interface NhiCampaignsConfig {
+  /** Reviews unowned identities and overdue items after escalation (a group ref). */
+  fallbackGroup: string;
+  /** Default reminder cadence of a new campaign, in days (0: none). */
+  reminderEveryDays: number;
+  /** Default reminder before the due date of a new campaign, in days (0: none). */
+  dueSoonDays: number;
+  /** Days past the due date after which overdue items escalate to the fallback group. */
+  escalateToFallbackAfterDays: number;
+  /** How often reminders, escalation, recurrences and remediations are checked, in minutes. */
+  checkEveryMinutes: number;
+  /** The most identities one campaign may hold. */
+  maxItems: number;
+  /** Days of being unowned on which the suggested owners are notified. */
+  unownedNotifyDays: number[];
+  /** How often the unowned identities are read from the inventory, in minutes. */
+  unownedCheckEveryMinutes: number;
+}
+
+function wholeNumber(
+  value: number | undefined,
+  fallback: number,
+  key: string,
+  min: number,
+): number {
+  const n = value ?? fallback;
+  if (!Number.isInteger(n) || n < min) {
+    throw new InputError(
+      `${key} must be a whole number, at least ${min}, got ${n}`,
+    );
+  }
+  return n;
+}
+
+/** Reads `nhi.campaigns` and `nhi.unowned`, with defaults; a bad value names its key. */
+export function readNhiCampaignsConfig(config: Config): NhiCampaignsConfig {
+  const c = config.getOptionalConfig('nhi.campaigns');
+  const u = config.getOptionalConfig('nhi.unowned');
+  const fallbackGroup = normalizeRef(
+    c?.getOptionalString('fallbackGroup') ?? 'group:default/security',
+    'group',
+    'nhi.campaigns.fallbackGroup',
+  );
+  if (!fallbackGroup.startsWith('group:')) {
+    throw new InputError(
+      `nhi.campaigns.fallbackGroup must be a Group, got ${fallbackGroup}`,
+    );
+  }
+  const notifyDays = u?.getOptional('notifyDays') ?? [0, 7, 21];
+  if (!Array.isArray(notifyDays)) {
+    throw new InputError(
+      'nhi.unowned.notifyDays must be a list of days, e.g. [0, 7, 21]',
+    );
+  }
+  const unownedNotifyDays = [
+    ...new Set(
+      notifyDays.map((d, i) =>
+        wholeNumber(
+          typeof d === 'number' ? d : NaN,
+          0,
+          `nhi.unowned.notifyDays[${i}]`,
+          0,
+        ),
+      ),
+    ),
+  ].sort((a, b) => a - b);
+  return {
+    fallbackGroup,
+    reminderEveryDays: wholeNumber(
+      c?.getOptionalNumber('reminders.everyDays'),
+      7,
+      'nhi.campaigns.reminders.everyDays',
+      0,
+    ),
+    dueSoonDays: wholeNumber(
+      c?.getOptionalNumber('reminders.dueSoonDays'),
+      3,
+      'nhi.campaigns.reminders.dueSoonDays',
+      0,
+    ),
+    escalateToFallbackAfterDays: wholeNumber(
+      c?.getOptionalNumber('escalation.fallbackAfterDays'),
+      3,
+      'nhi.campaigns.escalation.fallbackAfterDays',
+      0,
+    ),
+    checkEveryMinutes: wholeNumber(
+      c?.getOptionalNumber('checkEveryMinutes'),
+      15,
+      'nhi.campaigns.checkEveryMinutes',
+      1,
+    ),
+    maxItems: wholeNumber(
+      c?.getOptionalNumber('maxItems'),
+      500_000,
+      'nhi.campaigns.maxItems',
+      1,
+    ),
+    unownedNotifyDays,
+    unownedCheckEveryMinutes: wholeNumber(
+      u?.getOptionalNumber('checkEveryMinutes'),
+      60,
+      'nhi.unowned.checkEveryMinutes',
+      1,
+    ),
+  };
+}

@@ -10,5 +10,14 @@ export {
   createNhiClaimConditionalDecision,
   nhiClaimResourceRef,
   nhiClaimRules,
+  nhiCampaignItemConditions,
+  createNhiCampaignItemConditionalDecision,
+  nhiCampaignItemResourceRef,
+  nhiCampaignItemRules,
 } from './permissions/rules';
-export type { NhiClaimResource, NhiClaimQuery } from './permissions/rules';
+export type {
+  NhiClaimResource,
+  NhiClaimQuery,
+  NhiCampaignItemResource,
+  NhiCampaignItemQuery,
+} from './permissions/rules';

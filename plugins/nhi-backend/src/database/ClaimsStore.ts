@@ -562,6 +562,27 @@ export class ClaimsStore {
     });
   }
 
+  /**
+   * Which of these identities the user claimed (their claim is the
+   * approved owner), in lower case: nobody certifies those in a campaign.
+   */
+  async claimedBy(userRef: string, entityRefs: string[]): Promise<Set<string>> {
+    const claimed = new Set<string>();
+    const lower = [...new Set(entityRefs.map(r => r.toLowerCase()))];
+    for (let i = 0; i < lower.length; i += 900) {
+      const chunk = lower.slice(i, i + 900);
+      const rows = await this.knex<ClaimRow>('nhi_claims')
+        .where({ created_by: userRef, status: 'approved' })
+        .whereRaw(
+          `lower(entity_ref) in (${chunk.map(() => '?').join(', ')})`,
+          chunk,
+        )
+        .select('entity_ref');
+      for (const r of rows) claimed.add(r.entity_ref.toLowerCase());
+    }
+    return claimed;
+  }
+
   /** Approved claims after a claim id, in id order: the pipeline's ownership feed. */
   async approvedClaims(page: {
     after?: string;

@@ -17,6 +17,10 @@ import {
   PermissionRuleset,
 } from '@backstage/plugin-permission-node';
 import {
+  NhiCampaign,
+  nhiCampaignDecidePermission,
+  nhiCampaignManagePermission,
+  nhiCampaignReadPermission,
   nhiClaimCreatePermission,
   nhiClaimReadPermission,
   nhiClaimReviewPermission,
@@ -30,9 +34,15 @@ import {
   NhiReviewDecision,
 } from '@backstage-nhi/plugin-nhi-common';
 import { NhiClaimsConfig } from '../config';
+import { ReviewerScope } from '../database/CampaignsStore';
 import { FindingSeverity } from '../database/ClaimsStore';
 import { CatalogDirectory } from '../service/CatalogDirectory';
-import { NhiClaimQuery, NhiClaimResource } from './rules';
+import {
+  NhiCampaignItemQuery,
+  NhiCampaignItemResource,
+  NhiClaimQuery,
+  NhiClaimResource,
+} from './rules';
 
 /** The permission that guards each thing a user asks the claims backend to do. */
 const GUARDS = {
@@ -44,6 +54,9 @@ const GUARDS = {
   'exception.create': nhiExceptionCreatePermission,
   'exception.review': nhiExceptionReviewPermission,
   'exception.revoke': nhiExceptionRevokePermission,
+  'campaign.read': nhiCampaignReadPermission,
+  'campaign.manage': nhiCampaignManagePermission,
+  'campaign.decide': nhiCampaignDecidePermission,
 } satisfies Record<string, Permission>;
 
 /** What a user asks the claims backend to do; each is guarded by one permission. */
@@ -83,11 +96,34 @@ export const REVIEWED_SEVERITIES: FindingSeverity[] = ['critical', 'high'];
 type PolicyDecisions = {
   claimReview?: Promise<PolicyDecision>;
   exceptionReview?: Promise<boolean>;
+  campaignDecide?: Promise<PolicyDecision>;
+  campaignManage?: Promise<boolean>;
+  /** Leads by group, read once per request. */
+  leads?: Map<string, Promise<string[]>>;
+  /** The groups the caller leads, read once per request. */
+  ledGroups?: Promise<string[]>;
 };
+
+/** What the campaign rules need of an item: who it is assigned to, the owner then, escalation. */
+export type CampaignItemAssignment = Pick<
+  NhiCampaignItemResource,
+  'reviewer' | 'reviewerKind' | 'owner' | 'escalation'
+>;
+
+/** Who created or claimed the identities the caller is about to decide, in lower case. */
+export interface CampaignConflicts {
+  created: Set<string>;
+  claimed: Set<string>;
+}
 
 const POLICY_REFUSAL: NhiReviewDecision = {
   allowed: false,
   reason: 'the permission policy does not allow you to review it',
+};
+
+const POLICY_REFUSAL_CAMPAIGN: NhiReviewDecision = {
+  allowed: false,
+  reason: 'the permission policy does not allow you to decide it',
 };
 
 /** What {@link ClaimsAuthorizer} decides with. */
@@ -103,6 +139,14 @@ export interface ClaimsAuthorizerOptions {
    * `nhi.claim.review` to a claim.
    */
   reviewRuleset: PermissionRuleset<NhiClaimResource, NhiClaimQuery>;
+  /**
+   * The rules of `nhi-campaign-item` as the permissions registry has them,
+   * to apply a conditional decision on `nhi.campaign.decide` to an item.
+   */
+  campaignRuleset?: PermissionRuleset<
+    NhiCampaignItemResource,
+    NhiCampaignItemQuery
+  >;
 }
 
 /**
@@ -124,6 +168,10 @@ export class ClaimsAuthorizer {
     decision: PolicyDecision,
     claim: NhiClaimResource,
   ) => boolean;
+  private readonly appliesToItem?: (
+    decision: PolicyDecision,
+    item: NhiCampaignItemResource,
+  ) => boolean;
 
   /** The authorizer; see {@link ClaimsAuthorizerOptions}. */
   static create(options: ClaimsAuthorizerOptions): ClaimsAuthorizer {
@@ -132,6 +180,9 @@ export class ClaimsAuthorizer {
 
   private constructor(private readonly options: ClaimsAuthorizerOptions) {
     this.appliesTo = createConditionAuthorizer(options.reviewRuleset);
+    if (options.campaignRuleset) {
+      this.appliesToItem = createConditionAuthorizer(options.campaignRuleset);
+    }
   }
 
   /**
@@ -155,12 +206,12 @@ export class ClaimsAuthorizer {
       throw new AuthenticationError('Missing credentials');
     }
     const permission = GUARDS[action];
-    let claimReview: PolicyDecision | undefined;
+    let conditional: PolicyDecision | undefined;
     if (isResourcePermission(permission)) {
-      [claimReview] = await permissions.authorizeConditional([{ permission }], {
+      [conditional] = await permissions.authorizeConditional([{ permission }], {
         credentials,
       });
-      if (claimReview.result === AuthorizeResult.DENY) {
+      if (conditional.result === AuthorizeResult.DENY) {
         throw notAllowed(permission);
       }
     } else if (!(await this.allows(credentials, permission))) {
@@ -173,8 +224,16 @@ export class ClaimsAuthorizer {
       credentials,
       groups: await directory.groupsOf(userRef),
     };
-    if (claimReview) {
-      this.decisionsFor(caller).claimReview = Promise.resolve(claimReview);
+    if (conditional) {
+      const known = this.decisionsFor(caller);
+      if (action === 'campaign.decide') {
+        known.campaignDecide = Promise.resolve(conditional);
+      } else {
+        known.claimReview = Promise.resolve(conditional);
+      }
+    }
+    if (action === 'campaign.manage') {
+      this.decisionsFor(caller).campaignManage = Promise.resolve(true);
     }
     return caller;
   }
@@ -471,6 +530,188 @@ export class ClaimsAuthorizer {
         'only its author, the owners or reviewers can revoke it',
       );
     }
+  }
+
+  /** Whether the policy allows the caller `nhi.campaign.manage` (start, close, reassign). */
+  async mayManageCampaigns(caller: Caller): Promise<boolean> {
+    const known = this.decisionsFor(caller);
+    known.campaignManage ??= this.allows(
+      caller.credentials,
+      nhiCampaignManagePermission,
+    );
+    return known.campaignManage;
+  }
+
+  /** The leads of a group, read once per request (per caller). */
+  leadsOf(caller: Caller | undefined, group: string): Promise<string[]> {
+    const cache = caller
+      ? (this.decisionsFor(caller).leads ??= new Map())
+      : new Map<string, Promise<string[]>>();
+    let leads = cache.get(group);
+    if (!leads) {
+      leads = this.options.directory.leadsOfGroup(group);
+      cache.set(group, leads);
+    }
+    return leads;
+  }
+
+  /**
+   * Who may decide a campaign item now, as users and groups: the owner
+   * team's leads under the `leads` rule (its members when it names no
+   * leads), the team and its leads under `members`, an owning user, the
+   * fallback group for an unowned identity, a delegate; once overdue the
+   * owner team's leads too (escalation 1), later the fallback group
+   * (escalation 2).
+   */
+  async itemReviewers(
+    item: CampaignItemAssignment,
+    campaign: Pick<NhiCampaign, 'reviewerRule' | 'fallbackGroup'>,
+    caller?: Caller,
+  ): Promise<string[]> {
+    const reviewers = new Set<string>();
+    const { reviewer } = item;
+    if (item.reviewerKind === 'owner' && reviewer.startsWith('group:')) {
+      const leads = await this.leadsOf(caller, reviewer);
+      if (campaign.reviewerRule !== 'leads' || !leads.length) {
+        reviewers.add(reviewer);
+      }
+      leads.forEach(l => reviewers.add(l));
+    } else {
+      reviewers.add(reviewer);
+    }
+    if (item.escalation >= 1 && item.owner?.startsWith('group:')) {
+      (await this.leadsOf(caller, item.owner)).forEach(l => reviewers.add(l));
+    }
+    if (item.escalation >= 2) reviewers.add(campaign.fallbackGroup);
+    return [...reviewers];
+  }
+
+  /** Whether the caller is one of these reviewers (themselves, or a group they are in). */
+  isOneOf(caller: Pick<Caller, 'userRef' | 'groups'>, reviewers: string[]) {
+    const mine = new Set(
+      [caller.userRef, ...caller.groups].map(r => r.toLowerCase()),
+    );
+    return reviewers.some(r => mine.has(r.toLowerCase()));
+  }
+
+  /**
+   * Which items of a campaign the caller reviews, for a database query:
+   * the same people {@link ClaimsAuthorizer.itemReviewers} names.
+   */
+  async reviewerScope(
+    caller: Caller,
+    campaign: Pick<NhiCampaign, 'reviewerRule' | 'fallbackGroup'>,
+  ): Promise<ReviewerScope> {
+    const known = this.decisionsFor(caller);
+    known.ledGroups ??= this.options.directory.groupsLedBy(caller.userRef);
+    const ledGroups = await known.ledGroups;
+    const ownerGroups = new Set(ledGroups);
+    for (const g of caller.groups) {
+      if (
+        campaign.reviewerRule !== 'leads' ||
+        !(await this.leadsOf(caller, g)).length
+      ) {
+        ownerGroups.add(g);
+      }
+    }
+    return {
+      userRef: caller.userRef,
+      ownerGroups: [...ownerGroups],
+      memberGroups: caller.groups,
+      ledGroups,
+      inFallbackGroup: caller.groups.includes(campaign.fallbackGroup),
+    };
+  }
+
+  /**
+   * Whether the caller may decide a campaign item now, and if not why: the
+   * campaign is active, the caller is one of its reviewers, did not create
+   * the identity and did not claim it for their team (nobody certifies their
+   * own); then the policy's decision on `nhi.campaign.decide` for the item.
+   * A decided item may be decided again while the campaign is active.
+   */
+  async campaignItemReview(
+    item: NhiCampaignItemResource,
+    caller: Caller,
+    conflicts: CampaignConflicts,
+  ): Promise<NhiReviewDecision> {
+    if (item.campaignStatus !== 'active') {
+      return {
+        allowed: false,
+        reason: 'the campaign is closed: its decisions are final',
+      };
+    }
+    if (!this.isOneOf(caller, item.reviewers)) {
+      return {
+        allowed: false,
+        reason: `only ${item.reviewers.join(', ')} review it`,
+      };
+    }
+    const ref = item.entityRef.toLowerCase();
+    if (conflicts.created.has(ref)) {
+      return {
+        allowed: false,
+        reason:
+          'you created this identity: nobody certifies their own; delegate it to someone else',
+      };
+    }
+    if (conflicts.claimed.has(ref)) {
+      return {
+        allowed: false,
+        reason:
+          'you claimed this identity for your team: nobody certifies their own claim; delegate it to someone else',
+      };
+    }
+    return (await this.campaignPolicyAllows(item, caller))
+      ? { allowed: true }
+      : POLICY_REFUSAL_CAMPAIGN;
+  }
+
+  /**
+   * Whether the caller may delegate a campaign item: one of its reviewers
+   * the policy lets decide it (who created or claimed it too: they hand it
+   * on), or a campaign manager (a reassignment). Why not, otherwise.
+   */
+  async campaignItemDelegation(
+    item: NhiCampaignItemResource,
+    caller: Caller,
+  ): Promise<NhiReviewDecision> {
+    if (item.campaignStatus !== 'active') {
+      return {
+        allowed: false,
+        reason: 'the campaign is closed: its decisions are final',
+      };
+    }
+    if (await this.mayManageCampaigns(caller)) return { allowed: true };
+    if (!this.isOneOf(caller, item.reviewers)) {
+      return {
+        allowed: false,
+        reason: `only its reviewers (${item.reviewers.join(
+          ', ',
+        )}) or campaign managers hand it on`,
+      };
+    }
+    return (await this.campaignPolicyAllows(item, caller))
+      ? { allowed: true }
+      : POLICY_REFUSAL_CAMPAIGN;
+  }
+
+  private async campaignPolicyAllows(
+    item: NhiCampaignItemResource,
+    caller: Caller,
+  ): Promise<boolean> {
+    const known = this.decisionsFor(caller);
+    known.campaignDecide ??= this.options.permissions
+      .authorizeConditional([{ permission: nhiCampaignDecidePermission }], {
+        credentials: caller.credentials,
+      })
+      .then(([decision]) => decision);
+    const decision = await known.campaignDecide;
+    if (decision.result === AuthorizeResult.ALLOW) return true;
+    if (decision.result === AuthorizeResult.DENY || !this.appliesToItem) {
+      return false;
+    }
+    return this.appliesToItem(decision, item);
   }
 
   /** Whether the policy allows the caller `nhi.exception.review`. */

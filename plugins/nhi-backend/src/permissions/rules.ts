@@ -4,7 +4,9 @@ import {
   createPermissionRule,
 } from '@backstage/plugin-permission-node';
 import {
+  NHI_CAMPAIGN_ITEM_RESOURCE_TYPE,
   NHI_CLAIM_RESOURCE_TYPE,
+  NhiCampaignItem,
   NhiClaim,
 } from '@backstage-nhi/plugin-nhi-common';
 import { z } from 'zod';
@@ -146,3 +148,105 @@ export const nhiClaimConditions = exports_.conditions;
  */
 export const createNhiClaimConditionalDecision =
   exports_.createConditionalDecision;
+
+/**
+ * An item of an access-review campaign as permission rules see it: the item
+ * (its identity's state when the scope was frozen, its reviewer, decision)
+ * with who may decide it now (`reviewers`: users and groups) and the
+ * campaign's status.
+ *
+ * @public
+ */
+export type NhiCampaignItemResource = NhiCampaignItem & {
+  campaignStatus: 'active' | 'closed';
+};
+
+/**
+ * Criteria a campaign items query understands.
+ *
+ * @public
+ */
+export type NhiCampaignItemQuery = {
+  key: 'owner_ref' | 'reviewer_ref';
+  values: string[];
+};
+
+/**
+ * The permission resource ref of campaign items.
+ *
+ * @public
+ */
+export const nhiCampaignItemResourceRef = createPermissionResourceRef<
+  NhiCampaignItemResource,
+  NhiCampaignItemQuery
+>().with({ pluginId: 'nhi', resourceType: NHI_CAMPAIGN_ITEM_RESOURCE_TYPE });
+
+const isItemReviewer = createPermissionRule({
+  name: 'IS_ITEM_REVIEWER',
+  description:
+    'Allow when one of the given refs (a user, or a group they belong to) reviews the item: the owner team’s leads or members, the fallback group, a delegate, or whoever it escalated to',
+  resourceRef: nhiCampaignItemResourceRef,
+  paramsSchema: z.object({
+    claims: z
+      .array(z.string())
+      .describe('User and group entity refs (the ownership refs of a user)'),
+  }),
+  apply: (item, { claims }) => {
+    const mine = new Set(claims.map(c => c.toLowerCase()));
+    return item.reviewers.some(r => mine.has(r.toLowerCase()));
+  },
+  // Reviewers are resolved from the catalog (leads, escalation): decided
+  // per item, never as a query.
+  toQuery: (): NhiCampaignItemQuery => ({ key: 'reviewer_ref', values: [] }),
+});
+
+const isItemOwnedBy = createPermissionRule({
+  name: 'IS_ITEM_OWNED_BY',
+  description:
+    'Allow when the identity was owned by one of the given groups or users when the campaign froze its scope',
+  resourceRef: nhiCampaignItemResourceRef,
+  paramsSchema: z.object({
+    ownerRefs: z.array(z.string()).describe('Group or user entity refs'),
+  }),
+  apply: (item, { ownerRefs }) =>
+    !!item.owner && ownerRefs.includes(item.owner),
+  toQuery: ({ ownerRefs }) => ({ key: 'owner_ref', values: ownerRefs }),
+});
+
+/**
+ * The permission rules of campaign items.
+ *
+ * @public
+ */
+export const nhiCampaignItemRules = { isItemReviewer, isItemOwnedBy };
+
+const campaignExports = createConditionExports({
+  resourceRef: nhiCampaignItemResourceRef,
+  rules: nhiCampaignItemRules,
+});
+
+/**
+ * Conditions for permission policies deciding on `nhi.campaign.decide`:
+ *
+ * ```ts
+ * if (isPermission(request.permission, nhiCampaignDecidePermission)) {
+ *   return createNhiCampaignItemConditionalDecision(
+ *     request.permission,
+ *     nhiCampaignItemConditions.isItemReviewer({
+ *       claims: user.info.ownershipEntityRefs,
+ *     }),
+ *   );
+ * }
+ * ```
+ *
+ * @public
+ */
+export const nhiCampaignItemConditions = campaignExports.conditions;
+
+/**
+ * Builds a conditional decision for `nhi.campaign.decide`.
+ *
+ * @public
+ */
+export const createNhiCampaignItemConditionalDecision =
+  campaignExports.createConditionalDecision;

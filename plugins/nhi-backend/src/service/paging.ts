@@ -20,11 +20,11 @@ const MAX_OFFSET = 2_147_483_647;
 
 const INVALID_CURSOR = 'pass the nextCursor of the previous page';
 
-/** The page size asked for, or a 400. */
-function readLimit(value: string | undefined): number {
+/** The page size asked for (at most `max`, 500 by default), or a 400. */
+function readLimit(value: string | undefined, max = 500): number {
   const limit = value === undefined ? 50 : Number(value);
-  if (!/^\d+$/.test(value ?? '50') || limit < 1 || limit > 500) {
-    throw new InputError('limit must be a whole number from 1 to 500');
+  if (!/^\d+$/.test(value ?? '50') || limit < 1 || limit > max) {
+    throw new InputError(`limit must be a whole number from 1 to ${max}`);
   }
   return limit;
 }
@@ -33,11 +33,14 @@ function readLimit(value: string | undefined): number {
  * The page of a list asked for by `limit` and `cursor`; a 400 for a cursor
  * this API did not give.
  */
-export function readPage(query: {
-  limit?: string;
-  cursor?: string;
-}): PageRequest {
-  const limit = readLimit(query.limit);
+export function readPage(
+  query: {
+    limit?: string;
+    cursor?: string;
+  },
+  maxLimit = 500,
+): PageRequest {
+  const limit = readLimit(query.limit, maxLimit);
   let offset = 0;
   if (query.cursor) {
     const decoded = Buffer.from(query.cursor, 'base64url').toString('utf8');

@@ -10,6 +10,8 @@ import Router from 'express-promise-router';
 import { randomBytes } from 'node:crypto';
 import { normalizeRef } from '../lib/identifiers';
 import { NhiAction } from '../permissions/ClaimsAuthorizer';
+import { addCampaignRoutes } from './campaignRoutes';
+import { CampaignsService } from './CampaignsService';
 import { ClaimsService } from './ClaimsService';
 import { feedPageOf, pageOf, readFeedPage, readPage } from './paging';
 import {
@@ -39,6 +41,20 @@ const EXPOSED_ERRORS = new Set([
 ]);
 
 /**
+ * Wraps a route so that every call is an auditor event, created before
+ * anything is checked (see {@link createRouter}).
+ */
+export type Audited = (
+  eventId: string,
+  severityLevel: AuditorServiceEventSeverityLevel,
+  handler: (
+    req: express.Request,
+    res: express.Response,
+    meta: Record<string, string>,
+  ) => Promise<void>,
+) => (req: express.Request, res: express.Response) => Promise<void>;
+
+/**
  * The REST API of the claims backend, at `/api/nhi`. A route reads the
  * caller's credentials once and has the service let them through for what
  * it does (every route is guarded by a permission), validates its query
@@ -48,6 +64,8 @@ const EXPOSED_ERRORS = new Set([
  */
 export function createRouter(options: {
   claims: ClaimsService;
+  /** The access reviews' routes, when given (see campaignRoutes.ts). */
+  campaigns?: CampaignsService;
   httpAuth: HttpAuthService;
   auditor: AuditorService;
   logger: LoggerService;
@@ -70,21 +88,15 @@ export function createRouter(options: {
    * says no) is recorded as a failure just like a failed change. The handler
    * adds what it learns (the identity, the group) to `meta`.
    */
-  const audited =
-    (
-      eventId: string,
-      severityLevel: AuditorServiceEventSeverityLevel,
-      handler: (
-        req: express.Request,
-        res: express.Response,
-        meta: Record<string, string>,
-      ) => Promise<void>,
-    ) =>
+  const audited: Audited =
+    (eventId, severityLevel, handler) =>
     async (req: express.Request, res: express.Response) => {
       const meta: Record<string, string> = {};
       if (req.params.id) {
-        meta[eventId.startsWith('exception') ? 'exceptionId' : 'claimId'] =
-          req.params.id;
+        let idKey = 'claimId';
+        if (eventId.startsWith('exception')) idKey = 'exceptionId';
+        if (eventId.startsWith('campaign')) idKey = 'campaignId';
+        meta[idKey] = req.params.id;
       }
       const event = await auditor.createEvent({
         eventId,
@@ -339,6 +351,14 @@ export function createRouter(options: {
       res.json(pageOf(await claims.auditTrail(who, entityRef, page), page));
     }),
   );
+
+  if (options.campaigns) {
+    addCampaignRoutes(router, {
+      campaigns: options.campaigns,
+      audited,
+      credentials,
+    });
+  }
 
   // Errors meant for the caller pass on to the error middleware; anything
   // else (a database error carries its SQL) is logged here with an id and

@@ -2,6 +2,7 @@ import { InputError } from '@backstage/errors';
 import {
   NHI_TEXT_LIMITS,
   NhiClaimStatus,
+  NhiInventoryFilters,
   nhiRuleById,
   NhiTextField,
 } from '@backstage-nhi/plugin-nhi-common';
@@ -41,13 +42,8 @@ function checkCharacters(value: string, field: string) {
   }
 }
 
-/**
- * A text field: no forbidden characters, trimmed, within the lengths
- * `NHI_TEXT_LIMITS` gives the kind of text it is (which the dialogs keep
- * to as well); `field` is its name in the body.
- */
-const text = (kind: NhiTextField, field: string = kind) => {
-  const { min, max } = NHI_TEXT_LIMITS[kind];
+/** A text field of `min` to `max` characters (see {@link text}). */
+const limited = (field: string, min: number, max: number) => {
   return z
     .string({
       error: issue =>
@@ -67,6 +63,16 @@ const text = (kind: NhiTextField, field: string = kind) => {
     .max(max, { error: `${field} must be at most ${max} characters` });
 };
 
+/**
+ * A text field: no forbidden characters, trimmed, within the lengths
+ * `NHI_TEXT_LIMITS` gives the kind of text it is (which the dialogs keep
+ * to as well); `field` is its name in the body.
+ */
+const text = (kind: NhiTextField, field: string = kind) => {
+  const { min, max } = NHI_TEXT_LIMITS[kind];
+  return limited(field, min, max);
+};
+
 const fields = {
   entityRef: text('entityRef'),
   group: text('group'),
@@ -78,8 +84,97 @@ const fields = {
   until: text('until'),
 };
 
+const decision = z.enum(['certify', 'revoke', 'reduce'], {
+  error: issue =>
+    issue.input === undefined
+      ? 'decision is required'
+      : 'decision must be certify, revoke or reduce',
+});
+
+const days = (field: string) =>
+  z
+    .int({ error: `${field} must be a whole number of days` })
+    .min(0, { error: `${field} must be at least 0` })
+    .max(365, { error: `${field} must be at most 365` });
+
+/** One set of the inventory's filters, as the NHI page's URL has them. */
+const filterSet = z.strictObject(
+  {
+    provider: limited('provider', 1, 100).optional(),
+    category: limited('category', 1, 100).optional(),
+    level: z
+      .enum(['critical', 'high', 'medium', 'low', 'none'], {
+        error: 'level must be critical, high, medium, low or none',
+      })
+      .optional(),
+    rule: limited('rule', 1, 64).optional(),
+    owner: limited('owner', 1, 255).optional(),
+    dormant: z.boolean({ error: 'dormant must be true or false' }).optional(),
+    rotation: limited('rotation', 1, 32).optional(),
+    q: limited('q', 1, 200).optional(),
+  },
+  { error: 'each filter set must be an object of inventory filters' },
+);
+
+const itemIds = z
+  .array(z.string({ error: 'itemIds must be item ids' }).max(64), {
+    error: 'itemIds must be a list of item ids',
+  })
+  .min(1, { error: 'itemIds must name at least one item' })
+  .max(500, { error: 'itemIds may name at most 500 items' });
+
 /** The bodies of the API; an unknown field is refused. */
 export const schemas = {
+  createCampaign: z.strictObject({
+    name: text('campaignName', 'name'),
+    description: text('campaignDescription', 'description').optional(),
+    scope: z
+      .array(filterSet, {
+        error: 'scope must be a list of inventory filter sets',
+      })
+      .min(1, { error: 'scope needs at least one filter set' })
+      .max(10, { error: 'scope may have at most 10 filter sets' }),
+    reviewerRule: z
+      .enum(['leads', 'members'], {
+        error: 'reviewerRule must be leads or members',
+      })
+      .optional(),
+    dueAt: text('until', 'dueAt'),
+    reminderEveryDays: days('reminderEveryDays').optional(),
+    dueSoonDays: days('dueSoonDays').optional(),
+    endAction: z
+      .enum(['not-reviewed', 'revoke'], {
+        error: 'endAction must be not-reviewed or revoke',
+      })
+      .optional(),
+    recurrenceMonths: z
+      .int({ error: 'recurrenceMonths must be a whole number of months' })
+      .min(1, { error: 'recurrenceMonths must be from 1 to 12' })
+      .max(12, { error: 'recurrenceMonths must be from 1 to 12' })
+      .optional(),
+  }),
+  decide: z.strictObject({
+    decision,
+    note: text('note').optional(),
+    replaces: z
+      .int({
+        error: 'replaces must be the decisionSeq of the decision you change',
+      })
+      .min(1, {
+        error: 'replaces must be the decisionSeq of the decision you change',
+      })
+      .optional(),
+  }),
+  decideMany: z.strictObject({
+    itemIds,
+    decision,
+    note: text('note').optional(),
+  }),
+  reassign: z.strictObject({
+    itemIds,
+    to: text('entityRef', 'to'),
+    reason: text('reason'),
+  }),
   createClaim: z.strictObject({
     entityRef: fields.entityRef,
     group: fields.group,
@@ -170,12 +265,25 @@ export function parseBody<T>(
   const result = schema.safeParse(value);
   if (!result.success) {
     const problems = result.error.issues.map(issue => {
+      // a nested field is named with where it is: scope[0]: …
+      const at = (
+        issue.code === 'unrecognized_keys'
+          ? issue.path
+          : issue.path.slice(0, -1)
+      ).reduce<string>(
+        (where, key) =>
+          typeof key === 'number'
+            ? `${where}[${key}]`
+            : `${where}${where ? '.' : ''}${String(key)}`,
+        '',
+      );
+      const prefix = at ? `${at}: ` : '';
       if (issue.code === 'unrecognized_keys') {
-        return `unknown field${
+        return `${prefix}unknown field${
           issue.keys.length > 1 ? 's' : ''
         } ${issue.keys.join(', ')}`;
       }
-      return issue.message;
+      return `${prefix}${issue.message}`;
     });
     throw new InputError(
       `invalid ${what}: ${[...new Set(problems)].join('; ')}`,
@@ -295,4 +403,84 @@ export function date(value: string, field: string): Date {
     throw new InputError(`${field}: not an ISO 8601 date: ${value}`);
   }
   return parsed;
+}
+
+const CAMPAIGN_ITEM_STATUSES = [
+  'pending',
+  'certify',
+  'revoke',
+  'reduce',
+  'not-reviewed',
+] as const;
+
+/**
+ * The item statuses of a campaign items `status` parameter: `pending`,
+ * `decided`, or outcomes, comma separated.
+ */
+export function campaignItemStatuses(value: string | undefined): {
+  statuses?: Array<(typeof CAMPAIGN_ITEM_STATUSES)[number]>;
+  decided?: boolean;
+} {
+  if (!value) return {};
+  if (value === 'decided') return { decided: true };
+  return { statuses: statusList(value, CAMPAIGN_ITEM_STATUSES) };
+}
+
+/** A campaign status parameter. */
+export function campaignStatus(
+  value: string | undefined,
+): 'active' | 'closed' | undefined {
+  if (!value) return undefined;
+  if (value !== 'active' && value !== 'closed') {
+    throw new InputError(`status must be active or closed, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * The filter sets of a campaign's scope, checked and normalized as the
+ * inventory reads them: a known rule id, an owner as an entity ref (or
+ * `unowned`), lower-case category, level and rotation status.
+ */
+export function campaignScope(
+  sets: Array<Record<string, string | boolean | undefined>>,
+): NhiInventoryFilters[] {
+  return sets.map((set, i) => {
+    const out: NhiInventoryFilters = {};
+    for (const [key, value] of Object.entries(set)) {
+      if (value === undefined) continue;
+      if (key === 'dormant') {
+        if (value === true) out.dormant = true;
+        continue;
+      }
+      const v = String(value);
+      if (key === 'rule') {
+        if (!nhiRuleById(v.toUpperCase())) {
+          throw new InputError(
+            `scope[${i}]: there is no rule ${v} (see docs/rules.md)`,
+          );
+        }
+        out.rule = v.toUpperCase();
+      } else if (key === 'owner') {
+        out.owner =
+          v.toLowerCase() === 'unowned'
+            ? 'unowned'
+            : normalizeRef(v, 'group', `scope[${i}].owner`);
+      } else if (key === 'category' || key === 'level' || key === 'rotation') {
+        out[key] = v.toLowerCase();
+      } else {
+        (out as Record<string, string>)[key] = v;
+      }
+    }
+    return out;
+  });
+}
+
+/** An entity ref of a user or group (`to` of a reassignment). */
+export function principalRef(value: string, field: string): string {
+  const ref = normalizeRef(value, 'user', field);
+  if (!ref.startsWith('user:') && !ref.startsWith('group:')) {
+    throw new InputError(`${field} must be a User or a Group, got ${ref}`);
+  }
+  return ref;
 }
