@@ -4,6 +4,9 @@ import {
 } from '@backstage/plugin-permission-common';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
+  nhiCampaignDecidePermission,
+  nhiCampaignManagePermission,
+  nhiCampaignReadPermission,
   nhiSourceReadPermission,
   nhiSourceRunPermission,
 } from '@backstage-nhi/plugin-nhi-common';
@@ -48,5 +51,36 @@ describe('NhiDemoPermissionPolicy', () => {
       attributes: { action: 'read' },
     });
     expect(await decide(other, developer)).toBe(AuthorizeResult.ALLOW);
+  });
+
+  it('lets the security team start and close campaigns, everyone see them, and each item’s reviewers decide it', async () => {
+    expect(await decide(nhiCampaignManagePermission, security)).toBe(
+      AuthorizeResult.ALLOW,
+    );
+    expect(await decide(nhiCampaignManagePermission, developer)).toBe(
+      AuthorizeResult.DENY,
+    );
+    expect(await decide(nhiCampaignReadPermission, developer)).toBe(
+      AuthorizeResult.ALLOW,
+    );
+    const decision = await policy.handle(
+      { permission: nhiCampaignDecidePermission },
+      developer,
+    );
+    expect(decision).toEqual({
+      result: AuthorizeResult.CONDITIONAL,
+      pluginId: 'nhi',
+      resourceType: 'nhi-campaign-item',
+      conditions: {
+        rule: 'IS_ITEM_REVIEWER',
+        resourceType: 'nhi-campaign-item',
+        params: {
+          claims: ['user:default/jade.thompson', 'group:default/payments'],
+        },
+      },
+    });
+    expect(
+      (await policy.handle({ permission: nhiCampaignDecidePermission })).result,
+    ).toBe(AuthorizeResult.DENY);
   });
 });

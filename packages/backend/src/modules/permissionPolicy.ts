@@ -11,11 +11,15 @@ import {
 } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
+  nhiCampaignDecidePermission,
+  nhiCampaignManagePermission,
   nhiClaimReviewPermission,
   nhiSourceRunPermission,
 } from '@backstage-nhi/plugin-nhi-common';
 import {
+  createNhiCampaignItemConditionalDecision,
   createNhiClaimConditionalDecision,
+  nhiCampaignItemConditions,
   nhiClaimConditions,
 } from '@backstage-nhi/plugin-nhi-backend';
 
@@ -26,7 +30,10 @@ import {
  * the leads of the claimed group for claims to their group and the leads of
  * the owning group for transfers away from it — never for their own claim.
  * (The claims backend's own rules decide within that: a transfer needs the
- * owner's lead, or a security reviewer with a reason.)
+ * owner's lead, or a security reviewer with a reason.) Access-review
+ * campaigns are started and closed by the security team
+ * (`nhi.campaign.manage`), and each item is decided by its reviewers
+ * (`nhi.campaign.decide`, conditional on being one of them).
  */
 export class NhiDemoPermissionPolicy implements PermissionPolicy {
   /**
@@ -49,6 +56,21 @@ export class NhiDemoPermissionPolicy implements PermissionPolicy {
         user?.info.ownershipEntityRefs.includes(g),
       );
       return { result: member ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+    }
+    if (isPermission(request.permission, nhiCampaignManagePermission)) {
+      const member = this.reviewerGroups.some(g =>
+        user?.info.ownershipEntityRefs.includes(g),
+      );
+      return { result: member ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
+    }
+    if (isPermission(request.permission, nhiCampaignDecidePermission)) {
+      if (!user) return { result: AuthorizeResult.DENY };
+      return createNhiCampaignItemConditionalDecision(
+        request.permission,
+        nhiCampaignItemConditions.isItemReviewer({
+          claims: user.info.ownershipEntityRefs,
+        }),
+      );
     }
     if (isPermission(request.permission, nhiClaimReviewPermission)) {
       const userRef = user?.info.userEntityRef;
