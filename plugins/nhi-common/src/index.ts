@@ -20,6 +20,7 @@ export * from './api/client';
 export * from './api/inventory';
 export * from './api/trends';
 export * from './api/campaigns';
+export * from './api/feeds';
 export * from './api/actions';
 export * from './api/limits';
 export * from './time';

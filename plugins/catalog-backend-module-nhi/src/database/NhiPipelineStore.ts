@@ -2,7 +2,12 @@ import {
   DatabaseService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import { NhiOwnership, toIsoTime } from '@backstage-nhi/plugin-nhi-common';
+import {
+  NhiHeldRemoval,
+  NhiOwnership,
+  NhiSourceRun as NhiSourceRunStatus,
+  toIsoTime,
+} from '@backstage-nhi/plugin-nhi-common';
 import { Knex } from 'knex';
 import { NhiInventoryStore } from './NhiInventoryStore';
 import { NhiTrendStore } from './NhiTrendStore';
@@ -28,19 +33,8 @@ export interface EmittedEntity {
  * A removal a run held back instead of applying it: more than the
  * configured share of the source's identities, or all of them.
  */
-export interface NhiHeldRemovalInfo {
-  /** Identities it would remove. */
-  count: number;
-  /** The source's identities when it was held. */
-  total: number;
-  /** Why it was held, as a sentence. */
-  reason: string;
-  /** When it was held. */
-  since: string;
-  /** Who confirmed it (the next run applies it), once someone did. */
-  confirmedBy?: string;
-  confirmedAt?: string;
-}
+/** A removal a run held instead of applying (see the common type). */
+export type NhiHeldRemovalInfo = NhiHeldRemoval;
 
 /** What a run enriched from, to tell when resolving again is worth it. */
 export interface NhiEnrichmentSeen {
@@ -54,22 +48,8 @@ export interface NhiEnrichmentSeen {
   unowned: number;
 }
 
-/** The record of a source's last run. */
-export interface NhiSourceRun {
-  sourceKey: string;
-  /** `held`: the run applied everything but a removal it holds for confirmation. */
-  status: 'running' | 'succeeded' | 'partial' | 'held' | 'failed';
-  startedAt: string;
-  finishedAt?: string;
-  lastSuccessAt?: string;
-  counts: Record<string, number>;
-  errors: Array<{ message: string; scope?: string; location?: string }>;
-  stats?: Record<string, number>;
-  /** The removal held for confirmation, if any. */
-  held?: NhiHeldRemovalInfo;
-  /** Owner names no Group or User matched, with how many identities named each, most frequent first. */
-  unresolvedOwners?: Array<{ value: string; count: number }>;
-}
+/** The record of a source's last run: the API's run, with its source. */
+export type NhiSourceRun = NhiSourceRunStatus & { sourceKey: string };
 
 const CHUNK = 500;
 

@@ -3,6 +3,9 @@ import { ResponseError } from '@backstage/errors';
 import {
   NhiAcceptedRisk,
   NhiApprovedClaim,
+  NhiCursorPage,
+  NhiFeedsClient,
+  readAllPages,
 } from '@backstage-nhi/plugin-nhi-common';
 import { NhiOwnershipFeed } from './loadContext';
 
@@ -14,71 +17,70 @@ export type UnownedSince = Map<string, string>;
 
 /**
  * Reads the claims backend's bulk feeds (approved claims, active accepted
- * risks, since when identities are unowned) over HTTP as the catalog's
- * service identity, a few paged requests per run. When the claims backend
- * is not installed (404) they are empty.
+ * risks, since when identities are unowned) through its typed client, as
+ * the catalog's own service identity, a few pages per run. When the claims
+ * backend is not installed (404) they are empty.
  */
 export class NhiBackendFeeds implements NhiOwnershipFeed {
-  constructor(
-    private readonly options: {
-      discovery: DiscoveryService;
-      auth: AuthService;
-      fetch?: typeof fetch;
-      pageSize?: number;
-    },
-  ) {}
+  private readonly client: NhiFeedsClient;
+  private readonly limit: number;
 
-  private async get(path: string): Promise<any | undefined> {
-    const { discovery, auth } = this.options;
-    const base = await discovery.getBaseUrl('nhi');
-    const { token } = await auth.getPluginRequestToken({
-      onBehalfOf: await auth.getOwnServiceCredentials(),
-      targetPluginId: 'nhi',
+  constructor(options: {
+    discovery: DiscoveryService;
+    auth: AuthService;
+    fetch?: typeof fetch;
+    pageSize?: number;
+  }) {
+    const { discovery, auth } = options;
+    const fetchImpl = options.fetch ?? fetch;
+    this.limit = options.pageSize ?? 500;
+    this.client = new NhiFeedsClient({
+      discoveryApi: discovery,
+      fetchApi: {
+        fetch: async (input, init) => {
+          const { token } = await auth.getPluginRequestToken({
+            onBehalfOf: await auth.getOwnServiceCredentials(),
+            targetPluginId: 'nhi',
+          });
+          const headers = new Headers(init?.headers);
+          headers.set('Authorization', `Bearer ${token}`);
+          return fetchImpl(input, { ...init, headers });
+        },
+      },
     });
-    const response = await (this.options.fetch ?? fetch)(`${base}${path}`, {
-      headers: { Authorization: `Bearer ${token}` },
-    });
-    if (response.status === 404) return undefined;
-    if (!response.ok) throw await ResponseError.fromResponse(response);
-    return response.json();
+  }
+
+  /** Every item of a feed; none when the claims backend is not installed. */
+  private async readAll<T>(
+    readPage: (page: {
+      limit: number;
+      cursor?: string;
+    }) => Promise<NhiCursorPage<T>>,
+  ): Promise<T[]> {
+    try {
+      return await readAllPages(cursor =>
+        readPage({ limit: this.limit, cursor }),
+      );
+    } catch (error) {
+      if (ResponseError.is(error) && error.statusCode === 404) return [];
+      throw error;
+    }
   }
 
   async readApprovedClaims(): Promise<NhiApprovedClaim[]> {
-    const claims: NhiApprovedClaim[] = [];
-    const limit = this.options.pageSize ?? 500;
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.get(
-        `/ownership?limit=${limit}${
-          after ? `&after=${encodeURIComponent(after)}` : ''
-        }`,
-      );
-      if (!page) return claims;
-      claims.push(...page.items);
-      if (!page.nextCursor) return claims;
-      after = page.nextCursor;
-    }
+    return this.readAll(page => this.client.listApprovedClaims(page));
   }
 
   async readAcceptedRisks(): Promise<AcceptedRisks> {
     const accepted: AcceptedRisks = new Map();
-    const limit = this.options.pageSize ?? 500;
-    let cursor: string | undefined;
-    for (;;) {
-      const page = await this.get(
-        `/exceptions/active?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
-      );
-      if (!page) return accepted;
-      for (const item of page.items as Array<
-        NhiAcceptedRisk & { entityRef: string }
-      >) {
-        const list = accepted.get(item.entityRef) ?? [];
-        list.push({ ruleId: item.ruleId, until: item.until, by: item.by });
-        accepted.set(item.entityRef, list);
-      }
-      if (!page.nextCursor) return accepted;
-      cursor = page.nextCursor;
+    for (const item of await this.readAll(page =>
+      this.client.listActiveAcceptedRisks(page),
+    )) {
+      const list = accepted.get(item.entityRef) ?? [];
+      list.push({ ruleId: item.ruleId, until: item.until, by: item.by });
+      accepted.set(item.entityRef, list);
     }
+    return accepted;
   }
 
   /**
@@ -88,21 +90,11 @@ export class NhiBackendFeeds implements NhiOwnershipFeed {
    */
   async readUnownedSince(): Promise<UnownedSince> {
     const since: UnownedSince = new Map();
-    const limit = this.options.pageSize ?? 500;
-    let cursor: string | undefined;
-    for (;;) {
-      const page = await this.get(
-        `/unowned?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
-      );
-      if (!page) return since;
-      for (const item of page.items as Array<{
-        entityRef: string;
-        since: string;
-      }>) {
-        since.set(item.entityRef.toLowerCase(), item.since);
-      }
-      if (!page.nextCursor) return since;
-      cursor = page.nextCursor;
+    for (const item of await this.readAll(page =>
+      this.client.listUnownedIdentities(page),
+    )) {
+      since.set(item.entityRef.toLowerCase(), item.since);
     }
+    return since;
   }
 }

@@ -4,14 +4,16 @@ import { PageOfRows, PageRequest } from '../database/ClaimsStore';
 import { isRowId } from '../lib/identifiers';
 
 /**
- * Paging of the API, in one place. Lists take `limit` (1–500, 50 by
- * default) and answer a `nextCursor` while there is more:
+ * Paging of the API, in one place and one scheme: every list takes `limit`
+ * (1–500, 50 by default) and an opaque `cursor`, and answers `items` and a
+ * `nextCursor` while there is more (a client passes it back as it is). Behind
+ * the cursor:
  *
- * - the lists the UI shows (claims, exceptions, audit, active exceptions)
- *   page by position: `cursor` is opaque (the offset in base64url) and the
+ * - the lists the UI shows (claims, exceptions, audit, active exceptions,
+ *   unowned identities) page by position (the offset in base64url) and the
  *   answer has `totalCount`;
  * - the ownership feed, which the pipeline reads whole, pages by claim id
- *   (`after`, the last id of the previous page), so that approvals made
+ *   (the last id of the previous page in base64url), so that approvals made
  *   while it reads do not shift its pages.
  */
 
@@ -41,19 +43,14 @@ export function readPage(
   maxLimit = 500,
 ): PageRequest {
   const limit = readLimit(query.limit, maxLimit);
-  let offset = 0;
-  if (query.cursor) {
-    const decoded = Buffer.from(query.cursor, 'base64url').toString('utf8');
-    offset = Number(decoded);
-    if (
-      !/^(0|[1-9]\d{0,9})$/.test(decoded) ||
-      offset > MAX_OFFSET ||
-      Buffer.from(decoded, 'utf8').toString('base64url') !==
-        query.cursor.replace(/=+$/, '')
-    ) {
-      throw new InputError(`cursor is not valid: ${INVALID_CURSOR}`);
-    }
-  }
+  const offset = query.cursor
+    ? Number(
+        decodeCursor(
+          query.cursor,
+          text => /^(0|[1-9]\d{0,9})$/.test(text) && Number(text) <= MAX_OFFSET,
+        ),
+      )
+    : 0;
   return { limit, offset };
 }
 
@@ -69,16 +66,30 @@ export function pageOf<T>(rows: PageOfRows<T>, page: PageRequest): NhiPage<T> {
   };
 }
 
-/** The page of the ownership feed asked for by `limit` and `after`, or a 400. */
-export function readFeedPage(query: { limit?: string; after?: string }): {
+/** A cursor's text, or a 400 when this API did not give it. */
+function decodeCursor(cursor: string, valid: (text: string) => boolean) {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (
+    !valid(text) ||
+    Buffer.from(text, 'utf8').toString('base64url') !==
+      cursor.replace(/=+$/, '')
+  ) {
+    throw new InputError(`cursor is not valid: ${INVALID_CURSOR}`);
+  }
+  return text;
+}
+
+/**
+ * The page of the ownership feed asked for by `limit` and `cursor` (after
+ * which claim id), or a 400.
+ */
+export function readFeedPage(query: { limit?: string; cursor?: string }): {
   limit: number;
   after?: string;
 } {
   const limit = readLimit(query.limit);
-  if (query.after && !isRowId(query.after)) {
-    throw new InputError(`after is not valid: ${INVALID_CURSOR}`);
-  }
-  return { limit, after: query.after || undefined };
+  if (!query.cursor) return { limit };
+  return { limit, after: decodeCursor(query.cursor, isRowId) };
 }
 
 /**
@@ -93,7 +104,12 @@ export function feedPageOf<T>(
   return {
     items,
     ...(items.length === page.limit
-      ? { nextCursor: idOf(items[items.length - 1]) }
+      ? {
+          nextCursor: Buffer.from(
+            idOf(items[items.length - 1]),
+            'utf8',
+          ).toString('base64url'),
+        }
       : {}),
   };
 }

@@ -1195,12 +1195,22 @@ describe('paging', () => {
     expect(await state()).toEqual(before);
   });
 
-  it('refuses an ownership page cursor that is not a claim id', async () => {
+  it('refuses an ownership page cursor that is not a claim id, and the old after', async () => {
     const { app } = await setup();
-    const res = await request(app)
-      .get('/ownership?after=%00x')
+    for (const query of [
+      `cursor=${b64('\u0000x')}`,
+      'cursor=%00x',
+      'after=1',
+    ]) {
+      const res = await request(app)
+        .get(`/ownership?${query}`)
+        .set({ Authorization: mockCredentials.service.header() });
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+    }
+    const ok = await request(app)
+      .get(`/ownership?cursor=${b64('0b1c6a8e-3f5d-4c2b-9a7e-1d2c3b4a5f60')}`)
       .set({ Authorization: mockCredentials.service.header() });
-    expect(res.status).toBe(400);
+    expect(ok.status).toBe(200);
   });
 });
 

@@ -228,7 +228,7 @@ export function createRouter(options: {
     '/ownership',
     audited('ownership-read', 'low', async (req, res) => {
       const reader = await feedReader(req);
-      const page = readFeedPage(queryOf(req, ['after', 'limit']));
+      const page = readFeedPage(queryOf(req, ['cursor', 'limit']));
       const items = await claims.approvedOwners(reader, page);
       res.json(feedPageOf(items, page, item => item.claimId));
     }),

@@ -1,7 +1,11 @@
-import { ResponseError } from '@backstage/errors';
 import { NhiInventoryFilters } from './inventory';
 import { NhiPage, NhiReviewDecision } from './types';
-import { NhiClientOptions } from './client';
+import {
+  NhiClientOptions,
+  nhiFetch,
+  NhiRequestInit,
+  queryString,
+} from './http';
 
 /**
  * What a reviewer decides about one identity of a campaign:
@@ -380,16 +384,6 @@ export interface NhiCampaignsApi {
   }): Promise<NhiPage<NhiUnownedIdentity>>;
 }
 
-function queryString(params: Record<string, unknown>): string {
-  const q = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
-    if (value === undefined || value === null || value === '') continue;
-    q.set(key, String(value));
-  }
-  const s = q.toString();
-  return s ? `?${s}` : '';
-}
-
 /**
  * The HTTP client of {@link NhiCampaignsApi}. Throws `ResponseError` (with
  * the backend's message) on any non-2xx answer.
@@ -399,30 +393,11 @@ function queryString(params: Record<string, unknown>): string {
 export class NhiCampaignsClient implements NhiCampaignsApi {
   constructor(private readonly options: NhiClientOptions) {}
 
-  private async fetch(
-    path: string,
-    init?: { method: 'POST'; body?: unknown },
-  ): Promise<Response> {
-    const base = await this.options.discoveryApi.getBaseUrl('nhi');
-    const response = await this.options.fetchApi.fetch(`${base}${path}`, {
-      method: init?.method ?? 'GET',
-      headers: init ? { 'Content-Type': 'application/json' } : undefined,
-      body: init ? JSON.stringify(init.body ?? {}) : undefined,
-    });
-    if (!response.ok) {
-      const error = await ResponseError.fromResponse(response);
-      const message = (error.body as { error?: { message?: string } })?.error
-        ?.message;
-      if (message) error.message = message;
-      throw error;
-    }
-    return response;
+  private fetch(path: string, init?: NhiRequestInit): Promise<Response> {
+    return nhiFetch(this.options, 'nhi', path, init);
   }
 
-  private async call<T>(
-    path: string,
-    init?: { method: 'POST'; body?: unknown },
-  ): Promise<T> {
+  private async call<T>(path: string, init?: NhiRequestInit): Promise<T> {
     return (await this.fetch(path, init)).json();
   }
 

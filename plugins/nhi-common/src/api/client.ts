@@ -1,4 +1,3 @@
-import { ResponseError } from '@backstage/errors';
 import {
   NhiAuditEntry,
   NhiClaim,
@@ -27,6 +26,15 @@ import {
   NhiActionRequestBody,
   NhiActionRunResult,
 } from './actions';
+import {
+  nhiCall,
+  nhiFetch,
+  NhiClientOptions,
+  NhiRequestInit,
+  queryString as query,
+} from './http';
+
+export type { NhiClientOptions } from './http';
 
 /**
  * An identity's whole evaluated spec, as
@@ -52,24 +60,32 @@ export type NhiSourceStatus = {
   type: string;
   id: string;
   key: string;
-  lastRun: null | {
-    /** `held`: everything applied but a removal held for confirmation. */
-    status: 'running' | 'succeeded' | 'partial' | 'held' | 'failed';
-    startedAt: string;
-    finishedAt?: string;
-    lastSuccessAt?: string;
-    counts: Record<string, number>;
-    errors: Array<{ message: string; scope?: string; location?: string }>;
-    stats?: Record<string, number>;
-    /** The removal held for confirmation, if any. */
-    held?: NhiHeldRemoval;
-    /**
-     * Owner names the run could not resolve to a Group or User, with how
-     * many identities named each, most frequent first (map them with
-     * `nhi.ownership.aliases`).
-     */
-    unresolvedOwners?: Array<{ value: string; count: number }>;
-  };
+  lastRun: null | NhiSourceRun;
+};
+
+/**
+ * A run of an identity source: what it read, applied and could not, as the
+ * catalog module records it.
+ *
+ * @public
+ */
+export type NhiSourceRun = {
+  /** `held`: everything applied but a removal held for confirmation. */
+  status: 'running' | 'succeeded' | 'partial' | 'held' | 'failed';
+  startedAt: string;
+  finishedAt?: string;
+  lastSuccessAt?: string;
+  counts: Record<string, number>;
+  errors: Array<{ message: string; scope?: string; location?: string }>;
+  stats?: Record<string, number>;
+  /** The removal held for confirmation, if any. */
+  held?: NhiHeldRemoval;
+  /**
+   * Owner names the run could not resolve to a Group or User, with how
+   * many identities named each, most frequent first (map them with
+   * `nhi.ownership.aliases`).
+   */
+  unresolvedOwners?: Array<{ value: string; count: number }>;
 };
 
 /**
@@ -200,28 +216,6 @@ export interface NhiApi {
 }
 
 /**
- * Fetches JSON from Backstage backends: a discovery service and a fetch
- * that adds the caller's credentials (the frontend's `fetchApi`, or a backend
- * fetch with a service token).
- *
- * @public
- */
-export interface NhiClientOptions {
-  discoveryApi: { getBaseUrl(pluginId: string): Promise<string> };
-  fetchApi: { fetch: typeof fetch };
-}
-
-function query(params: Record<string, unknown>): string {
-  const q = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
-    if (value === undefined || value === null || value === '') continue;
-    q.set(key, Array.isArray(value) ? value.join(',') : String(value));
-  }
-  const s = q.toString();
-  return s ? `?${s}` : '';
-}
-
-/**
  * The HTTP client of {@link NhiApi}. Throws `ResponseError` (with the
  * backend's message) on any non-2xx answer.
  *
@@ -230,29 +224,12 @@ function query(params: Record<string, unknown>): string {
 export class NhiClient implements NhiApi {
   constructor(private readonly options: NhiClientOptions) {}
 
-  private async call<T>(
+  private call<T>(
     pluginId: 'nhi' | 'catalog',
     path: string,
-    init?: { method: 'POST'; body?: unknown },
+    init?: NhiRequestInit,
   ): Promise<T> {
-    const base = await this.options.discoveryApi.getBaseUrl(pluginId);
-    const response = await this.options.fetchApi.fetch(`${base}${path}`, {
-      method: init?.method ?? 'GET',
-      headers: init ? { 'Content-Type': 'application/json' } : undefined,
-      body: init ? JSON.stringify(init.body ?? {}) : undefined,
-    });
-    if (!response.ok) {
-      const error = await ResponseError.fromResponse(response);
-      // Show people the backend's own sentence, not "Request failed with 409".
-      const message = (error.body as { error?: { message?: string } })?.error
-        ?.message;
-      if (message) error.message = message;
-      throw error;
-    }
-    if (response.status === 202 || response.status === 204) {
-      return undefined as T;
-    }
-    return response.json();
+    return nhiCall<T>(this.options, pluginId, path, init);
   }
 
   createClaim(request: NhiCreateClaimRequest) {
@@ -439,23 +416,13 @@ export class NhiClient implements NhiApi {
     actionId: string,
     body: NhiActionRequestBody & { reason: string },
   ) {
-    const base = await this.options.discoveryApi.getBaseUrl('catalog');
     // 202 (pending confirmation) has a body here, unlike the other POSTs
-    const response = await this.options.fetchApi.fetch(
-      `${base}/nhi/actions/${encodeURIComponent(actionId)}/run`,
-      {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(body),
-      },
+    const response = await nhiFetch(
+      this.options,
+      'catalog',
+      `/nhi/actions/${encodeURIComponent(actionId)}/run`,
+      { method: 'POST', body },
     );
-    if (!response.ok) {
-      const error = await ResponseError.fromResponse(response);
-      const message = (error.body as { error?: { message?: string } })?.error
-        ?.message;
-      if (message) error.message = message;
-      throw error;
-    }
     return (await response.json()) as NhiActionRunResult;
   }
 
