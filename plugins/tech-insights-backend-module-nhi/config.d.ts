@@ -49,6 +49,38 @@ interface NhiFactRetrieverConfig {
 }
 
 export interface Config {
+  /** Backstage NHI. */
+  nhi?: {
+    /** NHI scorecards on Tech Insights. */
+    scorecards?: {
+      /**
+       * The graded team checks the NHI fact checker adds
+       * (`nhi-group-ownership-coverage`, `nhi-group-credentials-within-policy`,
+       * `nhi-group-dormant-share`, `nhi-group-critical-per-100`), with their
+       * thresholds. A check configured under `techInsights.factChecker.checks`
+       * with the same id wins.
+       */
+      groups?: {
+        /** Whether the graded team checks are added. Default true. */
+        enabled?: boolean;
+        /**
+         * Ownership coverage at least this percentage (0–100) of the
+         * identities a team answers for: those it owns and the unowned ones
+         * its components use. Default 90.
+         */
+        ownershipCoverage?: number;
+        /**
+         * Active credentials of the team's identities within their rotation
+         * policy, at least this percentage (0–100). Default 90.
+         */
+        credentialsWithinPolicy?: number;
+        /** Dormant identities at most this percentage (0–100) of the team's. Default 10. */
+        dormantShare?: number;
+        /** Critical identities at most this many per 100 of the team's. Default 1. */
+        criticalPer100?: number;
+      };
+    };
+  };
   /** Tech Insights. */
   techInsights?: {
     /** Fact retrievers by id, scheduled by the tech-insights backend. */

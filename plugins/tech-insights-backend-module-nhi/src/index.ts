@@ -10,6 +10,10 @@
 export { techInsightsModuleNhi as default } from './module/module';
 export { techInsightsModuleNhiFactChecker } from './module/factCheckerModule';
 export * from './module/config';
+export {
+  readNhiGroupThresholds,
+  withNhiGradedChecks,
+} from './module/thresholds';
 export * from './retrievers/schema';
 export * from './retrievers/retrievers';
 export {
@@ -26,4 +30,8 @@ export type {
   NhiIdentityFacts,
 } from './lib/aggregate';
 export * from './checks/checks';
-export { atLeastPercentOperator, nhiOperators } from './checks/operators';
+export {
+  atLeastPercentOperator,
+  atMostPercentOperator,
+  nhiOperators,
+} from './checks/operators';

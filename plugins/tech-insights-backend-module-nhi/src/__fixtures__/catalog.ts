@@ -1,5 +1,8 @@
 import { Entity } from '@backstage/catalog-model';
-import { NonHumanIdentitySpec } from '@backstage-nhi/plugin-nhi-common';
+import {
+  NhiRotationStatus,
+  NonHumanIdentitySpec,
+} from '@backstage-nhi/plugin-nhi-common';
 
 /** The time the fixture's facts are computed at. */
 export const NOW = new Date('2026-11-28T00:00:00Z');
@@ -55,12 +58,17 @@ function risk(level: string, rules: string[]) {
   } as NonHumanIdentitySpec['risk'];
 }
 
-const active = (createdAt: string, lastRotatedAt?: string) => ({
+const active = (
+  createdAt: string,
+  lastRotatedAt?: string,
+  rotation?: NhiRotationStatus,
+) => ({
   id: `key-${createdAt}`,
   kind: 'access-key' as const,
   status: 'active' as const,
   createdAt,
   lastRotatedAt,
+  ...(rotation ? { rotation: { status: rotation } } : {}),
 });
 
 /**
@@ -83,7 +91,9 @@ export const identities: Entity[] = [
       'NHI-CREDENTIAL-NOT-ROTATED',
     ]),
     rotation: { status: 'overdue' },
-    credentials: [active('2025-06-01T00:00:00Z', '2026-01-01T00:00:00Z')],
+    credentials: [
+      active('2025-06-01T00:00:00Z', '2026-01-01T00:00:00Z', 'overdue'),
+    ],
   }),
   // 2: high, never rotated, used by a short ref; created a year ago → 365.
   nhi('pay-stripe-key', {
@@ -91,7 +101,7 @@ export const identities: Entity[] = [
     usedBy: ['payments-api'],
     risk: risk('high', ['NHI-CREDENTIAL-NOT-ROTATED']),
     rotation: { status: 'never-rotated' },
-    credentials: [active('2025-11-28T00:00:00Z')],
+    credentials: [active('2025-11-28T00:00:00Z', undefined, 'never-rotated')],
   }),
   // 3: unowned, dormant; its inactive 2020 key does not count → 27 days.
   nhi('pay-legacy-batch', {
@@ -117,7 +127,9 @@ export const identities: Entity[] = [
     usedBy: ['component:default/payments-api', 'component:default/ci-runner'],
     risk: risk('critical', ['NHI-ADMIN', 'NHI-DORMANT-CREDENTIAL']),
     rotation: { status: 'expired' },
-    credentials: [active('2026-05-01T00:00:00Z', '2026-08-30T00:00:00Z')],
+    credentials: [
+      active('2026-05-01T00:00:00Z', '2026-08-30T00:00:00Z', 'expired'),
+    ],
   }),
   // 6: clean certificate → 272 days.
   nhi('track-cert', {
@@ -131,7 +143,7 @@ export const identities: Entity[] = [
     usedBy: ['component:default/tracking-api'],
     risk: risk('low', ['NHI-NEVER-USED-CREDENTIAL']),
     rotation: { status: 'due-soon' },
-    credentials: [active('2026-10-29T00:00:00Z')],
+    credentials: [active('2026-10-29T00:00:00Z', undefined, 'due-soon')],
   }),
   // 8: unowned, dormant, never rotated; key from 2023-04-02T09:12 → 1335.
   nhi('ci-deployer', {
@@ -143,7 +155,7 @@ export const identities: Entity[] = [
     ]),
     rotation: { status: 'never-rotated' },
     credentials: [
-      active('2023-04-02T09:12:00Z'),
+      active('2023-04-02T09:12:00Z', undefined, 'never-rotated'),
       active('2026-10-01T00:00:00Z'),
       { ...active('2019-01-01T00:00:00Z'), status: 'revoked' },
     ],

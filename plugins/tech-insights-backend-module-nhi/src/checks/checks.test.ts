@@ -23,6 +23,8 @@ import {
   nhiComponentChecks,
   nhiDefaultChecks,
   nhiGroupChecks,
+  nhiGroupGradedChecks,
+  nhiGroupStrictChecks,
   nhiIdentityChecks,
 } from './checks';
 import { nhiOperators } from './operators';
@@ -99,11 +101,14 @@ describe('NHI checks run through the json-rules-engine fact checker', () => {
     const retrievers = createNhiFactRetrievers({
       catalog: catalogServiceMock({ entities }),
       now: () => NOW,
+      identities: 'catalog',
     });
     checker = new JsonRulesEngineFactChecker({
       // A copy: the fact checker writes rule.name into the checks it runs.
       checks: structuredClone([
         ...nhiDefaultChecks,
+        // as techInsightsModuleNhiFactChecker adds them, at their defaults
+        ...nhiGroupGradedChecks(),
         ...nhiIdentityChecks,
         vulnerabilityCheck,
       ]),
@@ -169,19 +174,77 @@ describe('NHI checks run through the json-rules-engine fact checker', () => {
     expect(Object.values(docs).every(Boolean)).toBe(true);
   });
 
-  it('runs the group checks on groups', async () => {
+  it('grades groups on measures, and leaves a group with no identities ungraded', async () => {
     expect(await results('group:default/payments')).toEqual({
-      'nhi-group-no-critical-identities': false,
-      'nhi-group-rotation-within-policy': false,
-      'nhi-group-no-dormant-credentials': true,
-      // payments-api (a payments component) uses the unowned pay-legacy-batch
-      'nhi-group-identities-owned': false,
+      // 4 owned of the 5 it answers for: 80 % < 90 %
+      'nhi-group-ownership-coverage': false,
+      // 2 of its 4 credentials past policy: 50 % < 90 %
+      'nhi-group-credentials-within-policy': false,
+      'nhi-group-dormant-share': true,
+      // 1 critical of 4: 25 per 100 > 1
+      'nhi-group-critical-per-100': false,
       'nhi-group-no-leaked-credentials': false,
       'nhi-group-agents-expire': false,
     });
-    const design = await results('group:default/design');
-    expect(Object.keys(design)).toHaveLength(nhiGroupChecks.length);
-    expect(Object.values(design).every(Boolean)).toBe(true);
+    // the graded checks are added by the fact checker module, not configured
+    expect(nhiGroupChecks.map(c => c.id)).toEqual([
+      'nhi-group-no-leaked-credentials',
+      'nhi-group-agents-expire',
+    ]);
+    // design owns nothing and its components use nothing unowned: no
+    // results at all ("no identities"), not six passes
+    expect(await results('group:default/design')).toEqual({});
+  });
+
+  it('tells a team that meets the bar from one that does not, with thresholds from config', async () => {
+    const thresholds = {
+      ownershipCoverage: 75,
+      credentialsWithinPolicy: 60,
+      dormantShare: 50,
+      criticalPer100: 30,
+    };
+    const graded = new JsonRulesEngineFactChecker({
+      checks: structuredClone(nhiGroupGradedChecks(thresholds)),
+      repository: await storeFromRetrievers(
+        Object.values(
+          createNhiFactRetrievers({
+            catalog: catalogServiceMock({ entities }),
+            now: () => NOW,
+            identities: 'catalog',
+          }),
+        ),
+      ),
+      logger: mockServices.logger.mock(),
+      operators: nhiOperators,
+    });
+    const passed = async (ref: string) =>
+      Object.fromEntries(
+        (await graded.runChecks(ref)).map(r => [r.check.id, r.result]),
+      );
+    // platform: coverage 80 %, 66.66 % within policy, 50 % dormant, 25
+    // critical per 100
+    expect(Object.values(await passed('group:default/platform'))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    // payments: half its credentials are past policy
+    expect(await passed('group:default/payments')).toEqual({
+      'nhi-group-ownership-coverage': true,
+      'nhi-group-credentials-within-policy': false,
+      'nhi-group-dormant-share': true,
+      'nhi-group-critical-per-100': true,
+    });
+    expect(nhiGroupGradedChecks(thresholds).map(c => [c.id, c.name])).toEqual([
+      ['nhi-group-ownership-coverage', 'Ownership coverage at least 75%'],
+      [
+        'nhi-group-credentials-within-policy',
+        'Credentials within rotation policy: at least 60%',
+      ],
+      ['nhi-group-dormant-share', 'Dormant identities at most 50%'],
+      ['nhi-group-critical-per-100', 'At most 30 critical per 100 identities'],
+    ]);
   });
 
   it('runs the identity checks on identities', async () => {
@@ -223,14 +286,22 @@ describe('NHI checks run through the json-rules-engine fact checker', () => {
 
 describe('nhiDefaultChecks', () => {
   it('are all valid json-rules-engine checks with nhi- ids', async () => {
-    const ids = [...nhiDefaultChecks, ...nhiIdentityChecks].map(c => c.id);
+    const ids = [
+      ...nhiDefaultChecks,
+      ...nhiIdentityChecks,
+      ...nhiGroupStrictChecks,
+      ...nhiGroupGradedChecks(),
+    ].map(c => c.id);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const id of ids) expect(id).toMatch(/^nhi-[a-z-]+$/);
+    for (const id of ids) expect(id).toMatch(/^nhi-[a-z0-9-]+$/);
     const checker = new JsonRulesEngineFactChecker({
       checks: [],
       repository: await storeFromRetrievers(
         Object.values(
-          createNhiFactRetrievers({ catalog: catalogServiceMock() }),
+          createNhiFactRetrievers({
+            catalog: catalogServiceMock(),
+            identities: 'catalog',
+          }),
         ),
       ),
       logger: mockServices.logger.mock(),
@@ -239,6 +310,8 @@ describe('nhiDefaultChecks', () => {
     for (const check of structuredClone([
       ...nhiDefaultChecks,
       ...nhiIdentityChecks,
+      ...nhiGroupStrictChecks,
+      ...nhiGroupGradedChecks(),
     ])) {
       expect({ id: check.id, ...(await checker.validate(check)) }).toEqual({
         id: check.id,

@@ -128,12 +128,104 @@ export const nhiComponentChecks: TechInsightJsonRuleCheck[] = [
 ].map(spec => check('nhi-component', NHI_COMPONENT_FACT_RETRIEVER_ID, spec));
 
 /**
- * Checks for Groups, on the facts of `nhiGroupFactRetriever` (identities the
- * group owns directly). No ownership checks: a group owns its identities.
+ * Thresholds of the graded team checks (`nhi.scorecards.groups`).
  *
  * @public
  */
-export const nhiGroupChecks: TechInsightJsonRuleCheck[] = [
+export type NhiGroupThresholds = {
+  /** Ownership coverage of the identities a team answers for, at least, in %. */
+  ownershipCoverage: number;
+  /** Share of its active credentials within their rotation policy, at least, in %. */
+  credentialsWithinPolicy: number;
+  /** Share of its identities that are dormant, at most, in %. */
+  dormantShare: number;
+  /** Critical identities per 100 identities, at most. */
+  criticalPer100: number;
+};
+
+/**
+ * The default thresholds of the graded team checks: the bar of a team that
+ * keeps its house in order (the article's numbers are the opposite: 15 %
+ * unowned, 40 % dormant).
+ *
+ * @public
+ */
+export const NHI_GROUP_THRESHOLDS: NhiGroupThresholds = {
+  ownershipCoverage: 90,
+  credentialsWithinPolicy: 90,
+  dormantShare: 10,
+  criticalPer100: 1,
+};
+
+/**
+ * The graded checks of a team, on measures rather than on "none at all":
+ * ownership coverage, credentials within their rotation policy, dormant
+ * share and criticals per 100 identities, each against its threshold. A
+ * group with no identities (and no unowned ones used by its components) has
+ * none of these facts, so the checks are left out of its results: "no
+ * identities", not passed. They use the `atLeastPercent` and
+ * `atMostPercent` operators ({@link nhiOperators}).
+ *
+ * @public
+ */
+export function nhiGroupGradedChecks(
+  thresholds: NhiGroupThresholds = NHI_GROUP_THRESHOLDS,
+): TechInsightJsonRuleCheck[] {
+  const t = thresholds;
+  return [
+    {
+      slug: 'ownership-coverage',
+      name: `Ownership coverage at least ${t.ownershipCoverage}%`,
+      description: `At least ${t.ownershipCoverage}% of the non-human identities the team answers for — those it owns and the unowned ones its components use — are owned. Claim the unowned ones its services use from the NHI page's Unowned tab.`,
+      condition: {
+        fact: 'ownershipCoverage',
+        operator: 'atLeastPercent',
+        value: t.ownershipCoverage,
+      },
+    },
+    {
+      slug: 'credentials-within-policy',
+      name: `Credentials within rotation policy: at least ${t.credentialsWithinPolicy}%`,
+      description: `At least ${t.credentialsWithinPolicy}% of the active credentials of the identities the team owns are within their rotation policy (not overdue, never rotated or expired). To rotate one: create a new credential, switch the workload, delete the old one.`,
+      condition: {
+        fact: 'credentialsWithinPolicy',
+        operator: 'atLeastPercent',
+        value: t.credentialsWithinPolicy,
+      },
+    },
+    {
+      slug: 'dormant-share',
+      name: `Dormant identities at most ${t.dormantShare}%`,
+      description: `At most ${t.dormantShare}% of the identities the team owns are dormant or have a dormant credential. Confirm they are no longer needed, then disable and delete them.`,
+      condition: {
+        fact: 'dormantShare',
+        operator: 'atMostPercent',
+        value: t.dormantShare,
+      },
+    },
+    {
+      slug: 'critical-per-100',
+      name: `At most ${t.criticalPer100} critical per 100 identities`,
+      description: `At most ${t.criticalPer100} of every 100 identities the team owns are at risk level critical. The risk card of each critical identity lists its findings and their fixes.`,
+      condition: {
+        fact: 'criticalPer100',
+        operator: 'atMostPercent',
+        value: t.criticalPer100,
+      },
+    },
+  ].map(spec => check('nhi-group', NHI_GROUP_FACT_RETRIEVER_ID, spec));
+}
+
+/**
+ * The "none at all" checks of a team: no critical identity, no credential
+ * past its rotation policy, nothing dormant, no unowned identity used by its
+ * components. The defaults before the graded checks; over hundreds of
+ * identities nearly every team fails them, so they no longer tell teams
+ * apart. Add them for a team that must meet them.
+ *
+ * @public
+ */
+export const nhiGroupStrictChecks: TechInsightJsonRuleCheck[] = [
   group.critical,
   group.rotation,
   group.dormant,
@@ -144,14 +236,29 @@ export const nhiGroupChecks: TechInsightJsonRuleCheck[] = [
       'No non-human identity used by the components the group owns is unowned. Claim them from the Unowned tab of the NHI page or from each component’s identities card.',
     condition: zero('unownedUsed'),
   },
+].map(spec => check('nhi-group', NHI_GROUP_FACT_RETRIEVER_ID, spec));
+
+/**
+ * Checks for Groups to configure, on the facts of `nhiGroupFactRetriever`
+ * (identities the group owns directly): no leaked credential and no AI-agent
+ * identity without expiry, which stay "none at all" however many identities
+ * a team has. The graded team checks ({@link nhiGroupGradedChecks}) are not
+ * among them: `techInsightsModuleNhiFactChecker` adds those itself, with the
+ * thresholds of `nhi.scorecards.groups`, so that the thresholds live in one
+ * place.
+ *
+ * @public
+ */
+export const nhiGroupChecks: TechInsightJsonRuleCheck[] = [
   group.leaked,
   group.agents,
 ].map(spec => check('nhi-group', NHI_GROUP_FACT_RETRIEVER_ID, spec));
 
 /**
- * The default NHI scorecard checks: {@link nhiComponentChecks} and
- * {@link nhiGroupChecks}. The README has them as the
- * `techInsights.factChecker.checks` YAML to copy and tune.
+ * The default NHI scorecard checks to configure: {@link nhiComponentChecks}
+ * and {@link nhiGroupChecks}. The README has them as the
+ * `techInsights.factChecker.checks` YAML to copy and tune; with
+ * `techInsightsModuleNhiFactChecker` the graded team checks come on top.
  *
  * @public
  */

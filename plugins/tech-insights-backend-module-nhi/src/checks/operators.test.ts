@@ -1,5 +1,9 @@
 import { Engine } from 'json-rules-engine';
-import { atLeastPercentOperator, parsePercent } from './operators';
+import {
+  atLeastPercentOperator,
+  atMostPercentOperator,
+  parsePercent,
+} from './operators';
 
 async function atLeastPercent(fact: unknown, value: unknown) {
   const engine = new Engine([], { allowUndefinedFacts: true });
@@ -63,5 +67,37 @@ describe('parsePercent', () => {
     [Number.NaN, undefined],
   ])('%p → %p', (input, expected) => {
     expect(parsePercent(input)).toBe(expected);
+  });
+});
+
+describe('atMostPercent', () => {
+  async function atMostPercent(fact: unknown, value: unknown) {
+    const engine = new Engine([], { allowUndefinedFacts: true });
+    engine.addOperator(atMostPercentOperator);
+    engine.addRule({
+      conditions: {
+        all: [{ fact: 'dormantShare', operator: 'atMostPercent', value }],
+      },
+      event: { type: 'pass' },
+    });
+    const { events } = await engine.run(
+      fact === undefined ? {} : { dormantShare: fact },
+    );
+    return events.length === 1;
+  }
+
+  it('passes at or below the threshold, fails above', async () => {
+    expect(await atMostPercent(10, 10)).toBe(true);
+    expect(await atMostPercent(0, '10%')).toBe(true);
+    expect(await atMostPercent(10.01, 10)).toBe(false);
+    expect(await atMostPercent(100, 99)).toBe(false);
+  });
+
+  it('fails closed on what is not a percentage', async () => {
+    expect(await atMostPercent(undefined, 10)).toBe(false);
+    expect(await atMostPercent(-1, 10)).toBe(false);
+    expect(await atMostPercent('5', 10)).toBe(false);
+    expect(await atMostPercent(5, 'ten')).toBe(false);
+    expect(await atMostPercent(5, 101)).toBe(false);
   });
 });

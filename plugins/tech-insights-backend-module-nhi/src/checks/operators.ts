@@ -52,9 +52,40 @@ export const atLeastPercentOperator = new Operator<unknown, unknown>(
 );
 
 /**
+ * json-rules-engine operator `atMostPercent`: the fact, a percentage from 0
+ * to 100, is at most the threshold, given as a number or as `'10%'`. Fails
+ * closed like {@link atLeastPercentOperator}: a fact or threshold that is
+ * not a percentage never passes.
+ *
+ * @example
+ * ```yaml
+ * - fact: dormantShare
+ *   operator: atMostPercent
+ *   value: 10
+ * ```
+ *
+ * @public
+ */
+export const atMostPercentOperator = new Operator<unknown, unknown>(
+  'atMostPercent',
+  (factValue, threshold) => {
+    const max = parsePercent(threshold);
+    return max !== undefined && (factValue as number) <= max;
+  },
+  factValue =>
+    typeof factValue === 'number' &&
+    Number.isFinite(factValue) &&
+    factValue >= 0 &&
+    factValue <= 100,
+);
+
+/**
  * The json-rules-engine operators the NHI checks use, for a
  * `JsonRulesEngineFactCheckerFactory`'s `operators`.
  *
  * @public
  */
-export const nhiOperators: Operator[] = [atLeastPercentOperator];
+export const nhiOperators: Operator[] = [
+  atLeastPercentOperator,
+  atMostPercentOperator,
+];

@@ -35,11 +35,20 @@ describe('aggregateNhiFacts', () => {
       agentsWithoutExpiry: 1,
       ownershipCoverage: 80,
       oldestCredentialAgeDays: 365,
+      // pay-db-user overdue, pay-stripe-key never rotated, pay-admin-role
+      // expired: 2 of 5 within policy
+      credentials: 5,
+      credentialsPastPolicy: 3,
+      credentialsWithinPolicy: 40,
+      dormantShare: 40,
+      criticalPer100: 40,
     });
     expect(byDependent.get('component:default/tracking-api')).toEqual({
       ...emptyNhiAggregateFacts(),
       identities: 2,
       oldestCredentialAgeDays: 272,
+      // due soon is still within policy
+      credentials: 2,
     });
     expect(byDependent.get('component:default/ci-runner')).toEqual({
       identities: 3,
@@ -54,6 +63,13 @@ describe('aggregateNhiFacts', () => {
       // 2 of 3, rounded down: never 66.67.
       ownershipCoverage: 66.66,
       oldestCredentialAgeDays: 1335,
+      // ci-deployer's revoked key does not count
+      credentials: 4,
+      credentialsPastPolicy: 2,
+      credentialsWithinPolicy: 50,
+      // 2 of 3 and 1 of 3, rounded up: never 66.66 or 33.33
+      dormantShare: 66.67,
+      criticalPer100: 33.34,
     });
   });
 
@@ -81,6 +97,11 @@ describe('aggregateNhiFacts', () => {
       agentsWithoutExpiry: 1,
       ownershipCoverage: 100,
       oldestCredentialAgeDays: 365,
+      credentials: 4,
+      credentialsPastPolicy: 2,
+      credentialsWithinPolicy: 50,
+      dormantShare: 0,
+      criticalPer100: 25,
     });
     expect(byOwner.get('group:default/platform')).toEqual({
       identities: 4,
@@ -94,6 +115,11 @@ describe('aggregateNhiFacts', () => {
       agentsWithoutExpiry: 0,
       ownershipCoverage: 100,
       oldestCredentialAgeDays: 272,
+      credentials: 3,
+      credentialsPastPolicy: 1,
+      credentialsWithinPolicy: 66.66,
+      dormantShare: 50,
+      criticalPer100: 25,
     });
     expect(byOwner.get('user:default/amir.karimi')?.identities).toBe(1);
     expect(byOwner.size).toBe(3);
@@ -126,6 +152,8 @@ describe('nhiIdentityFacts', () => {
       agentWithoutExpiry: false,
       unowned: false,
       oldestCredentialAgeDays: 331,
+      credentials: 1,
+      credentialsPastPolicy: 1,
     });
   });
 
@@ -140,6 +168,25 @@ describe('nhiIdentityFacts', () => {
       agentWithoutExpiry: false,
       unowned: false,
       oldestCredentialAgeDays: 0,
+      credentials: 0,
+      credentialsPastPolicy: 0,
+    });
+  });
+
+  it('counts the catalog’s lean copy of an identity as one credential with its rotation status, having no credentials', () => {
+    const lean = (status: string) =>
+      nhiIdentityFacts(identity({ rotation: { status } }), NOW);
+    expect(lean('overdue')).toMatchObject({
+      credentials: 1,
+      credentialsPastPolicy: 1,
+    });
+    expect(lean('due-soon')).toMatchObject({
+      credentials: 1,
+      credentialsPastPolicy: 0,
+    });
+    expect(lean('not-applicable')).toMatchObject({
+      credentials: 0,
+      credentialsPastPolicy: 0,
     });
   });
 

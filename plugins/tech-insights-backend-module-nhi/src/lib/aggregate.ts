@@ -7,6 +7,7 @@ import {
   DAY,
   isPastRotation,
   NhiCredential,
+  nhiOwnershipCoverage,
   nhiRuleIds,
   NonHumanIdentitySpec,
   worstRotation,
@@ -64,6 +65,14 @@ export type NhiIdentityFacts = {
   unowned: boolean;
   /** Days since its oldest active credential was last rotated or created; 0 when none. */
   oldestCredentialAgeDays: number;
+  /**
+   * Its active credentials; for the catalog's lean copy of an identity from
+   * a source (which holds no credentials), 1 when its rotation status is
+   * that of an active credential.
+   */
+  credentials: number;
+  /** Of those, how many are past their rotation policy. */
+  credentialsPastPolicy: number;
 };
 
 /**
@@ -94,6 +103,25 @@ export type NhiAggregateFacts = {
   ownershipCoverage: number;
   /** Days since the oldest active credential among them was last rotated or created; 0 when none. */
   oldestCredentialAgeDays: number;
+  /** Their active credentials. */
+  credentials: number;
+  /** Of those, how many are past their rotation policy. */
+  credentialsPastPolicy: number;
+  /**
+   * Percentage (0–100, two decimals, rounded down) of their active
+   * credentials within their rotation policy; 100 when there are none.
+   */
+  credentialsWithinPolicy: number;
+  /**
+   * Percentage (0–100, two decimals, rounded up) of them that are dormant or
+   * have a dormant credential; 0 when there are no identities.
+   */
+  dormantShare: number;
+  /**
+   * Critical identities per 100 identities (two decimals, rounded up); 0
+   * when there are no identities.
+   */
+  criticalPer100: number;
 };
 
 /**
@@ -136,7 +164,40 @@ export function emptyNhiAggregateFacts(): NhiAggregateFacts {
     agentsWithoutExpiry: 0,
     ownershipCoverage: 100,
     oldestCredentialAgeDays: 0,
+    credentials: 0,
+    credentialsPastPolicy: 0,
+    credentialsWithinPolicy: 100,
+    dormantShare: 0,
+    criticalPer100: 0,
   };
+}
+
+/** Rounded up to two decimals, so that 10.001 % never passes as 10 %. */
+function shareRoundedUp(part: number, total: number): number {
+  return total > 0 ? Math.ceil((part * 10_000) / total) / 100 : 0;
+}
+
+/**
+ * An identity's active credentials and how many are past their rotation
+ * policy: from its credentials (the detail, or a hand-written entity), else
+ * from its rotation status, which is its worst active credential's.
+ */
+function credentialTally(spec: Partial<NonHumanIdentitySpec>): {
+  credentials: number;
+  pastPolicy: number;
+} {
+  if (Array.isArray(spec.credentials)) {
+    const active = spec.credentials.filter(c => c.status === 'active');
+    return {
+      credentials: active.length,
+      pastPolicy: active.filter(c => isPastRotation(c.rotation?.status)).length,
+    };
+  }
+  const status = spec.rotation?.status;
+  if (!status || status === 'not-applicable' || status === 'inactive') {
+    return { credentials: 0, pastPolicy: 0 };
+  }
+  return { credentials: 1, pastPolicy: isPastRotation(status) ? 1 : 0 };
 }
 
 function toMillis(now: Date | number): number {
@@ -226,6 +287,7 @@ export function nhiIdentityFacts(
   const fired = (ids: readonly string[]) => ids.some(id => rules.has(id));
   const rotation =
     spec.rotation?.status ?? worstRotation(spec.credentials ?? []);
+  const tally = credentialTally(spec);
   return {
     riskLevel: spec.risk?.level ?? 'none',
     riskScore: spec.risk?.score ?? 0,
@@ -240,10 +302,18 @@ export function nhiIdentityFacts(
       spec.rotation?.oldestActiveSince,
       toMillis(now),
     ),
+    credentials: tally.credentials,
+    credentialsPastPolicy: tally.pastPolicy,
   };
 }
 
-type Tally = Omit<NhiAggregateFacts, 'ownershipCoverage'>;
+type Tally = Omit<
+  NhiAggregateFacts,
+  | 'ownershipCoverage'
+  | 'credentialsWithinPolicy'
+  | 'dormantShare'
+  | 'criticalPer100'
+>;
 
 function add(tally: Tally, facts: NhiIdentityFacts) {
   tally.identities += 1;
@@ -259,6 +329,8 @@ function add(tally: Tally, facts: NhiIdentityFacts) {
     tally.oldestCredentialAgeDays,
     facts.oldestCredentialAgeDays,
   );
+  tally.credentials += facts.credentials;
+  tally.credentialsPastPolicy += facts.credentialsPastPolicy;
 }
 
 function finish(tally: Tally): NhiAggregateFacts {
@@ -266,9 +338,13 @@ function finish(tally: Tally): NhiAggregateFacts {
   return {
     ...tally,
     // Rounded down so that 89.999 % never shows or passes as 90 %.
-    ownershipCoverage: tally.identities
-      ? Math.floor((owned * 10_000) / tally.identities) / 100
-      : 100,
+    ownershipCoverage: nhiOwnershipCoverage(owned, tally.identities),
+    credentialsWithinPolicy: nhiOwnershipCoverage(
+      tally.credentials - tally.credentialsPastPolicy,
+      tally.credentials,
+    ),
+    dormantShare: shareRoundedUp(tally.dormant, tally.identities),
+    criticalPer100: shareRoundedUp(tally.critical, tally.identities),
   };
 }
 
@@ -326,8 +402,13 @@ export class NhiFactAggregator {
   #tally(map: Map<string, Tally>, ref: string): Tally {
     let tally = map.get(ref);
     if (!tally) {
-      const { ownershipCoverage: _coverage, ...zero } =
-        emptyNhiAggregateFacts();
+      const {
+        ownershipCoverage: _coverage,
+        credentialsWithinPolicy: _within,
+        dormantShare: _dormant,
+        criticalPer100: _critical,
+        ...zero
+      } = emptyNhiAggregateFacts();
       tally = zero;
       map.set(ref, tally);
     }

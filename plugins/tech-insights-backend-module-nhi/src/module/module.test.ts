@@ -53,6 +53,8 @@ describe('tech-insights with the NHI module', () => {
       factChecker: BackendFeature;
       checks: TechInsightJsonRuleCheck[];
       retrievers: string[];
+      /** `nhi.scorecards.groups` */
+      groups?: Record<string, unknown>;
     },
   ) {
     const knex = await databases.init(databaseId);
@@ -75,6 +77,9 @@ describe('tech-insights with the NHI module', () => {
                 ),
                 factChecker: { checks: nhiChecksConfig(options.checks) },
               },
+              nhi: options.groups
+                ? { scorecards: { groups: options.groups } }
+                : undefined,
             }),
           ),
         }),
@@ -153,14 +158,11 @@ describe('tech-insights with the NHI module', () => {
         Array(6).fill(true),
       );
       expect(await runChecks('group', 'payments')).toEqual({
-        'nhi-group-no-critical-identities': false,
-        'nhi-group-rotation-within-policy': false,
-        'nhi-group-no-dormant-credentials': true,
-        // payments-api (a payments component) uses the unowned pay-legacy-batch
-        'nhi-group-identities-owned': false,
         'nhi-group-no-leaked-credentials': false,
         'nhi-group-agents-expire': false,
       });
+      // no identities: no results, rather than passes
+      expect(await runChecks('group', 'design')).toEqual({});
 
       expect(
         await latestFacts(
@@ -209,6 +211,50 @@ describe('tech-insights with the NHI module', () => {
       });
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    'grades teams with the thresholds of nhi.scorecards.groups, and leaves a team with no identities ungraded, %p',
+    async databaseId => {
+      const { scheduler, runChecks } = await start(databaseId, {
+        factChecker: techInsightsModuleNhiFactChecker,
+        checks: nhiDefaultChecks,
+        retrievers: ['nhiComponentFactRetriever', 'nhiGroupFactRetriever'],
+        groups: { credentialsWithinPolicy: 60, criticalPer100: 30 },
+      });
+      await scheduler.triggerTask('nhiGroupFactRetriever');
+
+      // platform: 4 owned of the 5 it answers for (80 %), 66.66 % of its
+      // credentials within policy, 50 % dormant, 25 critical per 100
+      expect(await runChecks('group', 'platform')).toEqual({
+        'nhi-group-ownership-coverage': false,
+        'nhi-group-credentials-within-policy': true,
+        'nhi-group-dormant-share': false,
+        'nhi-group-critical-per-100': true,
+        'nhi-group-no-leaked-credentials': true,
+        'nhi-group-agents-expire': true,
+      });
+      // payments: half its credentials past policy, no dormant identity
+      expect(await runChecks('group', 'payments')).toMatchObject({
+        'nhi-group-credentials-within-policy': false,
+        'nhi-group-dormant-share': true,
+      });
+      expect(await runChecks('group', 'design')).toEqual({});
+    },
+  );
+
+  it('leaves the graded team checks out with nhi.scorecards.groups.enabled false', async () => {
+    const { scheduler, runChecks } = await start('SQLITE_3', {
+      factChecker: techInsightsModuleNhiFactChecker,
+      checks: nhiDefaultChecks,
+      retrievers: ['nhiComponentFactRetriever', 'nhiGroupFactRetriever'],
+      groups: { enabled: false },
+    });
+    await scheduler.triggerTask('nhiGroupFactRetriever');
+    expect(Object.keys(await runChecks('group', 'platform'))).toEqual([
+      'nhi-group-no-leaked-credentials',
+      'nhi-group-agents-expire',
+    ]);
+  });
 
   it.each(databases.eachSupportedId())(
     'keeps the number of fact rows its lifecycle allows, %p',

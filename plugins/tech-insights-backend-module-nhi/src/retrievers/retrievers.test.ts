@@ -5,8 +5,8 @@ import {
   FactRetrieverContext,
   TechInsightFact,
 } from '@backstage-community/plugin-tech-insights-node';
-import { entities, NOW } from '../__fixtures__/catalog';
-import { createNhiFactRetrievers } from './retrievers';
+import { entities, identities, NOW } from '../__fixtures__/catalog';
+import { createNhiFactRetrievers, NhiFactRetrieverOptions } from './retrievers';
 import {
   NHI_COMPONENT_FACT_RETRIEVER_ID,
   NHI_GROUP_FACT_RETRIEVER_ID,
@@ -16,17 +16,22 @@ import {
   nhiIdentityFactSchema,
 } from './schema';
 
-function setup(catalog = catalogServiceMock({ entities })) {
+function setup(
+  catalog = catalogServiceMock({ entities }),
+  source: NhiFactRetrieverOptions['identities'] = 'catalog',
+) {
   const stream = jest.spyOn(catalog, 'streamEntities');
   const retrievers = createNhiFactRetrievers({
     catalog,
     now: () => NOW,
     pageSize: 3,
+    identities: source,
   });
+  const logger = mockServices.logger.mock();
   const ctx: FactRetrieverContext = {
     config: new ConfigReader({}),
     discovery: mockServices.discovery(),
-    logger: mockServices.logger.mock(),
+    logger,
     auth: mockServices.auth(),
     urlReader: mockServices.urlReader.mock(),
   };
@@ -39,7 +44,7 @@ function setup(catalog = catalogServiceMock({ entities })) {
       ]),
     );
   };
-  return { catalog, stream, retrievers, run };
+  return { catalog, stream, retrievers, run, logger };
 }
 
 const zero = {
@@ -54,6 +59,11 @@ const zero = {
   agentsWithoutExpiry: 0,
   ownershipCoverage: 100,
   oldestCredentialAgeDays: 0,
+  credentials: 0,
+  credentialsPastPolicy: 0,
+  credentialsWithinPolicy: 100,
+  dormantShare: 0,
+  criticalPer100: 0,
 };
 
 describe('nhiComponentFactRetriever', () => {
@@ -72,11 +82,17 @@ describe('nhiComponentFactRetriever', () => {
         agentsWithoutExpiry: 1,
         ownershipCoverage: 80,
         oldestCredentialAgeDays: 365,
+        credentials: 5,
+        credentialsPastPolicy: 3,
+        credentialsWithinPolicy: 40,
+        dormantShare: 40,
+        criticalPer100: 40,
       },
       'Component:default/tracking-api': {
         ...zero,
         identities: 2,
         oldestCredentialAgeDays: 272,
+        credentials: 2,
       },
       'Component:default/ci-runner': {
         identities: 3,
@@ -90,6 +106,12 @@ describe('nhiComponentFactRetriever', () => {
         agentsWithoutExpiry: 0,
         ownershipCoverage: 66.66,
         oldestCredentialAgeDays: 1335,
+        credentials: 4,
+        credentialsPastPolicy: 2,
+        credentialsWithinPolicy: 50,
+        // rounded up, so that 66.666 % never passes as 66.66 %
+        dormantShare: 66.67,
+        criticalPer100: 33.34,
       },
       // No identity uses it: zero facts, so its checks pass instead of
       // being skipped. ghost-service is not in the catalog: no facts.
@@ -197,6 +219,13 @@ describe('nhiGroupFactRetriever', () => {
         oldestCredentialAgeDays: 365,
         // pay-legacy-batch: unowned, used by payments-api
         unownedUsed: 1,
+        // 4 owned of the 5 it answers for
+        ownershipCoverage: 80,
+        credentials: 4,
+        credentialsPastPolicy: 2,
+        credentialsWithinPolicy: 50,
+        dormantShare: 0,
+        criticalPer100: 25,
       },
       'Group:default/platform': {
         identities: 4,
@@ -210,23 +239,82 @@ describe('nhiGroupFactRetriever', () => {
         oldestCredentialAgeDays: 272,
         // ci-deployer: unowned, used by ci-runner
         unownedUsed: 1,
+        ownershipCoverage: 80,
+        // shared-svc-account has no credential to count
+        credentials: 3,
+        credentialsPastPolicy: 1,
+        credentialsWithinPolicy: 66.66,
+        dormantShare: 50,
+        criticalPer100: 25,
       },
-      'Group:default/design': {
-        identities: 0,
-        critical: 0,
-        high: 0,
-        dormant: 0,
-        overdueRotation: 0,
-        leaked: 0,
-        admin: 0,
-        agentsWithoutExpiry: 0,
-        oldestCredentialAgeDays: 0,
-        unownedUsed: 0,
-      },
+      // Nothing to grade: no identities, none unowned used by its
+      // components. Its checks are left out, not passed.
+      'Group:default/design': { identities: 0, unownedUsed: 0 },
     });
     // identities, groups, and components with their owners
     expect(stream).toHaveBeenCalledTimes(3);
     expect(Object.keys(nhiGroupFactSchema)).not.toContain('unowned');
+  });
+});
+
+describe('reading identities from the catalog module’s inventory export', () => {
+  /** The identities as the export hands them: lean, with their credentials. */
+  const exported = identities.map(e => {
+    const { permissions: _p, ...spec } = e.spec as Record<string, unknown>;
+    return { kind: e.kind, metadata: e.metadata, spec };
+  });
+
+  it('grades teams on the credentials the export holds, a page at a time, without reading identities from the catalog', async () => {
+    const read = jest.fn(async (after: string | undefined, limit: number) => {
+      const start = after ? Number(after) : 0;
+      return {
+        items: exported.slice(start, start + limit) as any,
+        ...(start + limit < exported.length
+          ? { nextCursor: String(start + limit) }
+          : {}),
+      };
+    });
+    const { run, stream } = setup(catalogServiceMock({ entities }), read);
+    const facts = await run(NHI_GROUP_FACT_RETRIEVER_ID);
+    expect(facts['Group:default/payments']).toMatchObject({
+      identities: 4,
+      credentialsWithinPolicy: 50,
+      ownershipCoverage: 80,
+    });
+    expect(read).toHaveBeenCalledTimes(4); // 11 identities, 3 a page
+    // groups and components only: the identities came from the export
+    expect(
+      stream.mock.calls.map(([request]) => (request?.filter as any)?.kind),
+    ).toEqual(['Group', 'Component']);
+  });
+
+  it('falls back to the catalog when the catalog module has no export, and says so', async () => {
+    const notFound = Object.assign(new Error('Not Found'), {
+      response: { status: 404 },
+    });
+    const { run, stream, logger } = setup(
+      catalogServiceMock({ entities }),
+      async () => {
+        throw notFound;
+      },
+    );
+    const facts = await run(NHI_GROUP_FACT_RETRIEVER_ID);
+    expect(facts['Group:default/platform']).toMatchObject({ identities: 4 });
+    expect(stream).toHaveBeenCalledTimes(3);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringContaining('the catalog has no inventory export'),
+    );
+  });
+
+  it('fails the run when the export fails otherwise, so the previous facts stay', async () => {
+    const { run } = setup(catalogServiceMock({ entities }), async () => {
+      throw Object.assign(new Error('Service Unavailable'), {
+        response: { status: 503 },
+      });
+    });
+    await expect(run(NHI_GROUP_FACT_RETRIEVER_ID)).rejects.toThrow(
+      'Service Unavailable',
+    );
   });
 });
 
@@ -246,6 +334,8 @@ describe('nhiIdentityFactRetriever', () => {
       agentWithoutExpiry: false,
       unowned: true,
       oldestCredentialAgeDays: 1335,
+      credentials: 2,
+      credentialsPastPolicy: 1,
     });
     expect(facts['NonHumanIdentity:default/pay-agent']).toMatchObject({
       agentWithoutExpiry: true,

@@ -10,16 +10,23 @@ import {
   FactRetrieverContext,
   TechInsightFact,
 } from '@backstage-community/plugin-tech-insights-node';
-import { NHI_KIND } from '@backstage-nhi/plugin-nhi-common';
+import {
+  NHI_KIND,
+  nhiOwnershipCoverage,
+} from '@backstage-nhi/plugin-nhi-common';
 import { DateTime } from 'luxon';
 import {
   emptyNhiAggregateFacts,
-  NHI_FACT_FIELDS,
   NhiAggregateFacts,
   NhiAggregation,
   NhiFactAggregator,
   nhiIdentityFacts,
 } from '../lib/aggregate';
+import {
+  inventoryExportReader,
+  NhiInventoryExportReader,
+  readIdentities,
+} from '../lib/identities';
 import {
   NHI_COMPONENT_FACT_RETRIEVER_ID,
   NHI_GROUP_FACT_RETRIEVER_ID,
@@ -41,13 +48,20 @@ export type NhiFactRetrieverOptions = {
   now?: () => Date;
   /** Entities per page of the streamed reads; default 1000. */
   pageSize?: number;
+  /**
+   * Where identities are read from: the catalog module's inventory export
+   * (default; it holds each identity's credentials), or the catalog only.
+   * A reader of the export may be given (tests); by default one is made
+   * from the retriever context's discovery and auth.
+   */
+  identities?: 'inventory' | 'catalog' | NhiInventoryExportReader;
 };
 
 /**
  * Version of the fact schemas; bump it when a fact is added or changes
  * meaning.
  */
-const SCHEMA_VERSION = '0.1.0';
+const SCHEMA_VERSION = '0.2.0';
 
 const NAME_FIELDS = ['kind', 'metadata.name', 'metadata.namespace'];
 
@@ -55,6 +69,8 @@ type Reader = {
   catalog: CatalogService;
   credentials: BackstageCredentials;
   pageSize: number;
+  inventory?: NhiInventoryExportReader;
+  logger: FactRetrieverContext['logger'];
 };
 
 function entityOf(e: Entity): TechInsightFact['entity'] {
@@ -67,15 +83,12 @@ function entityOf(e: Entity): TechInsightFact['entity'] {
 
 /** One streamed read of every identity, aggregated page by page. */
 async function aggregateIdentities(
-  { catalog, credentials, pageSize }: Reader,
+  reader: Reader,
   now: Date,
 ): Promise<NhiAggregation & { identities: number }> {
   const aggregator = new NhiFactAggregator(now);
   let identities = 0;
-  for await (const page of catalog.streamEntities(
-    { filter: { kind: NHI_KIND }, fields: [...NHI_FACT_FIELDS], pageSize },
-    { credentials },
-  )) {
+  for await (const page of readIdentities(reader)) {
     for (const identity of page) aggregator.add(identity);
     identities += page.length;
   }
@@ -188,11 +201,22 @@ async function start(
   options: NhiFactRetrieverOptions,
   ctx: FactRetrieverContext,
 ): Promise<{ reader: Reader; now: Date }> {
+  let inventory: NhiInventoryExportReader | undefined;
+  if (typeof options.identities === 'function') {
+    inventory = options.identities;
+  } else if (options.identities !== 'catalog') {
+    inventory = inventoryExportReader({
+      discovery: ctx.discovery,
+      auth: ctx.auth,
+    });
+  }
   return {
     reader: {
       catalog: options.catalog,
       credentials: await ctx.auth.getOwnServiceCredentials(),
       pageSize: options.pageSize ?? 1000,
+      inventory,
+      logger: ctx.logger,
     },
     now: options.now?.() ?? new Date(),
   };
@@ -234,9 +258,15 @@ export function createNhiComponentFactRetriever(
 /**
  * The fact retriever for Groups: for every Group, facts about the identities
  * it owns directly (`spec.owner`, the `ownedBy` relation); identities of its
- * child groups are not included. One streamed read of all identities and one
- * of the Groups' names per run; a Group that owns none gets zero-valued
- * facts.
+ * child groups are not included. With them, graded facts: ownership
+ * coverage of the identities it answers for (those it owns and the unowned
+ * ones its components use), share of credentials within their rotation
+ * policy, dormant share, criticals per 100 identities. One streamed read of
+ * all identities (from the catalog module's inventory export, which holds
+ * their credentials) and one of the Groups' names per run; a Group that owns
+ * none and whose components use no unowned identity gets only
+ * `identities: 0` and `unownedUsed: 0`, so that its checks are left out
+ * ("no identities") rather than passed on nothing.
  *
  * @public
  */
@@ -262,10 +292,25 @@ export function createNhiGroupFactRetriever(
         prepare: async a => {
           unownedUsed = await unownedUsedByOwner(reader, a.unownedByDependent);
         },
-        shape: ({ unowned: _u, ownershipCoverage: _c, ...facts }, ref) => ({
-          ...facts,
-          unownedUsed: unownedUsed.get(ref)?.size ?? 0,
-        }),
+        shape: ({ unowned: _u, ownershipCoverage: _c, ...facts }, ref) => {
+          const used = unownedUsed.get(ref)?.size ?? 0;
+          // Nothing to grade: the graded checks are left out of its
+          // results (tech-insights skips a check whose facts are missing)
+          // instead of passing it on nothing.
+          if (facts.identities === 0 && used === 0) {
+            return { identities: 0, unownedUsed: 0 };
+          }
+          return {
+            ...facts,
+            unownedUsed: used,
+            // of the identities it answers for — those it owns and the
+            // unowned ones its components use — the share it owns
+            ownershipCoverage: nhiOwnershipCoverage(
+              facts.identities,
+              facts.identities + used,
+            ),
+          };
+        },
         logger: ctx.logger,
       });
     },
@@ -294,14 +339,7 @@ export function createNhiIdentityFactRetriever(
       const { reader, now } = await start(options, ctx);
       const timestamp = DateTime.fromJSDate(now);
       const facts: TechInsightFact[] = [];
-      for await (const page of reader.catalog.streamEntities(
-        {
-          filter: { kind: NHI_KIND },
-          fields: [...NHI_FACT_FIELDS],
-          pageSize: reader.pageSize,
-        },
-        { credentials: reader.credentials },
-      )) {
+      for await (const page of readIdentities(reader)) {
         for (const identity of page) {
           facts.push({
             entity: entityOf(identity),

@@ -81,6 +81,26 @@ function aggregateSchema(subject: string): FactSchema {
       type: 'integer',
       description: `Days since the oldest active credential of the identities ${subject} was last rotated (or created, if never rotated); 0 when there is none`,
     },
+    credentials: {
+      type: 'integer',
+      description: `Active credentials of the identities ${subject}`,
+    },
+    credentialsPastPolicy: {
+      type: 'integer',
+      description: `Active credentials of the identities ${subject} past their rotation policy (${PAST_ROTATION})`,
+    },
+    credentialsWithinPolicy: {
+      type: 'float',
+      description: `Percentage of the active credentials of the identities ${subject} within their rotation policy, 0–100 rounded down to two decimals; 100 when there are none`,
+    },
+    dormantShare: {
+      type: 'float',
+      description: `Percentage of the identities ${subject} that are dormant or have a dormant credential, 0–100 rounded up to two decimals; 0 when there are none`,
+    },
+    criticalPer100: {
+      type: 'float',
+      description: `Identities ${subject} at risk level critical per 100 identities, rounded up to two decimals; 0 when there are none`,
+    },
   };
 }
 
@@ -93,23 +113,25 @@ function aggregateSchema(subject: string): FactSchema {
 export const nhiComponentFactSchema: FactSchema =
   aggregateSchema('the component uses');
 
-const {
-  unowned: _unowned,
-  ownershipCoverage: _ownershipCoverage,
-  ...groupSchema
-} = aggregateSchema('the group owns');
+const { unowned: _unowned, ...groupSchema } = aggregateSchema('the group owns');
 
 /**
  * Facts the Group retriever writes for every Group: about the identities it
  * owns directly, plus `unownedUsed`: the unowned identities its components
- * use (a team answers for those too). Without `unowned` and
- * `ownershipCoverage`, which are 0 and 100 by definition for the identities
- * a group owns.
+ * use (a team answers for those too), and `ownershipCoverage` of the
+ * identities it answers for. Without `unowned`, 0 by definition for the
+ * identities a group owns. A group with no identities and none unowned used
+ * by its components has only `identities` and `unownedUsed` (both 0).
  *
  * @public
  */
 export const nhiGroupFactSchema: FactSchema = {
   ...groupSchema,
+  ownershipCoverage: {
+    type: 'float',
+    description:
+      'Percentage of the identities the group answers for — those it owns and the unowned ones its components use — that it owns, 0–100 rounded down to two decimals',
+  },
   unownedUsed: {
     type: 'integer',
     description:
@@ -164,5 +186,13 @@ export const nhiIdentityFactSchema: FactSchema = {
     type: 'integer',
     description:
       'Days since its oldest active credential was last rotated (or created, if never rotated); 0 when it has none',
+  },
+  credentials: {
+    type: 'integer',
+    description: 'Its active credentials',
+  },
+  credentialsPastPolicy: {
+    type: 'integer',
+    description: `Its active credentials past their rotation policy (${PAST_ROTATION})`,
   },
 };
