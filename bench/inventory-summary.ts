@@ -35,7 +35,7 @@ import {
   inventoryFacets,
   inventoryPage,
 } from '../plugins/nhi/src/components/NhiPage/inventoryData';
-import { arg, log, timed } from './lib';
+import { arg, log, printTimings, tableSize } from './lib';
 
 const PG = process.env.BENCH_PG ?? 'postgresql://postgres@127.0.0.1:5432';
 const N = arg('identities', 450_000);
@@ -188,18 +188,10 @@ async function main() {
     ],
   ];
   console.log(`\n=== NHI page over the inventory summary, N = ${written} ===`);
-  for (const [name, fn] of figures) {
-    const { p95, median } = await timed(20, fn);
-    console.log(
-      `${name.padEnd(44)} p95 ${p95.toFixed(0).padStart(5)} ms   median ${median
-        .toFixed(0)
-        .padStart(5)} ms`,
-    );
-  }
-  const size = await knex.raw(
-    "select pg_size_pretty(pg_total_relation_size('nhi_inventory')) as size",
+  await printTimings(figures, 44);
+  console.log(
+    `table with its indexes: ${await tableSize(knex, 'nhi_inventory')}`,
   );
-  console.log(`table with its indexes: ${size.rows[0].size}`);
   server.close();
   await knex.destroy();
 }

@@ -56,6 +56,35 @@ export async function timed(n: number, fn: () => Promise<unknown>) {
   return { p95: p95(samples), median: samples[Math.floor(n / 2)] };
 }
 
+/**
+ * Times each query 20 times and prints its p95 and median, one line each,
+ * the names padded to `width`.
+ */
+export async function printTimings(
+  figures: Array<[string, () => Promise<unknown>]>,
+  width: number,
+) {
+  for (const [name, fn] of figures) {
+    const { p95: high, median } = await timed(20, fn);
+    console.log(
+      `${name.padEnd(width)} p95 ${high
+        .toFixed(0)
+        .padStart(5)} ms   median ${median.toFixed(0).padStart(5)} ms`,
+    );
+  }
+}
+
+/** A PostgreSQL table's size with its indexes, as pg_size_pretty prints it. */
+export async function tableSize(
+  knex: { raw(sql: string): Promise<{ rows: Array<{ size: string }> }> },
+  table: string,
+): Promise<string> {
+  const result = await knex.raw(
+    `select pg_size_pretty(pg_total_relation_size('${table}')) as size`,
+  );
+  return result.rows[0].size;
+}
+
 /** A process's peak resident set (VmHWM) in bytes; this process by default. */
 export function peakRss(pid: number | 'self' = 'self'): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
