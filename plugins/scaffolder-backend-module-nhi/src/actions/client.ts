@@ -1,0 +1,92 @@
+import {
+  AuthService,
+  BackstageCredentials,
+  DiscoveryService,
+} from '@backstage/backend-plugin-api';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  ResponseError,
+} from '@backstage/errors';
+import { NhiClient } from '@backstage-nhi/plugin-nhi-common';
+
+/**
+ * What the actions need to reach the catalog's NHI action routes.
+ *
+ * @public
+ */
+export interface NhiScaffolderActionsOptions {
+  discovery: DiscoveryService;
+  auth: AuthService;
+  /**
+   * Hours an agent identity lives when the template gives no expiry:
+   * `nhi.actions.agentIdentity.defaultExpiryHours`, the catalog module's
+   * setting (24 when absent). The catalog refuses more than its
+   * `maxExpiryHours`.
+   */
+  defaultExpiryHours?: number;
+  /** Now, for expiries computed from hours (tests). */
+  now?: () => Date;
+}
+
+/**
+ * A client of the catalog's NHI routes that calls them on behalf of
+ * `credentials` (the user who runs the template): every permission check,
+ * the audit event and the action log name that user, not the scaffolder.
+ */
+export function nhiClientFor(
+  options: NhiScaffolderActionsOptions,
+  credentials: BackstageCredentials,
+): NhiClient {
+  const { discovery, auth } = options;
+  return new NhiClient({
+    discoveryApi: discovery,
+    fetchApi: {
+      fetch: async (input, init) => {
+        const { token } = await auth.getPluginRequestToken({
+          onBehalfOf: credentials,
+          targetPluginId: 'catalog',
+        });
+        return fetch(input, {
+          ...init,
+          headers: {
+            ...(init?.headers as Record<string, string> | undefined),
+            Authorization: `Bearer ${token}`,
+          },
+        });
+      },
+    },
+  });
+}
+
+/**
+ * Calls the catalog and turns its refusals into the typed errors the
+ * scaffolder shows as the step's failure, saying what to do about them.
+ */
+export async function callCatalog<T>(
+  what: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (!(e instanceof ResponseError)) throw e;
+    const message = e.message;
+    switch (e.statusCode) {
+      case 400:
+        throw new InputError(`${what}: ${message}`);
+      case 403:
+        throw new NotAllowedError(
+          `${what}: you are not allowed to (${message}); ask the security team for the permission, or to run it for you`,
+        );
+      case 404:
+        throw new NotFoundError(`${what}: ${message}`);
+      case 409:
+        throw new ConflictError(`${what}: ${message}`);
+      default:
+        throw new Error(`${what}: ${message}`);
+    }
+  }
+}
