@@ -64,6 +64,11 @@ backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 // Backstage NHI: every identity in search, by its key ids and external id
 backend.add(import('@backstage-nhi/plugin-search-backend-module-nhi'));
 
+// scaffolder plugin, with the NHI actions (remediation, AI-agent identities)
+// run through the catalog's NHI action routes as the user who runs them
+backend.add(import('@backstage/plugin-scaffolder-backend'));
+backend.add(import('@backstage-nhi/plugin-scaffolder-backend-module-nhi'));
+
 // Backstage NHI: claims, reviews, exceptions and audit (/api/nhi)
 backend.add(import('@backstage-nhi/plugin-nhi-backend'));
 

@@ -4,6 +4,10 @@ import {
 } from '@backstage/plugin-permission-common';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
+  nhiActionConfirmPermission,
+  nhiActionReadPermission,
+  nhiActionRunPermission,
+  nhiAgentIdentityCreatePermission,
   nhiCampaignDecidePermission,
   nhiCampaignManagePermission,
   nhiCampaignReadPermission,
@@ -40,6 +44,26 @@ describe('NhiDemoPermissionPolicy', () => {
     expect(await decide(nhiSourceRunPermission, security)).toBe(
       AuthorizeResult.ALLOW,
     );
+  });
+
+  it('lets only the security team run and confirm remediation actions; everyone see them and create agent identities', async () => {
+    for (const p of [nhiActionRunPermission, nhiActionConfirmPermission]) {
+      expect(await decide(p, developer)).toBe(AuthorizeResult.DENY);
+      expect(await decide(p, guest)).toBe(AuthorizeResult.DENY);
+      expect(await decide(p, security)).toBe(AuthorizeResult.ALLOW);
+    }
+    for (const p of [
+      nhiActionReadPermission,
+      nhiAgentIdentityCreatePermission,
+    ]) {
+      expect(await decide(p, developer)).toBe(AuthorizeResult.ALLOW);
+    }
+    // the scaffolder's own: developers run templates
+    const runTemplate = createPermission({
+      name: 'scaffolder.task.create',
+      attributes: { action: 'create' },
+    });
+    expect(await decide(runTemplate, developer)).toBe(AuthorizeResult.ALLOW);
   });
 
   it('still lets everyone see the sources and use the rest of the portal', async () => {

@@ -11,6 +11,8 @@ import {
 } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
+  nhiActionConfirmPermission,
+  nhiActionRunPermission,
   nhiCampaignDecidePermission,
   nhiCampaignManagePermission,
   nhiClaimReviewPermission,
@@ -33,7 +35,11 @@ import {
  * owner's lead, or a security reviewer with a reason.) Access-review
  * campaigns are started and closed by the security team
  * (`nhi.campaign.manage`), and each item is decided by its reviewers
- * (`nhi.campaign.decide`, conditional on being one of them).
+ * (`nhi.campaign.decide`, conditional on being one of them). Remediation
+ * actions — from the identity page or the `nhi:*` scaffolder actions — are
+ * run and confirmed (`nhi.action.run`, `nhi.action.confirm`) by the
+ * operators too; everyone may see them (`nhi.action.read`), create an
+ * AI-agent identity (`nhi.agent-identity.create`) and run templates.
  */
 export class NhiDemoPermissionPolicy implements PermissionPolicy {
   /**
@@ -50,8 +56,14 @@ export class NhiDemoPermissionPolicy implements PermissionPolicy {
     request: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
-    if (isPermission(request.permission, nhiSourceRunPermission)) {
-      // A run reads every account of the organization: operators only.
+    if (
+      isPermission(request.permission, nhiSourceRunPermission) ||
+      isPermission(request.permission, nhiActionRunPermission) ||
+      isPermission(request.permission, nhiActionConfirmPermission)
+    ) {
+      // A run reads every account of the organization, and remediation
+      // actions change identities (from the identity page or a template):
+      // operators only.
       const member = this.operatorGroups.some(g =>
         user?.info.ownershipEntityRefs.includes(g),
       );
