@@ -27,6 +27,7 @@ import { RequirePermission } from '@backstage/plugin-permission-react';
 import { catalogEntityCreatePermission } from '@backstage/plugin-catalog-common/alpha';
 import { NotificationsPage } from '@backstage/plugin-notifications';
 import { SignalsDisplay } from '@backstage/plugin-signals';
+import { ScaffolderPage, scaffolderPlugin } from '@backstage/plugin-scaffolder';
 
 const app = createApp({
   apis,
@@ -39,6 +40,9 @@ const app = createApp({
     });
     bind(orgPlugin.externalRoutes, {
       catalogIndex: catalogPlugin.routes.catalogIndex,
+    });
+    bind(scaffolderPlugin.externalRoutes, {
+      registerComponent: catalogImportPlugin.routes.importPage,
     });
   },
   components: {
@@ -72,6 +76,8 @@ const routes = (
     <Route path="/catalog-graph" element={<CatalogGraphPage />} />
     <Route path="/notifications" element={<NotificationsPage />} />
     <Route path="/nhi" element={<NhiPage />} />
+    {/* templates, among them the AI-agent identity */}
+    <Route path="/create" element={<ScaffolderPage />} />
   </FlatRoutes>
 );
 

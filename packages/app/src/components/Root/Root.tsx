@@ -27,6 +27,7 @@ import { MyGroupsSidebarItem } from '@backstage/plugin-org';
 import GroupIcon from '@material-ui/icons/People';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
 import VpnKeyIcon from '@material-ui/icons/VpnKey';
+import CreateComponentIcon from '@material-ui/icons/AddCircleOutline';
 import SwapHorizIcon from '@material-ui/icons/SwapHoriz';
 import { identityApiRef, useApi } from '@backstage/core-plugin-api';
 import { DEMO_USER_KEY } from '../signin/DemoSignInPage';
@@ -91,6 +92,7 @@ export const Root = ({ children }: PropsWithChildren<{}>) => (
         />
         <SidebarItem icon={VpnKeyIcon} to="nhi" text="Identities" />
         <SidebarItem icon={ExtensionIcon} to="api-docs" text="APIs" />
+        <SidebarItem icon={CreateComponentIcon} to="create" text="Create..." />
         {/* End global nav */}
         <SidebarDivider />
         <SidebarScrollWrapper>
