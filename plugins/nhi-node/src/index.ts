@@ -9,3 +9,4 @@ export * from './source';
 export * from './actions';
 export * from './extensions';
 export * from './validateRecord';
+export * from './clients';

@@ -7,6 +7,7 @@ import {
   NhiFeedsClient,
   readAllPages,
 } from '@backstage-nhi/plugin-nhi-common';
+import { nhiBackendClientOptions } from '@backstage-nhi/plugin-nhi-node';
 import { NhiOwnershipFeed } from './loadContext';
 
 /** Accepted risks by identity entity ref. */
@@ -31,23 +32,10 @@ export class NhiBackendFeeds implements NhiOwnershipFeed {
     fetch?: typeof fetch;
     pageSize?: number;
   }) {
-    const { discovery, auth } = options;
-    const fetchImpl = options.fetch ?? fetch;
     this.limit = options.pageSize ?? 500;
-    this.client = new NhiFeedsClient({
-      discoveryApi: discovery,
-      fetchApi: {
-        fetch: async (input, init) => {
-          const { token } = await auth.getPluginRequestToken({
-            onBehalfOf: await auth.getOwnServiceCredentials(),
-            targetPluginId: 'nhi',
-          });
-          const headers = new Headers(init?.headers);
-          headers.set('Authorization', `Bearer ${token}`);
-          return fetchImpl(input, { ...init, headers });
-        },
-      },
-    });
+    this.client = new NhiFeedsClient(
+      nhiBackendClientOptions({ ...options, targetPluginId: 'nhi' }),
+    );
   }
 
   /** Every item of a feed; none when the claims backend is not installed. */

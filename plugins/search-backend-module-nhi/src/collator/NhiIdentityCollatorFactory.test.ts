@@ -152,7 +152,7 @@ describe('NhiIdentityCollatorFactory', () => {
     global.fetch = (async (url: string, init?: RequestInit) => {
       calls.push({
         url,
-        auth: (init?.headers as Record<string, string>)?.Authorization,
+        auth: new Headers(init?.headers).get('authorization') ?? undefined,
       });
       return new Response(JSON.stringify({ items: [exportItem('a')] }), {
         status: 200,

@@ -17,6 +17,7 @@ import {
   NhiInventoryExportPage,
   nhiTypeLabel,
 } from '@backstage-nhi/plugin-nhi-common';
+import { nhiBackendClientOptions } from '@backstage-nhi/plugin-nhi-node';
 import { Readable } from 'node:stream';
 
 /**
@@ -195,24 +196,9 @@ export class NhiIdentityCollatorFactory implements DocumentCollatorFactory {
     options: NhiIdentityCollatorFactoryOptions,
   ): NhiIdentityCollatorFactory {
     const { discovery, auth } = options;
-    const client = new NhiClient({
-      discoveryApi: discovery,
-      fetchApi: {
-        fetch: async (input, init) => {
-          const { token } = await auth.getPluginRequestToken({
-            onBehalfOf: await auth.getOwnServiceCredentials(),
-            targetPluginId: 'catalog',
-          });
-          return fetch(input, {
-            ...init,
-            headers: {
-              ...(init?.headers as Record<string, string> | undefined),
-              Authorization: `Bearer ${token}`,
-            },
-          });
-        },
-      },
-    });
+    const client = new NhiClient(
+      nhiBackendClientOptions({ discovery, auth, targetPluginId: 'catalog' }),
+    );
     return new NhiIdentityCollatorFactory({
       read: (after, limit) => client.exportInventory({ after, limit }),
       pageSize: readNhiCollatorPageSize(config),
