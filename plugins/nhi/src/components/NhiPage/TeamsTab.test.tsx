@@ -42,37 +42,60 @@ function check(
   };
 }
 
+/** The graded checks of a team, with their measures. */
+function graded(m: {
+  coverage: number;
+  within: number;
+  dormant: number;
+  critical: number;
+}) {
+  return [
+    check('Ownership coverage at least 90%', m.coverage >= 90, {
+      ownershipCoverage: m.coverage,
+    }),
+    check('Credentials within rotation policy', m.within >= 90, {
+      credentialsWithinPolicy: m.within,
+    }),
+    check('Dormant identities at most 10%', m.dormant <= 10, {
+      dormantShare: m.dormant,
+    }),
+    check('At most 1 critical per 100', m.critical <= 1, {
+      criticalPer100: m.critical,
+    }),
+  ];
+}
+
 const RESULTS = [
   {
     entity: 'group:default/web',
     results: [
-      check('No critical identities', true, { critical: 0 }),
-      check('Rotation within policy', true, { overdueRotation: 0 }),
+      ...graded({ coverage: 98.5, within: 95, dormant: 2, critical: 0.5 }),
       check('No leaked credentials', true, { leaked: 0 }),
     ],
   },
   {
     entity: 'group:default/platform',
     results: [
-      check('No critical identities', true, { critical: 5 }),
-      check('Rotation within policy', false, { overdueRotation: 7 }),
+      ...graded({ coverage: 91, within: 70, dormant: 4, critical: 0 }),
+      check('No leaked credentials', true, { leaked: 0 }),
     ],
   },
   {
     entity: 'group:default/payments',
     results: [
-      check('No critical identities', false, { critical: 2 }),
-      check('Rotation within policy', false, { overdueRotation: 4 }),
-      check('No unowned identities used', true, { unownedUsed: 1 }),
+      ...graded({ coverage: 62, within: 40, dormant: 30, critical: 3 }),
+      check('No leaked credentials', true, { leaked: 0 }),
     ],
   },
   {
     entity: 'group:default/data',
     results: [
-      check('No critical identities', true, { critical: 0 }),
+      ...graded({ coverage: 95, within: 92, dormant: 3, critical: 0.8 }),
       check('No leaked credentials', false, { leaked: 1 }),
     ],
   },
+  // owns nothing, and its services use nothing unowned: no results
+  { entity: 'group:default/guests', results: [] },
   {
     entity: 'group:default/legacy',
     results: [],
@@ -83,7 +106,9 @@ const RESULTS = [
 function teamsCatalog() {
   return catalogApiMock.mock({
     getEntities: jest.fn(async () => ({
-      items: ['web', 'platform', 'payments', 'data', 'legacy'].map(group),
+      items: ['web', 'platform', 'payments', 'data', 'guests', 'legacy'].map(
+        group,
+      ),
     })) as any,
     getEntityFacets: jest.fn(async (request: any) => ({
       facets: Object.fromEntries(
@@ -95,6 +120,7 @@ function teamsCatalog() {
                 { value: 'group:default/Payments', count: 12 },
                 { value: 'group:default/data', count: 3 },
                 { value: 'group:default/platform', count: 9 },
+                { value: 'group:default/web', count: 400 },
               ]
             : [],
         ]),
@@ -133,7 +159,7 @@ function rowOf(ref: string) {
 }
 
 describe('NhiPage teams tab', () => {
-  it('ranks teams by failing checks, then by critical identities', async () => {
+  it('ranks teams by failing graded checks, then by how far they are from the bar, the ones with nothing to grade last', async () => {
     const { catalogApi, scorecardsApi } = await renderTeams();
     expect(
       await screen.findByRole('table', { name: 'teams by NHI hygiene' }),
@@ -143,13 +169,17 @@ describe('NhiPage teams tab', () => {
         .getAllByTestId('team-rank-row')
         .map(r => r.getAttribute('data-entity-ref')),
     ).toEqual([
+      // four failing
       'group:default/payments',
-      // one failing check each: more critical identities first
-      'group:default/platform',
+      // one failing each: more criticals per 100 first
       'group:default/data',
-      // none failing: by name
-      'group:default/legacy',
+      'group:default/platform',
+      // none failing: web has 0.5 critical per 100, legacy no measures
+      // (its run failed)
       'group:default/web',
+      'group:default/legacy',
+      // nothing to grade
+      'group:default/guests',
     ]);
 
     // One bulk check run for all teams, and one facet query for the counts.
@@ -164,6 +194,7 @@ describe('NhiPage teams tab', () => {
         'group:default/platform',
         'group:default/payments',
         'group:default/data',
+        'group:default/guests',
         'group:default/legacy',
       ],
       'nhi-group-',
@@ -174,7 +205,7 @@ describe('NhiPage teams tab', () => {
     });
   });
 
-  it('shows each team’s failing checks and facts, and links its identities to the inventory', async () => {
+  it('shows each team’s failing checks and measures, and links its identities to the inventory', async () => {
     await renderTeams();
     await screen.findByRole('table', { name: 'teams by NHI hygiene' });
 
@@ -185,15 +216,16 @@ describe('NhiPage teams tab', () => {
     const cells = within(payments).getAllByRole('cell');
     expect(cells[0]).toHaveTextContent(/^1$/);
     expect(cells[2]).toHaveTextContent(
-      'No critical identitiesRotation within policy',
+      'Ownership coverage at least 90%Credentials within rotation policyDormant identities at most 10%At most 1 critical per 100',
     );
-    expect(cells[2]).not.toHaveTextContent('No unowned identities used');
-    // identities, critical, past rotation, unowned used, leaked
+    expect(cells[2]).not.toHaveTextContent('No leaked credentials');
+    // identities, coverage, within policy, dormant, critical per 100, leaked
     expect(cells.slice(3).map(c => c.textContent)).toEqual([
       '12',
-      '2',
-      '4',
-      '1',
+      '62%',
+      '40%',
+      '30%',
+      '3',
       '0',
     ]);
     expect(within(cells[3]).getByRole('link')).toHaveAttribute(
@@ -201,18 +233,31 @@ describe('NhiPage teams tab', () => {
       '/nhi?tab=inventory&owner=group%3Adefault%2Fpayments',
     );
 
+    // 400 identities, within the bar on every measure: passes
+    const web = rowOf('group:default/web');
+    expect(within(web).getByText('all 5 pass')).toBeInTheDocument();
+    expect(within(web).getAllByRole('cell')[4]).toHaveTextContent('98.5%');
+
+    // no identities: said so, not "all pass", and no measures
+    const guests = rowOf('group:default/guests');
     expect(
-      within(rowOf('group:default/web')).getByText('all 3 pass'),
+      within(guests).getByText('no identities: nothing to grade'),
     ).toBeInTheDocument();
-    // A team that owns nothing.
+    expect(within(guests).queryByText(/pass/)).not.toBeInTheDocument();
     expect(
-      within(rowOf('group:default/web')).getAllByRole('cell')[3],
-    ).toHaveTextContent(/^0$/);
+      within(guests)
+        .getAllByRole('cell')
+        .slice(3)
+        .map(c => c.textContent),
+    ).toEqual(['0', '–', '–', '–', '–', '–']);
+
     expect(
       within(rowOf('group:default/legacy')).getByText('Entity not found'),
     ).toBeInTheDocument();
     expect(
-      within(rowOf('group:default/legacy')).queryByText(/pass/),
+      within(rowOf('group:default/legacy')).queryByText(
+        /pass|nothing to grade/,
+      ),
     ).not.toBeInTheDocument();
   });
 

@@ -26,24 +26,63 @@ type Row = {
   ref: string;
   failing: string[];
   passing: number;
-  facts: Record<string, number>;
+  /** Identities the team owns (the inventory's count). */
+  identities: number;
+  /** No check had facts: it owns no identity, nor do its services use unowned ones. */
+  ungraded: boolean;
+  facts: {
+    ownershipCoverage?: number;
+    credentialsWithinPolicy?: number;
+    dormantShare?: number;
+    criticalPer100?: number;
+    leaked?: number;
+  };
   error?: string;
 };
 
 const num = (
-  facts: Record<string, { value: unknown }> | undefined,
+  facts: Record<string, { value: unknown }>,
   id: string,
-) => Number(facts?.[id]?.value ?? 0);
+): number | undefined => {
+  const value = facts[id]?.value;
+  return typeof value === 'number' ? value : undefined;
+};
 
 /**
- * Teams ranked by failing NHI checks (then by critical identities), so the
- * teams that need help come first. One bulk check run for all teams.
+ * How far a team is from the bar, measure by measure, worst first: lower
+ * coverage, fewer credentials within policy, more criticals per 100 and a
+ * larger dormant share rank a team higher (it needs more help).
  */
+function byNeed(a: Row, b: Row): number {
+  const low = (v?: number) => v ?? 100;
+  const high = (v?: number) => v ?? 0;
+  return (
+    Number(a.ungraded) - Number(b.ungraded) ||
+    b.failing.length - a.failing.length ||
+    high(b.facts.criticalPer100) - high(a.facts.criticalPer100) ||
+    low(a.facts.ownershipCoverage) - low(b.facts.ownershipCoverage) ||
+    low(a.facts.credentialsWithinPolicy) -
+      low(b.facts.credentialsWithinPolicy) ||
+    high(b.facts.dormantShare) - high(a.facts.dormantShare) ||
+    a.ref.localeCompare(b.ref)
+  );
+}
+
+const pct = (v?: number) => (v === undefined ? '–' : `${v}%`);
+const plain = (v?: number) => (v === undefined ? '–' : String(v));
+
 const useStyles = makeStyles({
   // short numeric headers stay on one line
   table: { '& th': { whiteSpace: 'nowrap' } },
 });
 
+/**
+ * Teams ranked by their graded NHI checks — failing checks first, then the
+ * measures themselves (criticals per 100, ownership coverage, credentials
+ * within rotation policy, dormant share) — so the teams that need help come
+ * first. A team with nothing to grade (no identities) comes last, marked so,
+ * rather than as passing. One bulk check run for all teams.
+ */
 export function TeamsTab() {
   const classes = useStyles();
   const catalogApi = useApi(catalogApiRef);
@@ -70,7 +109,7 @@ export function TeamsTab() {
       results as Array<
         (typeof results)[number] & { error?: { message: string } }
       >
-    ).map(r => {
+    ).map((r): Row => {
       const checks = r.results ?? [];
       // Each check result carries the facts it judged: merge them.
       const facts = Object.assign(
@@ -81,28 +120,25 @@ export function TeamsTab() {
         ref: r.entity,
         failing: checks.filter(c => c.result !== true).map(c => c.check.name),
         passing: checks.filter(c => c.result === true).length,
+        identities: ownedBy.get(r.entity.toLowerCase()) ?? 0,
+        ungraded: !r.error && checks.length === 0,
         facts: {
-          identities: ownedBy.get(r.entity.toLowerCase()) ?? 0,
-          critical: num(facts, 'critical'),
-          overdueRotation: num(facts, 'overdueRotation'),
-          unownedUsed: num(facts, 'unownedUsed'),
+          ownershipCoverage: num(facts, 'ownershipCoverage'),
+          credentialsWithinPolicy: num(facts, 'credentialsWithinPolicy'),
+          dormantShare: num(facts, 'dormantShare'),
+          criticalPer100: num(facts, 'criticalPer100'),
           leaked: num(facts, 'leaked'),
         },
         error: r.error ? String(r.error.message) : undefined,
       };
     });
-    return rows.sort(
-      (a, b) =>
-        b.failing.length - a.failing.length ||
-        b.facts.critical - a.facts.critical ||
-        a.ref.localeCompare(b.ref),
-    );
+    return rows.sort(byNeed);
   }, [catalogApi, nhiApi, scorecards]);
 
   return (
     <InfoCard
       title="Teams by NHI hygiene"
-      subheader="Most failing checks first: the teams that need help"
+      subheader="Graded on shares, most failing checks first: the teams that need help"
     >
       {loading && <Progress />}
       {error && <ResponseErrorPanel error={error} />}
@@ -124,14 +160,20 @@ export function TeamsTab() {
               <TableCell>Team</TableCell>
               <TableCell>Failing checks</TableCell>
               <TableCell align="right">Identities</TableCell>
-              <TableCell align="right">Critical</TableCell>
-              <TableCell align="right">Past rotation</TableCell>
               <TableCell
                 align="right"
-                title="Unowned identities the team's services use"
+                title="Owned share of the identities the team answers for: those it owns and the unowned ones its services use"
               >
-                Unowned used
+                Ownership coverage
               </TableCell>
+              <TableCell
+                align="right"
+                title="Active credentials within their rotation policy"
+              >
+                Within rotation policy
+              </TableCell>
+              <TableCell align="right">Dormant</TableCell>
+              <TableCell align="right">Critical per 100</TableCell>
               <TableCell align="right">Leaked</TableCell>
             </TableRow>
           </TableHead>
@@ -152,7 +194,18 @@ export function TeamsTab() {
                       {row.error}
                     </Typography>
                   )}
-                  {!row.error && row.failing.length === 0 && (
+                  {row.ungraded && (
+                    <Chip
+                      size="small"
+                      variant="outlined"
+                      label={
+                        row.identities
+                          ? 'not graded yet'
+                          : 'no identities: nothing to grade'
+                      }
+                    />
+                  )}
+                  {!row.error && !row.ungraded && row.failing.length === 0 && (
                     <Chip
                       size="small"
                       label={`all ${row.passing} pass`}
@@ -173,13 +226,22 @@ export function TeamsTab() {
                   <Link
                     to={`?tab=inventory&owner=${encodeURIComponent(row.ref)}`}
                   >
-                    {row.facts.identities}
+                    {row.identities}
                   </Link>
                 </TableCell>
-                <TableCell align="right">{row.facts.critical}</TableCell>
-                <TableCell align="right">{row.facts.overdueRotation}</TableCell>
-                <TableCell align="right">{row.facts.unownedUsed}</TableCell>
-                <TableCell align="right">{row.facts.leaked}</TableCell>
+                <TableCell align="right">
+                  {pct(row.facts.ownershipCoverage)}
+                </TableCell>
+                <TableCell align="right">
+                  {pct(row.facts.credentialsWithinPolicy)}
+                </TableCell>
+                <TableCell align="right">
+                  {pct(row.facts.dormantShare)}
+                </TableCell>
+                <TableCell align="right">
+                  {plain(row.facts.criticalPer100)}
+                </TableCell>
+                <TableCell align="right">{plain(row.facts.leaked)}</TableCell>
               </TableRow>
             ))}
           </TableBody>

@@ -123,10 +123,58 @@ describe('ScorecardCard', () => {
     expect(await screen.findByText('0 of 1 checks pass')).toBeInTheDocument();
     expect(
       screen.getByText(
-        'Percentage of the identities the group owns that have an owner: 72.5',
+        'Percentage of the identities the group owns that have an owner: 72.5%',
       ),
     ).toBeInTheDocument();
     expect(run).toHaveBeenCalledWith('group:default/payments');
+  });
+
+  it('shows the measure behind each graded team check', async () => {
+    const measure = (
+      id: string,
+      fact: string,
+      value: number,
+      passed: boolean,
+    ) =>
+      checkResult({
+        id: `nhi-group-${id}`,
+        name: id,
+        passed,
+        facts: { [fact]: { description: fact, value } },
+      });
+    await renderNhi(<ScorecardCard />, {
+      entity: teamEntity,
+      scorecardsApi: {
+        run: jest.fn(async () => [
+          measure(
+            'credentials-within-policy',
+            'credentialsWithinPolicy',
+            81.25,
+            false,
+          ),
+          measure('dormant-share', 'dormantShare', 4, true),
+          measure('critical-per-100', 'criticalPer100', 0.5, true),
+        ]),
+      },
+    });
+    expect(await screen.findByText('2 of 3 checks pass')).toBeInTheDocument();
+    expect(checks().map(c => c[3])).toEqual([
+      'credentialsWithinPolicy: 81.25%',
+      'dormantShare: 4%',
+      'criticalPer100: 0.5',
+    ]);
+  });
+
+  it('says a team with no identities has nothing to grade, rather than that it passes', async () => {
+    await renderNhi(<ScorecardCard />, {
+      entity: teamEntity,
+      scorecardsApi: { run: jest.fn(async () => []) },
+    });
+    expect(
+      await screen.findByText(/^No identities: nothing to grade\./),
+    ).toBeInTheDocument();
+    expect(screen.queryByText(/checks pass/)).not.toBeInTheDocument();
+    expect(screen.queryByText(/No NHI checks/)).not.toBeInTheDocument();
   });
 
   it('shows progress while the checks run', async () => {

@@ -24,7 +24,18 @@ export const NHI_CHECK_FACTS: Record<string, string[]> = {
   'no-leaked-credentials': ['leaked'],
   'agents-expire': ['agentsWithoutExpiry'],
   'ownership-coverage': ['ownershipCoverage'],
+  // the graded team checks
+  'credentials-within-policy': ['credentialsWithinPolicy'],
+  'dormant-share': ['dormantShare'],
+  'critical-per-100': ['criticalPer100'],
 };
+
+/** Facts that are percentages, shown with a % sign. */
+const PERCENT_FACTS = new Set([
+  'ownershipCoverage',
+  'credentialsWithinPolicy',
+  'dormantShare',
+]);
 
 /** The fact behind a check result, when it is one of the NHI checks. */
 export function factOf(result: CheckResult) {
@@ -32,7 +43,13 @@ export function factOf(result: CheckResult) {
     result.check.id.endsWith(s),
   );
   const names = slug ? NHI_CHECK_FACTS[slug] : [];
-  return names.map(n => result.facts?.[n]).find(Boolean);
+  const name = names.find(n => result.facts?.[n]);
+  if (!name) return undefined;
+  const fact = result.facts![name];
+  return {
+    ...fact,
+    shown: PERCENT_FACTS.has(name) ? `${fact.value}%` : String(fact.value),
+  };
 }
 
 /**
@@ -60,7 +77,11 @@ export function ScorecardCard() {
         </Typography>
       )}
       {value && value.length === 0 && (
-        <Typography variant="body2">No NHI checks are configured.</Typography>
+        <Typography variant="body2">
+          {entity.kind.toLocaleLowerCase('en-US') === 'group'
+            ? 'No identities: nothing to grade. The team owns no non-human identity and its services use no unowned one (or Tech Insights has not computed its facts yet).'
+            : 'No NHI checks are configured.'}
+        </Typography>
       )}
       {value && value.length > 0 && (
         <List dense aria-label="NHI checks">
@@ -93,7 +114,7 @@ export function ScorecardCard() {
                     primary={r.check.name}
                     secondary={
                       fact
-                        ? `${fact.description}: ${String(fact.value)}`
+                        ? `${fact.description}: ${fact.shown}`
                         : r.check.description
                     }
                   />
