@@ -233,6 +233,10 @@ export function mockNhiApi(
       ready: false as const,
       reason: 'not ready in this test',
     })),
+    getTrends: jest.fn(async () => ({
+      ready: false as const,
+      reason: 'no trends in this test',
+    })),
     // no remediation actions unless a test offers some
     listActions: jest.fn(async () => ({ items: [] })),
     listActionRequests: jest.fn(async () => ({ items: [] })),

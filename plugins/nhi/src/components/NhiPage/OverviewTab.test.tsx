@@ -174,6 +174,44 @@ describe('NhiPage overview tab', () => {
     );
   });
 
+  it('shows how the whole inventory’s figures moved over 30 days', async () => {
+    const point = (day: string, ownershipCoverage: number) => ({
+      day,
+      identities: 8,
+      owned: 6,
+      ownershipCoverage,
+      critical: 1,
+      high: 0,
+      medium: 0,
+      low: 0,
+      pastRotation: 2,
+      dormant: 1,
+    });
+    const nhiApi = mockNhiApi({
+      getTrends: jest.fn(async () => ({
+        ready: true as const,
+        from: '2026-11-06',
+        series: [
+          {
+            owner: 'all',
+            points: [point('2026-11-06', 62.5), point('2026-12-06', 75)],
+          },
+        ],
+      })),
+    });
+    await renderNhi(<NhiPage />, {
+      catalogApi: overviewCatalog(FACETS),
+      nhiApi,
+      routeEntries: ['/nhi'],
+    });
+    expect(await screen.findByText('Trends, last 30 days')).toBeInTheDocument();
+    expect(await screen.findByText('63% → 75% in 30 days')).toBeInTheDocument();
+    expect(nhiApi.getTrends).toHaveBeenCalledWith({
+      owners: ['all'],
+      days: 30,
+    });
+  });
+
   it('shows the identity sources below the charts', async () => {
     const nhiApi = mockNhiApi({
       listSources: jest.fn(async () => ({

@@ -19,12 +19,14 @@ import { nhiApiRef } from '../../api';
 import { OVERVIEW_FACETS } from './filters';
 import { inventoryFacets } from './inventoryData';
 import { SourcesCard } from './SourcesCard';
+import { NhiTrendsCard } from '../TrendsCard';
 import { riskLevelColor } from '../shared';
 
 /**
  * The inventory at a glance, from one facet query: identities by category,
  * risk distribution, ownership coverage and rotation status, each bar
- * linking to the filtered inventory; and each source's last run.
+ * linking to the filtered inventory; the trends of the headline figures
+ * over 30 days; and each source's last run.
  */
 export function OverviewTab() {
   const catalogApi = useApi(catalogApiRef);
@@ -142,6 +144,9 @@ export function OverviewTab() {
             }))}
           />
         </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <NhiTrendsCard />
       </Grid>
       <Grid item xs={12}>
         <SourcesCard />

@@ -2,6 +2,9 @@ import { EntityProvider, catalogApiRef } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { screen } from '@testing-library/react';
+import { Entity } from '@backstage/catalog-model';
+import { nhiApiRef } from '../../api';
+import { mockNhiApi } from '../../__testUtils__/fixtures';
 import { OwnedIdentitiesCard } from './OwnedIdentitiesCard';
 
 const group = {
@@ -13,7 +16,37 @@ const group = {
 
 type Facet = Array<{ value: string; count: number }>;
 
-function render(facets: Facet, levels: Facet = [], rotation: Facet = []) {
+function render(
+  facets: Facet,
+  levels: Facet = [],
+  rotation: Facet = [],
+  owner: Entity = group,
+) {
+  const nhiApi = mockNhiApi({
+    getTrends: async () => ({
+      ready: true as const,
+      from: '2026-11-06',
+      series: [
+        {
+          owner: 'group:default/payments',
+          points: [
+            { day: '2026-11-06', ownershipCoverage: 62 },
+            { day: '2026-12-06', ownershipCoverage: 81 },
+          ].map(p => ({
+            ...p,
+            identities: 42,
+            owned: 42,
+            critical: 2,
+            high: 0,
+            medium: 0,
+            low: 0,
+            pastRotation: 6,
+            dormant: 0,
+          })),
+        },
+      ],
+    }),
+  });
   const catalogApi = catalogApiMock.mock({
     getEntityFacets: jest.fn(async () => ({
       facets: {
@@ -25,9 +58,15 @@ function render(facets: Facet, levels: Facet = [], rotation: Facet = []) {
   });
   return {
     catalogApi,
+    nhiApi,
     rendered: renderInTestApp(
-      <TestApiProvider apis={[[catalogApiRef, catalogApi]]}>
-        <EntityProvider entity={group}>
+      <TestApiProvider
+        apis={[
+          [catalogApiRef, catalogApi],
+          [nhiApiRef, nhiApi],
+        ]}
+      >
+        <EntityProvider entity={owner}>
           <OwnedIdentitiesCard />
         </EntityProvider>
       </TestApiProvider>,
@@ -78,6 +117,36 @@ describe('OwnedIdentitiesCard', () => {
       'href',
       '/catalog?filters%5Bkind%5D=nonhumanidentity&filters%5Bowners%5D=group%3Adefault%2Fpayments&filters%5Buser%5D=all',
     );
+  });
+
+  it('shows the team’s trend over the last 30 days', async () => {
+    const { nhiApi, rendered } = render([{ value: 'api-key', count: 42 }]);
+    await rendered;
+    expect(await screen.findByText('Trend, last 30 days')).toBeInTheDocument();
+    expect(await screen.findByText('62% → 81% in 30 days')).toBeInTheDocument();
+    expect(nhiApi.getTrends).toHaveBeenCalledWith({
+      owners: ['group:default/payments'],
+      days: 30,
+    });
+  });
+
+  it('has no trend for a user, whose figures are not snapshotted', async () => {
+    const user = {
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'User',
+      metadata: { name: 'amir.karimi', namespace: 'default' },
+      spec: {},
+    };
+    const { nhiApi, rendered } = render(
+      [{ value: 'api-key', count: 1 }],
+      [],
+      [],
+      user,
+    );
+    await rendered;
+    expect(await screen.findByText('identity owned')).toBeInTheDocument();
+    expect(screen.queryByText(/Trend/)).not.toBeInTheDocument();
+    expect(nhiApi.getTrends).not.toHaveBeenCalled();
   });
 
   it('explains how identities get owners when there are none', async () => {

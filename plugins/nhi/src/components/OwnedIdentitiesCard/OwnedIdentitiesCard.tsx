@@ -15,6 +15,7 @@ import {
 } from '@backstage-nhi/plugin-nhi-common';
 import { Box, Chip, Grid, Typography } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
+import { NhiTrends } from '../TrendsCard';
 
 /** Link to the catalog list of a kind filtered to an owner. */
 function catalogLink(ownerRef: string, extra = '') {
@@ -26,7 +27,10 @@ function catalogLink(ownerRef: string, extra = '') {
   return `/catalog?${params.toString()}${extra}`;
 }
 
-/** Counts of the identities the current Group or User owns, by category. */
+/**
+ * Counts of the identities the current Group or User owns, by category; for
+ * a Group, the trend of its headline figures over the last 30 days.
+ */
 export function OwnedIdentitiesCard() {
   const { entity } = useEntity();
   const catalogApi = useApi(catalogApiRef);
@@ -98,6 +102,14 @@ export function OwnedIdentitiesCard() {
               </Grid>
             ))}
           </Grid>
+          {entity.kind.toLocaleLowerCase('en-US') === 'group' && (
+            <Box mt={2}>
+              <Typography variant="subtitle2" gutterBottom>
+                Trend, last 30 days
+              </Typography>
+              <NhiTrends owner={ownerRef} />
+            </Box>
+          )}
         </>
       )}
     </InfoCard>

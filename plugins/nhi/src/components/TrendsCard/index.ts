@@ -1,0 +1,1 @@
+export { NhiTrends, NhiTrendsCard } from './TrendsCard';
