@@ -38,7 +38,13 @@
  * minutes and at the end, force a garbage collection in each backend through
  * its inspector and record the heap still in use: what the backend really
  * holds, as against its RSS),
- * --timeout-min M (180), --port P (7207), --bare-port P (7208).
+ * --timeout-min M (180), --port P (7207), --bare-port P (7208),
+ * --steady-min M (15: after the re-runs, the NHI backend's and PostgreSQL's
+ * CPU over M minutes with nothing asked of them, as a share of the machine;
+ * 0 skips it).
+ *
+ * With the figures it prints the catalog search rows per identity (and per
+ * bare entity), by field.
  * PostgreSQL: BENCH_PG (postgresql://postgres@127.0.0.1:5432). Databases with
  * the two prefixes are dropped before each run.
  */
@@ -76,6 +82,8 @@ const TIMEOUT_MS = arg('timeout-min', 180) * 60_000;
 const PORT = arg('port', 7207);
 const BARE_PORT = arg('bare-port', 7208);
 const BARE_OWNERS = arg('bare-owners', 0);
+/** Minutes of steady state measured after the NHI side's re-runs (0: none). */
+const STEADY_MIN = arg('steady-min', 15);
 const HEAP_MB = arg('heap-mb', 1536);
 const LIVE_HEAP = flag('live-heap');
 // checked here, not first in the bare backend after the NHI side's long run
@@ -381,7 +389,14 @@ interface NhiFigures {
   iamCalls: number;
   awsIdentities: number;
   reruns: Array<
-    Array<{ key: string; ms: number; changed: number; unchanged: number }>
+    Array<{
+      key: string;
+      ms: number;
+      changed: number;
+      unchanged: number;
+      /** Identities sent to the catalog (the rest changed only in the summary). */
+      emitted: number;
+    }>
   >;
   pageP95: number;
   unownedP95: number;
@@ -393,6 +408,126 @@ interface NhiFigures {
   claimToCatalogMs: number;
   peakKb: number;
   liveHeap?: LiveHeap;
+  /** Catalog search rows per identity, by field (two levels of the key). */
+  searchRows: SearchRows;
+  /** CPU while nothing is asked of it, after the first import and re-runs. */
+  steady?: SteadyCpu;
+}
+
+type SearchRows = { perEntity: number; byField: Array<[string, number]> };
+type SteadyCpu = { minutes: number; backendPct: number; postgresPct: number };
+
+/**
+ * The catalog's search rows of one kind's entities, per entity and by field
+ * (the key's first two levels: `spec.credentials`, `relations.ownedby`…):
+ * what each entity costs the catalog's biggest table.
+ */
+async function searchRows(database: string, kind: string): Promise<SearchRows> {
+  const knex = knexFactory({ client: 'pg', connection: `${PG}/${database}` });
+  try {
+    const { rows } = await knex.raw(
+      `select split_part(s.key, '.', 1) || coalesce('.' || nullif(split_part(s.key, '.', 2), ''), '') as field,
+              count(*)::int as n
+         from search s
+         join (select entity_id from search where key = 'kind' and value = ?) k
+           on k.entity_id = s.entity_id
+        group by 1 order by 2 desc`,
+      [kind],
+    );
+    const { rows: count } = await knex.raw(
+      `select count(*)::int as n from search where key = 'kind' and value = ?`,
+      [kind],
+    );
+    const entities = Math.max(1, count[0].n);
+    const byField: Array<[string, number]> = rows.map(
+      (r: { field: string; n: number }) => [r.field, r.n / entities],
+    );
+    return {
+      perEntity: byField.reduce((a, [, n]) => a + n, 0),
+      byField,
+    };
+  } finally {
+    await knex.destroy();
+  }
+}
+
+/** CPU seconds (user + system) of a process so far, from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime, stime (fields 14 and 15 of stat; 12 and 13 after the name)
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** The process and every descendant (the backend's workers). */
+function tree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      const children = fs
+        .readFileSync(`/proc/${out[i]}/task/${out[i]}/children`, 'utf8')
+        .trim();
+      if (children) out.push(...children.split(' ').map(Number));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** Every PostgreSQL process of the machine (the server and its backends). */
+function postgresPids(): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter(d => /^\d+$/.test(d))
+    .map(Number)
+    .filter(pid => {
+      try {
+        return (
+          fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres'
+        );
+      } catch {
+        return false;
+      }
+    });
+}
+
+/**
+ * The backend's and PostgreSQL's CPU over `minutes` with nothing asked of
+ * them (after the first import and the re-runs), as a share of the machine
+ * (all cores). PostgreSQL's processes come and go: each one's CPU counts
+ * from the window's start, or from its birth within it.
+ */
+async function steadyCpu(pid: number, minutes: number): Promise<SteadyCpu> {
+  const cores = os.cpus().length;
+  log(`steady state: measuring CPU for ${minutes} minutes`);
+  const sum = (pids: number[]) =>
+    new Map(pids.map(p => [p, cpuSeconds(p)] as const));
+  const backendStart = sum(tree(pid));
+  const pgStart = sum(postgresPids());
+  const started = Date.now();
+  await new Promise(r => setTimeout(r, minutes * 60_000));
+  const seconds = (Date.now() - started) / 1000;
+  const delta = (start: Map<number, number>, pids: number[]) =>
+    pids.reduce((a, p) => a + cpuSeconds(p) - (start.get(p) ?? 0), 0);
+  const backendCpu = delta(backendStart, tree(pid));
+  const pgCpu = delta(pgStart, postgresPids());
+  const pct = (cpu: number) => (100 * cpu) / (seconds * cores);
+  const figures = {
+    minutes,
+    backendPct: pct(backendCpu),
+    postgresPct: pct(pgCpu),
+  };
+  log(
+    `steady state over ${minutes} min: backend ${figures.backendPct.toFixed(
+      1,
+    )}%, PostgreSQL ${figures.postgresPct.toFixed(1)}% of ${cores} cores`,
+  );
+  return figures;
 }
 
 async function runNhi(tmp: string): Promise<NhiFigures> {
@@ -436,6 +571,16 @@ async function runNhi(tmp: string): Promise<NhiFigures> {
       sources: {
         aws: { demo: { endpoint: endpoint.url, schedule } },
         file: { demo: { target: inventory, schedule } },
+        // the demo's other sources read fakes the demo starts (off here):
+        // kept from running during the measurement
+        ...Object.fromEntries(
+          ['kubernetes', 'github', 'gcp', 'azure'].map(type => [
+            type,
+            {
+              demo: { schedule: { ...schedule, initialDelay: { hours: 23 } } },
+            },
+          ]),
+        ),
       },
       leaks: { 'demo-gitleaks': { target: leakReport } },
     },
@@ -539,8 +684,11 @@ async function runNhi(tmp: string): Promise<NhiFigures> {
         counts: Record<string, number>;
       };
     };
+    // the two sources the bench feeds (the demo's others are kept idle)
     const runs = async (): Promise<Run[]> =>
-      (await call('/api/catalog/nhi/sources')).items;
+      (
+        (await call('/api/catalog/nhi/sources')).items as Run[]
+      ).filter(r => r.key === 'file:demo' || r.key === 'aws:demo');
     const sourceMs = (r: Run) =>
       Date.parse(r.lastRun!.finishedAt!) - Date.parse(r.lastRun!.startedAt);
 
@@ -768,8 +916,13 @@ async function runNhi(tmp: string): Promise<NhiFigures> {
           ms: sourceMs(r),
           changed: r.lastRun!.counts.changed,
           unchanged: r.lastRun!.counts.unchanged,
+          emitted: r.lastRun!.counts.emitted ?? r.lastRun!.counts.changed,
         })),
       ),
+      searchRows: await searchRows('nhibench_catalog', 'nonhumanidentity'),
+      steady: STEADY_MIN
+        ? await steadyCpu(backend.child.pid!, STEADY_MIN)
+        : undefined,
       pageP95: page.p95,
       unownedP95: unownedPage.p95,
       catalogPageMax: catalogPage.p95,
@@ -847,11 +1000,13 @@ async function runBare(tmp: string) {
       },
       backend,
     );
+    const ms = Date.now() - backend.started;
     return {
       count,
-      ms: Date.now() - backend.started,
+      ms,
       peakKb: backend.peakKb,
       liveHeap: backend.liveHeap,
+      searchRows: await searchRows('nhibare_catalog', 'resource'),
     };
   } finally {
     await maintenance.stop();
@@ -946,8 +1101,8 @@ async function main() {
           .map(
             r =>
               `${r.key} ${secs(r.ms)} (${r.changed} changed, ${
-                r.unchanged
-              } unchanged)`,
+                r.emitted
+              } sent to the catalog, ${r.unchanged} unchanged)`,
           )
           .join(', ')}: ${((slowest / nhi.firstRunMs) * 100).toFixed(
           1,
@@ -978,6 +1133,24 @@ async function main() {
       )} ms (worst of 5)`,
     );
     console.log(`  claim to catalog            ${secs(nhi.claimToCatalogMs)}`);
+    console.log(
+      `  search rows / identity      ${nhi.searchRows.perEntity.toFixed(
+        1,
+      )}: ${nhi.searchRows.byField
+        .map(([f, n]) => `${f} ${n.toFixed(2)}`)
+        .join(', ')}`,
+    );
+    if (nhi.steady) {
+      console.log(
+        `  steady state (${
+          nhi.steady.minutes
+        } min)     backend ${nhi.steady.backendPct.toFixed(
+          1,
+        )}%, PostgreSQL ${nhi.steady.postgresPct.toFixed(
+          1,
+        )}% of the machine (catalog.processingInterval as app-config.yaml)`,
+      );
+    }
   }
   if (bare) {
     console.log(
@@ -986,6 +1159,9 @@ async function main() {
       )} from backend start (${Math.round(
         bare.count / (bare.ms / 1000),
       )} entities/s); peak RSS ${mb(bare.peakKb)}${heapNote(bare.liveHeap)}`,
+    );
+    console.log(
+      `  search rows / entity        ${bare.searchRows.perEntity.toFixed(1)}`,
     );
     // not the minimal entities: say so beside the figure
     const variant = [

@@ -83,7 +83,7 @@ export async function fillInventorySummary(knex: Knex, n: number) {
       location: 'bench',
     });
     const entities: NonHumanIdentityEntity[] = parsed.records.map(
-      r => buildEntity(r, 'file:bench', context, evaluation.evaluate).entity,
+      r => buildEntity(r, 'file:bench', context, evaluation.evaluate).full,
     );
     await store.inventory.upsert('file:bench', entities);
     written += entities.length;
