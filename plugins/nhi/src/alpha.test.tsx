@@ -22,7 +22,10 @@ import {
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { NhiClient } from '@backstage-nhi/plugin-nhi-common';
+import {
+  NhiCampaignsClient,
+  NhiClient,
+} from '@backstage-nhi/plugin-nhi-common';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
@@ -31,11 +34,12 @@ import {
   serviceEntity,
   teamEntity,
 } from './__testUtils__/fixtures';
-import { nhiApiRef } from './api';
+import { nhiApiRef, nhiCampaignsApiRef } from './api';
 import { NhiScorecardsClient, nhiScorecardsApiRef } from './scorecards';
 import nhiPlugin, {
   nhiApi,
   nhiAuditEntityContent,
+  nhiCampaignsApi,
   nhiPage,
   nhiScorecardsApi,
 } from './alpha';
@@ -77,6 +81,7 @@ describe('@backstage-nhi/plugin-nhi/alpha', () => {
 
   it.each([
     'api:nhi',
+    'api:nhi/campaigns',
     'api:nhi/scorecards',
     'page:nhi',
     'entity-card:nhi/overview',
@@ -87,6 +92,7 @@ describe('@backstage-nhi/plugin-nhi/alpha', () => {
     'entity-card:nhi/used-identities',
     'entity-card:nhi/owned-identities',
     'entity-card:nhi/team-review',
+    'entity-card:nhi/waiting-reviews',
     'entity-card:nhi/scorecard',
   ] as const)('provides %s', id => {
     // `getExtension` throws for an id the plugin does not have.
@@ -105,6 +111,7 @@ describe('@backstage-nhi/plugin-nhi/alpha', () => {
     ).toEqual(
       [
         'api:nhi',
+        'api:nhi/campaigns',
         'api:nhi/scorecards',
         'page:nhi',
         'entity-card:nhi/overview',
@@ -115,12 +122,13 @@ describe('@backstage-nhi/plugin-nhi/alpha', () => {
         'entity-card:nhi/used-identities',
         'entity-card:nhi/owned-identities',
         'entity-card:nhi/team-review',
+        'entity-card:nhi/waiting-reviews',
         'entity-card:nhi/scorecard',
       ].sort(),
     );
   });
 
-  it('provides the NHI API over discovery and fetch, the scorecards over the Tech Insights client', () => {
+  it('provides the NHI and campaigns APIs over discovery and fetch, the scorecards over the Tech Insights client', () => {
     const deps = {
       discoveryApi: mockApis.discovery(),
       fetchApi: { fetch: jest.fn() },
@@ -131,6 +139,12 @@ describe('@backstage-nhi/plugin-nhi/alpha', () => {
     );
     expect(nhi.api).toBe(nhiApiRef);
     expect(nhi.factory(deps)).toBeInstanceOf(NhiClient);
+
+    const campaigns = createExtensionTester(nhiCampaignsApi).get(
+      ApiBlueprint.dataRefs.factory,
+    );
+    expect(campaigns.api).toBe(nhiCampaignsApiRef);
+    expect(campaigns.factory(deps)).toBeInstanceOf(NhiCampaignsClient);
 
     const scorecards = createExtensionTester(nhiScorecardsApi).get(
       ApiBlueprint.dataRefs.factory,
@@ -168,6 +182,7 @@ describe('@backstage-nhi/plugin-nhi/alpha', () => {
     for (const id of [
       'entity-card:nhi/owned-identities',
       'entity-card:nhi/team-review',
+      'entity-card:nhi/waiting-reviews',
     ] as const) {
       expect([id, shownOn(filterOf(id))]).toEqual([
         id,

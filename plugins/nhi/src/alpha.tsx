@@ -15,9 +15,13 @@ import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
-import { NHI_KIND, NhiClient } from '@backstage-nhi/plugin-nhi-common';
+import {
+  NHI_KIND,
+  NhiCampaignsClient,
+  NhiClient,
+} from '@backstage-nhi/plugin-nhi-common';
 import VpnKeyIcon from '@material-ui/icons/VpnKey';
-import { nhiApiRef } from './api';
+import { nhiApiRef, nhiCampaignsApiRef } from './api';
 import { rootRouteRef } from './routes';
 import { NhiScorecardsClient, nhiScorecardsApiRef } from './scorecards';
 
@@ -33,6 +37,22 @@ export const nhiApi = ApiBlueprint.make({
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
         new NhiClient({ discoveryApi, fetchApi }),
+    }),
+});
+
+/**
+ * Access reviews: campaigns, decisions and evidence.
+ *
+ * @alpha
+ */
+export const nhiCampaignsApi = ApiBlueprint.make({
+  name: 'campaigns',
+  params: defineParams =>
+    defineParams({
+      api: nhiCampaignsApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new NhiCampaignsClient({ discoveryApi, fetchApi }),
     }),
 });
 
@@ -194,6 +214,21 @@ export const nhiTeamReviewEntityCard = EntityCardBlueprint.make({
 });
 
 /**
+ * Group page: access reviews waiting for a decision on the team's
+ * identities.
+ *
+ * @alpha
+ */
+export const nhiWaitingReviewsEntityCard = EntityCardBlueprint.make({
+  name: 'waiting-reviews',
+  params: {
+    filter: { kind: 'group' },
+    loader: () =>
+      import('./components/campaigns').then(m => <m.TeamWaitingReviewsCard />),
+  },
+});
+
+/**
  * Component or Group page: the NHI hygiene scorecard from Tech Insights.
  *
  * @alpha
@@ -221,6 +256,7 @@ export default createFrontendPlugin({
   routes: { root: rootRouteRef },
   extensions: [
     nhiApi,
+    nhiCampaignsApi,
     nhiScorecardsApi,
     nhiPage,
     nhiOverviewEntityCard,
@@ -231,6 +267,7 @@ export default createFrontendPlugin({
     nhiUsedIdentitiesEntityCard,
     nhiOwnedIdentitiesEntityCard,
     nhiTeamReviewEntityCard,
+    nhiWaitingReviewsEntityCard,
     nhiScorecardEntityCard,
   ],
 });

@@ -1,5 +1,5 @@
 import { createApiRef } from '@backstage/core-plugin-api';
-import { NhiApi } from '@backstage-nhi/plugin-nhi-common';
+import { NhiApi, NhiCampaignsApi } from '@backstage-nhi/plugin-nhi-common';
 
 /**
  * The Backstage NHI API (claims, exceptions, audit, sources).
@@ -7,3 +7,13 @@ import { NhiApi } from '@backstage-nhi/plugin-nhi-common';
  * @public
  */
 export const nhiApiRef = createApiRef<NhiApi>({ id: 'plugin.nhi.api' });
+
+/**
+ * Access reviews of non-human identities: campaigns, decisions, evidence and
+ * the unowned-identity policy's list.
+ *
+ * @public
+ */
+export const nhiCampaignsApiRef = createApiRef<NhiCampaignsApi>({
+  id: 'plugin.nhi.campaigns',
+});

@@ -16,8 +16,9 @@ export {
   EntityNhiOwnedIdentitiesCard,
   EntityNhiTeamReviewCard,
   EntityNhiScorecardCard,
+  EntityNhiWaitingReviewsCard,
 } from './plugin';
 export { nhiScorecardsApiRef, NhiScorecardsClient } from './scorecards';
 export type { NhiScorecardsApi } from './scorecards';
-export { nhiApiRef } from './api';
+export { nhiApiRef, nhiCampaignsApiRef } from './api';
 export { isNonHumanIdentityEntity } from '@backstage-nhi/plugin-nhi-common';

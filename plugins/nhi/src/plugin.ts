@@ -7,8 +7,11 @@ import {
   fetchApiRef,
   identityApiRef,
 } from '@backstage/core-plugin-api';
-import { NhiClient } from '@backstage-nhi/plugin-nhi-common';
-import { nhiApiRef } from './api';
+import {
+  NhiCampaignsClient,
+  NhiClient,
+} from '@backstage-nhi/plugin-nhi-common';
+import { nhiApiRef, nhiCampaignsApiRef } from './api';
 import { NhiScorecardsClient, nhiScorecardsApiRef } from './scorecards';
 import { rootRouteRef } from './routes';
 
@@ -25,6 +28,12 @@ export const nhiPlugin = createPlugin({
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
       factory: ({ discoveryApi, fetchApi }) =>
         new NhiClient({ discoveryApi, fetchApi }),
+    }),
+    createApiFactory({
+      api: nhiCampaignsApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new NhiCampaignsClient({ discoveryApi, fetchApi }),
     }),
     createApiFactory({
       api: nhiScorecardsApiRef,
@@ -147,4 +156,15 @@ export const EntityNhiTeamReviewCard = card('EntityNhiTeamReviewCard', () =>
  */
 export const EntityNhiScorecardCard = card('EntityNhiScorecardCard', () =>
   import('./components/ScorecardCard').then(m => m.ScorecardCard),
+);
+
+/**
+ * Group page: access reviews waiting for a decision on the team's
+ * identities, with a link to each campaign.
+ *
+ * @public
+ */
+export const EntityNhiWaitingReviewsCard = card(
+  'EntityNhiWaitingReviewsCard',
+  () => import('./components/campaigns').then(m => m.TeamWaitingReviewsCard),
 );

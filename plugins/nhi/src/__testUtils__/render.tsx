@@ -21,17 +21,23 @@ import {
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/test-utils';
-import { NhiApi, NonHumanIdentitySpec } from '@backstage-nhi/plugin-nhi-common';
+import {
+  NhiApi,
+  NhiCampaignsApi,
+  NonHumanIdentitySpec,
+} from '@backstage-nhi/plugin-nhi-common';
 import { ReactElement } from 'react';
 import { SWRConfig } from 'swr';
 import { RenderResult } from '@testing-library/react';
-import { nhiApiRef } from '../api';
+import { nhiApiRef, nhiCampaignsApiRef } from '../api';
 import { NhiScorecardsApi, nhiScorecardsApiRef } from '../scorecards';
+import { mockCampaignsApi } from './campaigns';
 import { mockNhiApi } from './fixtures';
 
 export type RenderOptions = {
   entity?: Entity;
   nhiApi?: jest.Mocked<NhiApi>;
+  campaignsApi?: jest.Mocked<NhiCampaignsApi>;
   catalogApi?: Partial<CatalogApi>;
   scorecardsApi?: Partial<NhiScorecardsApi>;
   /** Allow or deny every permission, or a custom permission API. */
@@ -44,6 +50,7 @@ export type RenderOptions = {
 /** The mocks a rendered NHI component talks to. */
 export type RenderMocks = {
   nhiApi: jest.Mocked<NhiApi>;
+  campaignsApi: jest.Mocked<NhiCampaignsApi>;
   catalogApi: Partial<CatalogApi>;
   scorecardsApi: Partial<NhiScorecardsApi>;
   alertApi: { post: jest.Mock; alert$: jest.Mock };
@@ -57,6 +64,7 @@ export async function renderNhi(
   options: RenderOptions = {},
 ): Promise<RenderResult & RenderMocks> {
   const nhiApi = options.nhiApi ?? mockNhiApi();
+  const campaignsApi = options.campaignsApi ?? mockCampaignsApi();
   const entity = options.entity;
   if (
     entity &&
@@ -97,6 +105,7 @@ export async function renderNhi(
       <TestApiProvider
         apis={[
           [nhiApiRef, nhiApi],
+          [nhiCampaignsApiRef, campaignsApi],
           [catalogApiRef, catalogApi],
           [nhiScorecardsApiRef, scorecardsApi],
           [permissionApiRef, permissionApi],
@@ -119,6 +128,7 @@ export async function renderNhi(
   return {
     ...rendered,
     nhiApi,
+    campaignsApi,
     catalogApi,
     scorecardsApi,
     alertApi,

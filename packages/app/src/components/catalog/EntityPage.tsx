@@ -44,6 +44,7 @@ import {
   EntityNhiScorecardCard,
   EntityNhiTeamReviewCard,
   EntityNhiUsedIdentitiesCard,
+  EntityNhiWaitingReviewsCard,
 } from '@backstage-nhi/plugin-nhi';
 import {
   RELATION_ACTS_ON_BEHALF_OF,
@@ -325,6 +326,9 @@ const groupPage = (
         </Grid>
         <Grid item xs={12} md={6}>
           <EntityNhiTeamReviewCard />
+        </Grid>
+        <Grid item xs={12} md={6}>
+          <EntityNhiWaitingReviewsCard />
         </Grid>
         <Grid item xs={12} md={6}>
           <EntityMembersListCard />

@@ -1,3 +1,4 @@
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import { InfoCard, StructuredMetadataTable } from '@backstage/core-components';
 import {
   EntityRefLink,
@@ -13,6 +14,7 @@ import {
 } from '@backstage-nhi/plugin-nhi-common';
 import { Box, Typography } from '@material-ui/core';
 import { ReactNode } from 'react';
+import { LastCertification } from '../campaigns';
 import { day, relative, WithIdentityDetail } from '../shared';
 
 function Ref(props: { value?: string; defaultKind: string }) {
@@ -180,6 +182,9 @@ function Overview({
     source:
       entity.metadata.annotations?.[ANNOTATION_NHI_SOURCE] ??
       'declared in catalog-info.yaml',
+    'last certification': (
+      <LastCertification entityRef={stringifyEntityRef(entity)} />
+    ),
   };
   if (s.agent) {
     metadata['acts for'] = (

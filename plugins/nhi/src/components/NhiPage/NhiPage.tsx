@@ -30,6 +30,7 @@ import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { nhiApiRef } from '../../api';
+import { CampaignsTab, WaitingReviews } from '../campaigns';
 import { ClaimDialog } from '../OwnershipCard/ClaimDialog';
 import { PagedClaimList, RiskLevelChip, useClaimPages } from '../shared';
 import { FILTER_KEYS, filtersFromParams, InventoryFilters } from './filters';
@@ -42,6 +43,7 @@ const TABS = [
   'inventory',
   'unowned',
   'review',
+  'campaigns',
   'teams',
   'rules',
 ] as const;
@@ -213,6 +215,7 @@ function NhiPageTabs() {
           <Tab value="inventory" label="Inventory" />
           <Tab value="unowned" label="Unowned" />
           <Tab value="review" label="Review" />
+          <Tab value="campaigns" label="Campaigns" />
           <Tab value="teams" label="Teams" />
           <Tab value="rules" label="Rules" />
         </Tabs>
@@ -224,7 +227,13 @@ function NhiPageTabs() {
       {tab === 'unowned' && (
         <UnownedTab filters={filters} onFilters={setFilters} />
       )}
+      {tab === 'review' && (
+        <Box mb={2}>
+          <WaitingReviews />
+        </Box>
+      )}
       {tab === 'review' && <ReviewTab />}
+      {tab === 'campaigns' && <CampaignsTab initialScope={filters} />}
       {tab === 'teams' && <TeamsTab />}
       {tab === 'rules' && <RulesTab />}
     </>
