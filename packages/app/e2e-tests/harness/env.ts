@@ -7,7 +7,8 @@ export const E2E = {
   appUrl: process.env.E2E_APP_URL ?? 'http://localhost:3100',
   /** The backend behind it. */
   backendUrl: process.env.E2E_BACKEND_URL ?? 'http://localhost:7100',
-  /** Port of the demo's IAM-compatible endpoint in the e2e portal. */
+  /** Port of the demo's IAM-compatible endpoint in the e2e portal; the other
+   * demo endpoints (Kubernetes x2, GitHub, GCP, Entra) take the five after it. */
   iamPort: Number(process.env.E2E_IAM_PORT ?? 4699),
   /** Git-ignored folder for the portal log, screenshots and reports. */
   resultsDir: path.resolve(__dirname, '../../../..', 'e2e-results'),

@@ -43,6 +43,47 @@ async function guestToken(): Promise<string> {
   return body.backstageIdentity.token;
 }
 
+/**
+ * The config that moves each of the demo's fake endpoints (IAM, Kubernetes,
+ * GitHub, GCP, Entra) from app-config.yaml's 4599–4604 to E2E.iamPort and
+ * the five ports after it.
+ */
+function demoEndpointsEnv(): Record<string, string> {
+  const port = (n: number) => E2E.iamPort + n;
+  const url = (n: number) => `http://127.0.0.1:${port(n)}`;
+  const cluster = (name: string, n: number, environment: string) => ({
+    name,
+    url: url(n),
+    skipTLSVerify: true,
+    environment,
+    auth: { serviceAccountToken: 'nhi-demo-kubernetes-token' },
+  });
+  return {
+    APP_CONFIG_nhiDemo_aws_port: String(port(0)),
+    APP_CONFIG_nhi_sources_aws_demo_endpoint: url(0),
+    APP_CONFIG_nhiDemo_kubernetes_clusters: JSON.stringify([
+      { name: 'prod', port: port(1) },
+      { name: 'staging', port: port(2) },
+    ]),
+    APP_CONFIG_nhi_sources_kubernetes_demo_clusters: JSON.stringify([
+      cluster('prod', 1, 'production'),
+      cluster('staging', 2, 'staging'),
+    ]),
+    APP_CONFIG_nhiDemo_github_port: String(port(3)),
+    APP_CONFIG_integrations_github: JSON.stringify([
+      {
+        host: 'github.com',
+        apiBaseUrl: url(3),
+        token: 'nhi-demo-github-token-not-a-secret',
+      },
+    ]),
+    APP_CONFIG_nhiDemo_gcp_port: String(port(4)),
+    APP_CONFIG_nhi_sources_gcp_demo_rootUrl: url(4),
+    APP_CONFIG_nhiDemo_azure_port: String(port(5)),
+    APP_CONFIG_nhi_sources_azure_demo_target: url(5),
+  };
+}
+
 export default async function globalSetup() {
   if (process.env.E2E_EXTERNAL_PORTAL) {
     // Test a portal that is already running (E2E_APP_URL / E2E_BACKEND_URL).
@@ -66,9 +107,9 @@ export default async function globalSetup() {
       APP_CONFIG_backend_listen_port: backendPort,
       APP_CONFIG_backend_cors_origin: E2E.appUrl,
       APP_CONFIG_backend_database_connection_directory: dataDir,
-      // the demo's IAM endpoint on its own port too
-      APP_CONFIG_nhiDemo_aws_port: String(E2E.iamPort),
-      APP_CONFIG_nhi_sources_aws_demo_endpoint: `http://127.0.0.1:${E2E.iamPort}`,
+      // the demo's fake cloud endpoints on ports of their own too, so that
+      // the suite runs beside a demo portal (values are read as JSON)
+      ...demoEndpointsEnv(),
       // scorecard facts every minute rather than every two
       APP_CONFIG_techInsights_factRetrievers_nhiComponentFactRetriever_cadence:
         '* * * * *',
