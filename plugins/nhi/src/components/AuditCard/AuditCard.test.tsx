@@ -10,6 +10,7 @@ import {
   page,
 } from '../../__testUtils__/fixtures';
 import { renderNhi } from '../../__testUtils__/render';
+import { withPeople } from '../../__testUtils__/people';
 import { dateTime } from '../shared';
 import { AuditCard } from './AuditCard';
 
@@ -83,32 +84,37 @@ describe('AuditCard', () => {
         page([approved, claimed, accepted, unknown]),
       ),
     });
-    await renderNhi(<AuditCard />, { entity: nhiEntity(), nhiApi });
+    await renderNhi(withPeople(<AuditCard />), { entity: nhiEntity(), nhiApi });
 
     expect(await screen.findByText('Audit history (4)')).toBeInTheDocument();
     // times in the viewer's own zone (format.test.ts: dateTime)
     expect(rows()).toEqual([
       [
         dateTime(approved.at),
-        'user:default/bob',
+        'Bob',
         'approved a claim',
         'group:default/data · “Confirmed with the data team”',
       ],
       [
         dateTime(claimed.at),
-        'user:default/alice',
+        'Alice',
         'claimed',
         'group:default/data · “Our nightly export job reads S3 with it”',
       ],
       [
         dateTime(accepted.at),
-        'user:default/carol',
+        'Carol',
         'accepted a risk',
         'NHI-ADMIN · until 2026-12-31 · “Break-glass role”',
       ],
       // An action the card does not know is shown as it is.
-      [dateTime(unknown.at), 'user:default/dave', 'identity.imported', ''],
+      [dateTime(unknown.at), 'Dave', 'identity.imported', ''],
     ]);
+    // each person by name, linked to their page
+    expect(screen.getByRole('link', { name: 'Bob' })).toHaveAttribute(
+      'href',
+      '/catalog/default/user/bob',
+    );
     // the exact time, in UTC, on hover
     expect(screen.getByText(dateTime(approved.at))).toHaveAttribute(
       'title',
@@ -159,21 +165,20 @@ describe('AuditCard', () => {
         ]),
       ),
     });
-    await renderNhi(<AuditCard />, { entity: nhiEntity(), nhiApi });
+    await renderNhi(withPeople(<AuditCard />), {
+      entity: nhiEntity(),
+      nhiApi,
+    });
     expect(await screen.findByText('Audit history (3)')).toBeInTheDocument();
     expect(rows().map(r => r.slice(1))).toEqual([
       [
-        'user:default/farah',
+        'Farah',
         'approved a claim',
         'group:default/payments → group:default/shipping · without the owner’s consent · “Payments left the tracker”',
       ],
+      ['Farah', 'rejected accepting a risk', 'NHI-ADMIN · “Scope it down”'],
       [
-        'user:default/farah',
-        'rejected accepting a risk',
-        'NHI-ADMIN · “Scope it down”',
-      ],
-      [
-        'user:default/jade',
+        'Jade',
         'asked to accept a risk',
         'NHI-ADMIN · until 2027-01-31 · “Break-glass role”',
       ],

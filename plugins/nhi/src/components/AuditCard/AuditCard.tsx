@@ -18,7 +18,7 @@ import {
 } from '@material-ui/core';
 import { useEffect, useState } from 'react';
 import { nhiApiRef } from '../../api';
-import { dateTime, day } from '../shared';
+import { dateTime, day, PersonRef } from '../shared';
 
 const ACTIONS: Record<string, string> = {
   'claim.created': 'claimed',
@@ -113,7 +113,9 @@ export function AuditCard() {
                     {dateTime(e.at)}
                   </time>
                 </TableCell>
-                <TableCell>{e.actor}</TableCell>
+                <TableCell>
+                  <PersonRef entityRef={e.actor} />
+                </TableCell>
                 <TableCell>{ACTIONS[e.action] ?? e.action}</TableCell>
                 <TableCell>{describe(e)}</TableCell>
               </TableRow>

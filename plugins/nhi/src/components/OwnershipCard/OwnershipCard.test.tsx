@@ -9,6 +9,7 @@ import {
   unownedEntity,
 } from '../../__testUtils__/fixtures';
 import { renderNhi } from '../../__testUtils__/render';
+import { withPeople } from '../../__testUtils__/people';
 import { OwnershipCard } from './OwnershipCard';
 
 const UNOWNED_REF = 'nonhumanidentity:default/legacy-exporter';
@@ -295,13 +296,20 @@ describe('OwnershipCard', () => {
         ]),
       ),
     });
-    await renderNhi(<OwnershipCard />, { entity: unownedEntity(), nhiApi });
+    await renderNhi(withPeople(<OwnershipCard />), {
+      entity: unownedEntity(),
+      nhiApi,
+    });
     expect(await screen.findByText('Claims')).toBeInTheDocument();
-    expect(
-      screen.getByText(
-        /rejected by user:default\/bob: “Platform does not run it”/,
-      ),
-    ).toBeInTheDocument();
+    // "claimed by Erin, rejected by Bob", each linked to their page
+    const rejected = screen.getByText(/rejected by/).closest('p')!;
+    expect(rejected).toHaveTextContent(
+      /— Erin, .* · rejected by Bob: “Platform does not run it”/,
+    );
+    expect(within(rejected).getByRole('link', { name: 'Bob' })).toHaveAttribute(
+      'href',
+      '/catalog/default/user/bob',
+    );
     expect(screen.getByRole('button', { name: 'Approve' })).toBeDisabled();
     expect(screen.getAllByRole('button', { name: 'Approve' })).toHaveLength(1);
 

@@ -27,7 +27,7 @@ import {
 import { ReactNode, useState } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { nhiApiRef } from '../../api';
-import { day } from '../shared';
+import { day, PersonRef } from '../shared';
 
 /** A button a finding offers: an action with its input. */
 export type SuggestedAction = {
@@ -383,12 +383,14 @@ export function ActionLog(props: {
         {changes.length
           ? changes.map(c => c.target).join(', ')
           : 'nothing to change'}{' '}
-        — “{r.reason}” ({r.requestedBy}, {day(r.requestedAt)}
-        {r.decidedBy
-          ? `; ${r.status === 'rejected' ? 'rejected' : 'confirmed'} by ${
-              r.decidedBy
-            }`
-          : ''}
+        — “{r.reason}” (<PersonRef entityRef={r.requestedBy} />,{' '}
+        {day(r.requestedAt)}
+        {r.decidedBy && (
+          <>
+            {`; ${r.status === 'rejected' ? 'rejected' : 'confirmed'} by `}
+            <PersonRef entityRef={r.decidedBy} />
+          </>
+        )}
         {r.comment ? `: “${r.comment}”` : ''}){r.error ? ` — ${r.error}` : ''}
       </>
     );

@@ -9,6 +9,7 @@ import {
   page,
 } from '../../__testUtils__/fixtures';
 import { renderNhi } from '../../__testUtils__/render';
+import { withPeople } from '../../__testUtils__/people';
 import { RiskCard } from './RiskCard';
 
 const ENTITY_REF = 'nonhumanidentity:default/ci-deployer';
@@ -134,17 +135,20 @@ describe('RiskCard', () => {
         .mockResolvedValueOnce(page([exception]))
         .mockResolvedValue(page([])),
     });
-    await renderNhi(<RiskCard />, {
+    await renderNhi(withPeople(<RiskCard />), {
       entity: nhiEntity({ spec: { risk } }),
       nhiApi,
     });
 
     expect(await screen.findByText('Accepted risks')).toBeInTheDocument();
+    const acceptedRisk = screen.getByText(/^NHI-CREDENTIAL-NOT-ROTATED until/);
+    expect(acceptedRisk).toHaveTextContent(
+      'NHI-CREDENTIAL-NOT-ROTATED until 2026-12-31 — “Vendor integration, rotation scheduled with the vendor” (Carol)',
+    );
+    // who asked, by name, linked to their page
     expect(
-      screen.getByText(
-        'NHI-CREDENTIAL-NOT-ROTATED until 2026-12-31 — “Vendor integration, rotation scheduled with the vendor” (user:default/carol)',
-      ),
-    ).toBeInTheDocument();
+      within(acceptedRisk).getByRole('link', { name: 'Carol' }),
+    ).toHaveAttribute('href', '/catalog/default/user/carol');
 
     await userEvent.click(screen.getByRole('button', { name: 'Revoke' }));
     expect(nhiApi.revokeException).toHaveBeenCalledWith('exc-1');
@@ -364,17 +368,15 @@ describe('RiskCard', () => {
         .mockResolvedValueOnce(page([request]))
         .mockResolvedValue(page([])),
     });
-    const { alertApi } = await renderNhi(<RiskCard />, {
+    const { alertApi } = await renderNhi(withPeople(<RiskCard />), {
       entity: nhiEntity({ spec: { risk } }),
       nhiApi,
       identity: { userEntityRef: 'user:default/farah' },
     });
     expect(await screen.findByText('Requests to accept')).toBeInTheDocument();
-    expect(
-      screen.getByText(
-        'NHI-ADMIN (critical) until 2027-01-31 — “Break-glass role for incidents” (user:default/alice)',
-      ),
-    ).toBeInTheDocument();
+    expect(screen.getByText(/^NHI-ADMIN \(critical\) until/)).toHaveTextContent(
+      'NHI-ADMIN (critical) until 2027-01-31 — “Break-glass role for incidents” (Alice)',
+    );
     // the finding itself is not offered again
     expect(
       within(findingRow('Administrator access')).getByText(

@@ -36,7 +36,7 @@ import useAsync from 'react-use/esm/useAsync';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { nhiApiRef } from '../../api';
-import { day, RiskLevelChip, useIdentityDetail } from '../shared';
+import { day, PersonRef, RiskLevelChip, useIdentityDetail } from '../shared';
 import {
   ActionDialog,
   ActionLog,
@@ -469,7 +469,7 @@ export function RiskCard() {
               <Typography variant="body2">
                 {e.ruleId}
                 {e.severity ? ` (${e.severity})` : ''} until {day(e.until)} — “
-                {e.justification}” ({e.createdBy})
+                {e.justification}” (<PersonRef entityRef={e.createdBy} />)
               </Typography>
               {e.review?.allowed ? (
                 <>
@@ -533,7 +533,7 @@ export function RiskCard() {
             >
               <Typography variant="body2">
                 {e.ruleId} until {day(e.until)} — “{e.justification}” (
-                {e.createdBy})
+                <PersonRef entityRef={e.createdBy} />)
               </Typography>
               <Button
                 size="small"

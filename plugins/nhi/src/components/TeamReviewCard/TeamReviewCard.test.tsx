@@ -10,6 +10,7 @@ import {
   teamEntity,
 } from '../../__testUtils__/fixtures';
 import { renderNhi } from '../../__testUtils__/render';
+import { withPeople } from '../../__testUtils__/people';
 import { TeamReviewCard } from './TeamReviewCard';
 
 const TEAM_REF = 'group:default/payments';
@@ -47,7 +48,7 @@ async function hoverReason(button: HTMLElement) {
 
 describe('TeamReviewCard', () => {
   it('lists the open claims for the team with the identity, who asked and why', async () => {
-    const { nhiApi } = await renderNhi(<TeamReviewCard />, {
+    const { nhiApi } = await renderNhi(withPeople(<TeamReviewCard />), {
       entity: teamEntity,
       nhiApi: mockNhiApi({
         listClaims: jest.fn(async () =>
@@ -70,7 +71,11 @@ describe('TeamReviewCard', () => {
       /^Claim for payments · legacy-exporter · open“/,
     );
     expect(first).toHaveTextContent(
-      '“Our ledger export reads S3 with it” — user:default/erin, 2 days ago',
+      '“Our ledger export reads S3 with it” — Erin, 2 days ago',
+    );
+    expect(within(first).getByRole('link', { name: 'Erin' })).toHaveAttribute(
+      'href',
+      '/catalog/default/user/erin',
     );
     expect(
       within(first).getByRole('link', { name: 'legacy-exporter' }),

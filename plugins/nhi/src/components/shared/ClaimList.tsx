@@ -1,3 +1,4 @@
+import { PersonRef } from './PersonRef';
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import { NHI_TEXT_LIMITS, NhiClaim } from '@backstage-nhi/plugin-nhi-common';
@@ -186,13 +187,16 @@ export function ClaimList(props: {
                 }
                 secondary={
                   <>
-                    “{claim.justification}” — {claim.createdBy},{' '}
+                    “{claim.justification}” —{' '}
+                    <PersonRef entityRef={claim.createdBy} />,{' '}
                     {relative(claim.createdAt)}
-                    {claim.decidedBy && claim.status !== 'open'
-                      ? ` · ${claim.status} by ${claim.decidedBy}${
-                          claim.comment ? `: “${claim.comment}”` : ''
-                        }`
-                      : ''}
+                    {claim.decidedBy && claim.status !== 'open' && (
+                      <>
+                        {` · ${claim.status} by `}
+                        <PersonRef entityRef={claim.decidedBy} />
+                        {claim.comment ? `: “${claim.comment}”` : ''}
+                      </>
+                    )}
                     {claim.closedReason ? ` · ${claim.closedReason}` : ''}
                   </>
                 }

@@ -5,3 +5,4 @@ export * from './links';
 export * from './ClaimList';
 export * from './useClaimPages';
 export * from './useIdentityDetail';
+export * from './PersonRef';
