@@ -11,6 +11,7 @@ import {
   ResponseError,
 } from '@backstage/errors';
 import { NhiClient } from '@backstage-nhi/plugin-nhi-common';
+import { nhiBackendClientOptions } from '@backstage-nhi/plugin-nhi-node';
 
 /**
  * What the actions need to reach the catalog's NHI action routes.
@@ -40,25 +41,14 @@ export function nhiClientFor(
   options: NhiScaffolderActionsOptions,
   credentials: BackstageCredentials,
 ): NhiClient {
-  const { discovery, auth } = options;
-  return new NhiClient({
-    discoveryApi: discovery,
-    fetchApi: {
-      fetch: async (input, init) => {
-        const { token } = await auth.getPluginRequestToken({
-          onBehalfOf: credentials,
-          targetPluginId: 'catalog',
-        });
-        return fetch(input, {
-          ...init,
-          headers: {
-            ...(init?.headers as Record<string, string> | undefined),
-            Authorization: `Bearer ${token}`,
-          },
-        });
-      },
-    },
-  });
+  return new NhiClient(
+    nhiBackendClientOptions({
+      discovery: options.discovery,
+      auth: options.auth,
+      targetPluginId: 'catalog',
+      onBehalfOf: credentials,
+    }),
+  );
 }
 
 /**
