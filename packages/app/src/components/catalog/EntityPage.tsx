@@ -47,6 +47,7 @@ import {
   EntityNhiWaitingReviewsCard,
 } from '@backstage-nhi/plugin-nhi';
 import {
+  NHI_KIND,
   RELATION_ACTS_ON_BEHALF_OF,
   RELATION_CREATED_BY,
   RELATION_CREATOR_OF,
@@ -127,6 +128,24 @@ const entityWarningContent = (
   </>
 );
 
+/**
+ * The kinds the relations graph of an overview draws: every kind but
+ * NonHumanIdentity, whose nodes would bury a service that uses hundreds of
+ * them; the identities card beside the graph lists those.
+ */
+const GRAPH_KINDS = [
+  'Component',
+  'API',
+  'Resource',
+  'System',
+  'Domain',
+  'Group',
+  'User',
+];
+
+/** What the Ownership card of a team or a person counts, identities too. */
+const OWNED_KINDS = ['Component', 'API', 'System', 'Resource', NHI_KIND];
+
 const overviewContent = (
   <Grid container spacing={3} alignItems="stretch">
     {entityWarningContent}
@@ -153,7 +172,7 @@ const componentOverviewContent = (
       <EntityAboutCard />
     </Grid>
     <Grid item md={6} xs={12}>
-      <EntityCatalogGraphCard height={400} />
+      <EntityCatalogGraphCard height={400} kinds={GRAPH_KINDS} />
     </Grid>
     <Grid item md={8} xs={12}>
       <EntityNhiUsedIdentitiesCard />
@@ -300,7 +319,10 @@ const userPage = (
           <EntityUserProfileCard />
         </Grid>
         <Grid item xs={12} md={6}>
-          <EntityOwnershipCard />
+          <EntityOwnershipCard
+            entityFilterKind={OWNED_KINDS}
+            entityLimit={12}
+          />
         </Grid>
       </Grid>
     </EntityLayout.Route>
@@ -316,7 +338,10 @@ const groupPage = (
           <EntityGroupProfileCard />
         </Grid>
         <Grid item xs={12} md={6}>
-          <EntityOwnershipCard />
+          <EntityOwnershipCard
+            entityFilterKind={OWNED_KINDS}
+            entityLimit={12}
+          />
         </Grid>
         <Grid item xs={12} md={6}>
           <EntityNhiOwnedIdentitiesCard />
