@@ -67,6 +67,10 @@ backend.add(import('@backstage-nhi/plugin-search-backend-module-nhi'));
 // scaffolder plugin, with the NHI actions (remediation, AI-agent identities)
 // run through the catalog's NHI action routes as the user who runs them
 backend.add(import('@backstage/plugin-scaffolder-backend'));
+// the catalog's Template kind, for the templates' locations
+backend.add(
+  import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
+);
 backend.add(import('@backstage-nhi/plugin-scaffolder-backend-module-nhi'));
 
 // Backstage NHI: claims, reviews, exceptions and audit (/api/nhi)
