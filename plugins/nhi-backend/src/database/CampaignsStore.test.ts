@@ -573,6 +573,77 @@ describe.each(databases.eachSupportedId())(
       });
     });
 
+    it("lists an identity's last decisions, the latest first, without pending or not-reviewed items", async () => {
+      const { s } = await store(databaseId);
+      const ref = 'nonhumanidentity:default/deployer';
+      const first = await s.createCampaign(
+        campaign({ name: 'Q1 review' }),
+        [item('deployer', 'group:default/payments'), item('etl')],
+        NOW,
+      );
+      const second = await s.createCampaign(
+        campaign({ name: 'Q2 review' }),
+        [item('deployer', 'group:default/payments')],
+        new Date(NOW.getTime() + DAY),
+      );
+      const third = await s.createCampaign(
+        campaign({ name: 'Q3 review' }),
+        [item('deployer', 'group:default/payments')],
+        new Date(NOW.getTime() + 2 * DAY),
+      );
+      const idOf = async (c: { id: string }) =>
+        (await s.listItems(c.id, {}, page)).items.find(
+          i => i.title === 'deployer',
+        )!.id;
+      // decided in the older campaign after the newer one: the decision's
+      // time orders them, not the campaign's
+      await s.decide({
+        campaignId: second.id,
+        items: [{ itemId: await idOf(second), expectedSeq: 0 }],
+        decision: 'revoke',
+        note: 'unused since March',
+        by: 'user:default/jade',
+        now: new Date(NOW.getTime() + 3 * DAY),
+      });
+      await s.decide({
+        campaignId: first.id,
+        items: [{ itemId: await idOf(first), expectedSeq: 0 }],
+        decision: 'certify',
+        by: 'user:default/erin',
+        now: new Date(NOW.getTime() + 4 * DAY),
+      });
+      await s.close({ id: third.id, by: 'user:default/farah' });
+
+      const decided = await s.identityHistory(ref, page, { decided: true });
+      expect(decided.totalCount).toBe(2);
+      expect(
+        decided.items.map(i => [i.campaignName, i.decision, i.decidedBy]),
+      ).toEqual([
+        ['Q1 review', 'certify', 'user:default/erin'],
+        ['Q2 review', 'revoke', 'user:default/jade'],
+      ]);
+      const last = await s.identityHistory(
+        ref,
+        { limit: 1, offset: 0 },
+        { decided: true },
+      );
+      expect(last.items.map(i => i.campaignName)).toEqual(['Q1 review']);
+      // every campaign it was in, newest first
+      const all = await s.identityHistory(ref, page);
+      expect(all.items.map(i => [i.campaignName, i.decision])).toEqual([
+        ['Q3 review', 'not-reviewed'],
+        ['Q2 review', 'revoke'],
+        ['Q1 review', 'certify'],
+      ]);
+      expect(
+        (
+          await s.identityHistory('nonhumanidentity:default/etl', page, {
+            decided: true,
+          })
+        ).items,
+      ).toEqual([]);
+    });
+
     it('tracks since when identities are unowned, keeps the date while they stay so and forgets them once owned', async () => {
       const { s } = await store(databaseId);
       const day0 = NOW;

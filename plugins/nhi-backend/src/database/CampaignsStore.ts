@@ -1194,6 +1194,7 @@ export class CampaignsStore {
   async identityHistory(
     entityRef: string,
     page: PageRequest,
+    filter: { decided?: boolean } = {},
   ): Promise<
     PageOfRows<
       Omit<NhiCampaignItem, 'reviewers'> & {
@@ -1206,6 +1207,10 @@ export class CampaignsStore {
     const query = this.knex('nhi_campaign_items as i')
       .join('nhi_campaigns as c', 'c.id', 'i.campaign_id')
       .where('i.entity_ref', entityRef.toLowerCase());
+    if (filter.decided) {
+      // a reviewer's decision; not-reviewed is the campaign's, at its close
+      query.whereIn('i.decision', ['certify', 'revoke', 'reduce']);
+    }
     const [{ count }] = await query.clone().count({ count: '*' });
     const rows = await query
       .select(
@@ -1215,6 +1220,9 @@ export class CampaignsStore {
         'c.due_at as campaign_due_at',
       )
       .orderBy([
+        ...(filter.decided
+          ? [{ column: 'i.decided_at', order: 'desc' as const }]
+          : []),
         { column: 'c.created_at', order: 'desc' },
         { column: 'i.id', order: 'asc' },
       ])

@@ -661,13 +661,21 @@ export class CampaignsService {
     return result;
   }
 
-  /** The campaigns an identity was in, newest first. */
+  /**
+   * The campaigns an identity was in, newest first; with `decided`, only
+   * its reviewers' decisions, the latest first (its last certification).
+   */
   async history(
     caller: Caller<'campaign.read'>,
     entityRef: string,
     page: PageRequest,
+    filter: { decided?: boolean } = {},
   ): Promise<PageOfRows<NhiCampaignItemHistory>> {
-    const result = await this.options.store.identityHistory(entityRef, page);
+    const result = await this.options.store.identityHistory(
+      entityRef,
+      page,
+      filter,
+    );
     const campaigns = new Map<string, NhiCampaign>();
     const items = await Promise.all(
       result.items.map(async item => {

@@ -766,6 +766,29 @@ describe('the campaigns API', () => {
         decidedBy: 'user:default/omar',
       }),
     ]);
+    const last = await request(app)
+      .get('/campaigns/history?entityRef=shipping-bot&decided=true&limit=1')
+      .set(as('erin'));
+    expect(last.body).toEqual({
+      items: [
+        expect.objectContaining({
+          decision: 'certify',
+          decidedBy: 'user:default/omar',
+        }),
+      ],
+      totalCount: 1,
+    });
+    const undecided = await request(app)
+      .get('/campaigns/history?entityRef=payments-deployer&decided=true')
+      .set(as('erin'));
+    expect(undecided.body).toEqual({ items: [], totalCount: 0 });
+    expect(
+      (
+        await request(app)
+          .get('/campaigns/history?entityRef=shipping-bot&decided=yes')
+          .set(as('erin'))
+      ).body.error.message,
+    ).toBe('decided must be true or false');
     expect(
       (await request(app).get('/campaigns/waiting').set(as('omar'))).body.items,
     ).toEqual([]);

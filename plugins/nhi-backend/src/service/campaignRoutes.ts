@@ -34,7 +34,7 @@ export const MAX_ITEMS_PAGE = 5000;
  * | --- | --- |
  * | `POST /campaigns` | `nhi.campaign.manage` |
  * | `GET /campaigns`, `/campaigns/:id`, `/campaigns/:id/items` | `nhi.campaign.read` |
- * | `GET /campaigns/waiting`, `/campaigns/history` | `nhi.campaign.read` |
+ * | `GET /campaigns/waiting`, `/campaigns/history` (`decided=true`: the last decisions) | `nhi.campaign.read` |
  * | `GET /campaigns/:id/export/:file` | `nhi.campaign.read` |
  * | `POST /campaigns/:id/close` | `nhi.campaign.manage` |
  * | `POST /campaigns/:id/items/:itemId/decision`, `/campaigns/:id/decisions` | `nhi.campaign.decide` (per item) |
@@ -113,12 +113,19 @@ export function addCampaignRoutes(
     '/campaigns/history',
     audited('campaign-read', 'low', async (req, res, meta) => {
       const who = await caller(req, 'campaign.read');
-      const q = queryOf(req, ['entityRef', 'limit', 'cursor']);
+      const q = queryOf(req, ['entityRef', 'decided', 'limit', 'cursor']);
       if (!q.entityRef) throw new InputError('entityRef is required');
       const entityRef = identityRef(q.entityRef);
       meta.entityRef = entityRef;
       const page = readPage(q);
-      res.json(pageOf(await campaigns.history(who, entityRef, page), page));
+      res.json(
+        pageOf(
+          await campaigns.history(who, entityRef, page, {
+            decided: flag(q.decided, 'decided'),
+          }),
+          page,
+        ),
+      );
     }),
   );
 

@@ -366,9 +366,14 @@ export interface NhiCampaignsApi {
   listWaitingReviews(query?: {
     group?: string;
   }): Promise<{ items: NhiCampaignWaiting[] }>;
-  /** The campaigns an identity was in, newest first. */
+  /**
+   * The campaigns an identity was in, newest first; with `decided`, only
+   * its reviewers' decisions (certify, revoke, reduce), the latest first:
+   * `{ decided: true, limit: 1 }` is its last certification.
+   */
   listIdentityCertifications(query: {
     entityRef: string;
+    decided?: boolean;
     limit?: number;
   }): Promise<NhiPage<NhiCampaignItemHistory>>;
   /** One file of a campaign's evidence. */
@@ -473,7 +478,11 @@ export class NhiCampaignsClient implements NhiCampaignsApi {
     );
   }
 
-  listIdentityCertifications(q: { entityRef: string; limit?: number }) {
+  listIdentityCertifications(q: {
+    entityRef: string;
+    decided?: boolean;
+    limit?: number;
+  }) {
     return this.call<NhiPage<NhiCampaignItemHistory>>(
       `/campaigns/history${queryString(q)}`,
     );

@@ -4,7 +4,7 @@ import { historyItem, mockCampaignsApi } from '../../__testUtils__/campaigns';
 import { nhiEntity, page } from '../../__testUtils__/fixtures';
 import { renderNhi } from '../../__testUtils__/render';
 import { IdentityOverviewCard } from '../IdentityOverviewCard';
-import { lastDecision, LastCertification } from './LastCertification';
+import { LastCertification } from './LastCertification';
 
 const REF = 'nonhumanidentity:default/ci-deployer';
 
@@ -24,37 +24,12 @@ const certified = historyItem({
   note: 'still deploys billing',
   decisionSeq: 1,
 });
-const revoked = historyItem({
-  id: 'item-1',
-  campaignId: 'camp-1',
-  campaignName: 'Q2 AWS admin review',
-  campaignStatus: 'closed',
-  decision: 'revoke',
-  decidedBy: 'user:default/carol',
-  decidedAt: '2026-06-20T08:00:00.000Z',
-  decisionSeq: 1,
-});
-const notReviewed = historyItem({
-  id: 'item-0',
-  campaignStatus: 'closed',
-  decision: 'not-reviewed',
-  decidedAt: '2026-10-01T00:00:00.000Z',
-});
-
-describe('lastDecision', () => {
-  it('is the latest decision of a reviewer, and the review in progress', () => {
-    expect(lastDecision([pendingNow, notReviewed, revoked, certified])).toEqual(
-      { decided: certified, inReview: pendingNow },
-    );
-    expect(lastDecision([])).toEqual({});
-  });
-});
 
 describe('LastCertification', () => {
   it('says who decided what, when and in which campaign, and the review now', async () => {
     const campaignsApi = mockCampaignsApi({
-      listIdentityCertifications: jest.fn(async () =>
-        page([pendingNow, certified, revoked]),
+      listIdentityCertifications: jest.fn(async q =>
+        page(q.decided ? [certified] : [pendingNow]),
       ),
     });
     await renderNhi(<LastCertification entityRef={REF} />, { campaignsApi });
@@ -68,10 +43,27 @@ describe('LastCertification', () => {
     expect(
       screen.getByRole('link', { name: 'Q3 AWS admin review' }),
     ).toHaveAttribute('href', '/nhi?tab=campaigns&campaign=camp-2');
+    // the last decision, and the newest campaign it is in
     expect(campaignsApi.listIdentityCertifications).toHaveBeenCalledWith({
       entityRef: REF,
-      limit: 20,
+      decided: true,
+      limit: 1,
     });
+    expect(campaignsApi.listIdentityCertifications).toHaveBeenCalledWith({
+      entityRef: REF,
+      limit: 1,
+    });
+  });
+
+  it('shows no review in progress when the newest campaign decided it', async () => {
+    await renderNhi(<LastCertification entityRef={REF} />, {
+      campaignsApi: mockCampaignsApi({
+        listIdentityCertifications: jest.fn(async () => page([certified])),
+      }),
+    });
+    const box = await screen.findByLabelText('last certification');
+    expect(box).toHaveTextContent('certified by bob on 2026-09-20');
+    expect(box).not.toHaveTextContent('in review now');
   });
 
   it('says when the identity was never certified', async () => {

@@ -1,34 +1,12 @@
 import { Link } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import {
-  NhiCampaignDecision,
-  NhiCampaignItemHistory,
-} from '@backstage-nhi/plugin-nhi-common';
+import { NhiCampaignDecision } from '@backstage-nhi/plugin-nhi-common';
 import { Box, Typography } from '@material-ui/core';
 import useAsync from 'react-use/esm/useAsync';
 import { nhiCampaignsApiRef } from '../../api';
 import { day } from '../shared';
 import { OUTCOME_LABEL, shortRef } from './format';
 import { campaignPath } from './WaitingReviews';
-
-/** How many of the identity's campaigns are read to find its last decision. */
-const HISTORY = 20;
-
-const DECISIONS: ReadonlyArray<string> = ['certify', 'revoke', 'reduce'];
-
-/** The identity's last decision by a reviewer, and a review in progress. */
-export function lastDecision(items: NhiCampaignItemHistory[]): {
-  decided?: NhiCampaignItemHistory;
-  inReview?: NhiCampaignItemHistory;
-} {
-  const decided = items
-    .filter(i => i.decision && DECISIONS.includes(i.decision) && i.decidedAt)
-    .sort((a, b) => b.decidedAt!.localeCompare(a.decidedAt!))[0];
-  const inReview = items.find(
-    i => i.campaignStatus === 'active' && !i.decision,
-  );
-  return { decided, inReview };
-}
 
 /**
  * The identity's last certification: who decided what, when, in which
@@ -37,19 +15,32 @@ export function lastDecision(items: NhiCampaignItemHistory[]): {
  */
 export function LastCertification(props: { entityRef: string }) {
   const campaignsApi = useApi(nhiCampaignsApiRef);
-  const history = useAsync(
-    () =>
+  const history = useAsync(async () => {
+    const [decided, newest] = await Promise.all([
+      // its reviewers' last decision (GET /campaigns/history?decided=true)
       campaignsApi.listIdentityCertifications({
         entityRef: props.entityRef,
-        limit: HISTORY,
+        decided: true,
+        limit: 1,
       }),
-    [campaignsApi, props.entityRef],
-  );
+      // the newest campaign it is in: a review in progress, if active
+      campaignsApi.listIdentityCertifications({
+        entityRef: props.entityRef,
+        limit: 1,
+      }),
+    ]);
+    return {
+      decided: decided.items[0],
+      inReview: newest.items.find(
+        i => i.campaignStatus === 'active' && !i.decision,
+      ),
+    };
+  }, [campaignsApi, props.entityRef]);
   if (history.loading) return <>…</>;
   if (history.error) {
     return <>not available: {history.error.message}</>;
   }
-  const { decided, inReview } = lastDecision(history.value?.items ?? []);
+  const { decided, inReview } = history.value ?? {};
   return (
     <Box aria-label="last certification">
       {decided ? (
