@@ -189,6 +189,17 @@ describe('IdentityOverviewCard', () => {
     expect(screen.queryByLabelText('delegation chain')).not.toBeInTheDocument();
   });
 
+  it('says the creator is not known, with the creation date, when the source gives only when', async () => {
+    await renderNhi(<IdentityOverviewCard />, {
+      entity: nhiEntity({
+        spec: { createdBy: { type: 'unknown', at: daysAgo(400) } },
+      }),
+    });
+    expect(row('Created By')).toHaveTextContent(
+      new RegExp(`^not known; created ${daysAgo(400).slice(0, 10)}$`),
+    );
+  });
+
   it('shows who an AI agent acts for and whether interactive login has MFA', async () => {
     await renderNhi(<IdentityOverviewCard />, {
       entity: nhiEntity({

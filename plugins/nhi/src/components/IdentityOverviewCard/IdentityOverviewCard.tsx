@@ -31,6 +31,10 @@ function Ref(props: { value?: string; defaultKind: string }) {
 function CreatedBy({ spec }: { spec: NonHumanIdentitySpec }) {
   const c = spec.createdBy;
   if (!c) return <>not known</>;
+  if (c.type === 'unknown' && c.ref === undefined && !c.name && !c.agent) {
+    // The source knows when, not who.
+    return <>{c.at ? `not known; created ${day(c.at)}` : 'not known'}</>;
+  }
   const who =
     c.ref !== undefined ? (
       <Ref
