@@ -10,16 +10,7 @@ export { catalogModuleNhiAws as default } from './module';
 export * from './config';
 export { AwsIamSource } from './source/AwsIamSource';
 export type { AwsIamSourceOptions } from './source/AwsIamSource';
-export { partitionOfRegion } from './source/partition';
-export type { AwsPartition } from './source/partition';
-export {
-  parseCredentialReport,
-  CREDENTIAL_REPORT_COLUMNS,
-} from './source/credentialReport';
-export type {
-  CredentialReportRow,
-  ReportKeySlot,
-} from './source/credentialReport';
+export type { AwsCredentialIdentityProvider } from './source/clients';
 export { PolicyAnalyzer } from './policy/PolicyAnalyzer';
 export type {
   AnalyzablePolicy,
@@ -32,9 +23,5 @@ export {
   DATA_EXFILTRATION_ACTIONS,
 } from './policy/catalogue';
 export type { EscalationPath } from './policy/catalogue';
-export type { AwsCredentialIdentityProvider } from './source/clients';
-export {
-  createAwsIamActions,
-  DENY_ALL_POLICY_NAME,
-} from './actions/AwsIamActions';
+export { createAwsIamActions } from './actions/AwsIamActions';
 export type { AwsIamActionsOptions } from './actions/AwsIamActions';

@@ -11,14 +11,3 @@ export { catalogModuleNhiGcp as default } from './module';
 export * from './config';
 export { GcpIamSource, gcpAuthFromConfig } from './source/GcpIamSource';
 export type { GcpIamSourceOptions } from './source/GcpIamSource';
-export { GcpCallCounter, CLOUD_PLATFORM_SCOPE } from './source/clients';
-export type { GcpAuthClient } from './source/clients';
-export { GcpApiError } from './source/errors';
-export {
-  GCP_ADMIN_ROLES,
-  GCP_ESCALATION_ROLES,
-  GCP_DATA_ROLES,
-  isGoogleManagedServiceAccount,
-  parseMember,
-} from './source/roles';
-export type { GcpMember } from './source/roles';

@@ -11,28 +11,3 @@ export { catalogModuleNhiGithub as default } from './module';
 export * from './config';
 export { GithubSource } from './source/GithubSource';
 export type { GithubSourceOptions } from './source/GithubSource';
-export {
-  GithubApiAccounting,
-  GithubConditionalCache,
-  createGithubClient,
-  describeGithubError,
-  failureKindOf,
-  graphqlUrlOf,
-  nextLink,
-} from './source/client';
-export type {
-  GithubBudget,
-  GithubClient,
-  GithubClientSettings,
-  GithubFailureKind,
-} from './source/client';
-export { githubPermissionVerdicts } from './source/permissions';
-export type { GithubGrant } from './source/permissions';
-export { repositoryOwnersFromCodeowners } from './source/codeowners';
-export type { CodeownersOwners } from './source/codeowners';
-export {
-  actionsOidcIssuer,
-  actionsOidcSubject,
-  secretCredentialKind,
-  sshFingerprint,
-} from './source/normalize';

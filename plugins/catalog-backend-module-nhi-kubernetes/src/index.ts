@@ -13,21 +13,3 @@ export { KubernetesSource } from './source/KubernetesSource';
 export type { KubernetesSourceOptions } from './source/KubernetesSource';
 export { RbacAnalyzer } from './rbac/RbacAnalyzer';
 export type { RbacAnalysis, RbacGrant } from './rbac/RbacAnalyzer';
-export { toIdentityRecords } from './source/normalize';
-export type { NormalizeOptions } from './source/normalize';
-export { ClusterReadError, readClusterSnapshot } from './source/readCluster';
-export type {
-  BindingInfo,
-  ClusterSnapshot,
-  LabelSelector,
-  ObjectMeta,
-  PodInfo,
-  RbacRule,
-  RoleInfo,
-  ServiceAccountInfo,
-  TokenSecretInfo,
-  WorkloadInfo,
-  WorkloadKind,
-} from './source/readCluster';
-export { KubernetesCallCounter, KubernetesRequestError } from './source/client';
-export type { ListedResource } from './source/client';
