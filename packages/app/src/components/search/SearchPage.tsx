@@ -40,13 +40,18 @@ const SearchPage = () => {
             </Paper>
           </Grid>
           <Grid item xs={3}>
+            {/* All types by default: a pasted key id or ARN finds its identity */}
             <SearchType.Accordion
               name="Result Type"
-              defaultValue="software-catalog"
               types={[
                 {
                   value: 'software-catalog',
                   name: 'Software Catalog',
+                  icon: <CatalogIcon />,
+                },
+                {
+                  value: 'nhi-identity',
+                  name: 'Non-human identities',
                   icon: <CatalogIcon />,
                 },
               ]}
@@ -56,7 +61,13 @@ const SearchPage = () => {
                 className={classes.filter}
                 label="Kind"
                 name="kind"
-                values={['Component', 'System', 'Group', 'User']}
+                values={[
+                  'Component',
+                  'System',
+                  'Group',
+                  'User',
+                  'NonHumanIdentity',
+                ]}
               />
               <SearchFilter.Checkbox
                 className={classes.filter}
