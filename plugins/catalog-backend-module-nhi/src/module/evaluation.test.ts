@@ -1,3 +1,5 @@
+import { ConfigReader } from '@backstage/config';
+import { InputError } from '@backstage/errors';
 import {
   DAY,
   NHI_RULES,
@@ -47,5 +49,23 @@ describe('NhiEvaluation', () => {
       'critical',
     );
     expect(ruleIds(unowned('new-key'))).not.toContain('NHI-UNOWNED-PAST-GRACE');
+  });
+
+  it('reads its policy from config and refuses a bad one at startup', () => {
+    expect(NhiEvaluation.fromConfig(new ConfigReader({})).policy).toEqual(
+      readNhiEvaluationPolicy(
+        undefined,
+        NHI_RULES.map(r => r.id),
+      ),
+    );
+    expect(() =>
+      NhiEvaluation.fromConfig(
+        new ConfigReader({
+          nhi: {
+            evaluation: { rules: { 'NHI-NO-SUCH-RULE': { enabled: false } } },
+          },
+        }),
+      ),
+    ).toThrow(InputError);
   });
 });

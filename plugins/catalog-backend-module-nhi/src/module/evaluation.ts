@@ -1,6 +1,10 @@
 import { stringifyEntityRef } from '@backstage/catalog-model';
+import { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
 import {
   applyNhiEvaluation,
+  NHI_RULES,
+  readNhiEvaluationPolicy,
   NhiAcceptedRisk,
   NhiEvaluationPolicy,
   NonHumanIdentityEntity,
@@ -19,6 +23,23 @@ export class NhiEvaluation {
   private unownedSince = new Map<string, string>();
 
   constructor(readonly policy: NhiEvaluationPolicy) {}
+
+  /**
+   * The evaluation with the policy of `nhi.evaluation`; a bad policy is an
+   * `InputError` that stops the backend.
+   */
+  static fromConfig(config: Config): NhiEvaluation {
+    try {
+      return new NhiEvaluation(
+        readNhiEvaluationPolicy(
+          config,
+          NHI_RULES.map(r => r.id),
+        ),
+      );
+    } catch (e) {
+      throw new InputError((e as Error).message);
+    }
+  }
 
   /** Sets the accepted risks of one identity (from an event). */
   setAccepted(entityRef: string, accepted: NhiAcceptedRisk[]) {

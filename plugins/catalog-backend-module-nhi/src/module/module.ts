@@ -2,7 +2,6 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
-import { ConflictError, InputError } from '@backstage/errors';
 import {
   catalogProcessingExtensionPoint,
   catalogServiceRef,
@@ -12,10 +11,8 @@ import {
   NHI_EXCEPTIONS_TOPIC,
   NhiExceptionsEvent,
   NHI_OWNERSHIP_TOPIC,
-  NHI_RULES,
   nhiSourcePermissions,
   NhiOwnershipEvent,
-  readNhiEvaluationPolicy,
 } from '@backstage-nhi/plugin-nhi-common';
 import {
   NhiIdentitySource,
@@ -23,7 +20,6 @@ import {
   nhiSourcesExtensionPoint,
 } from '@backstage-nhi/plugin-nhi-node';
 import { NhiPipelineStore } from '../database/NhiPipelineStore';
-import { loadEnrichmentContext } from '../lib/loadContext';
 import { readNhiOwnershipConfig } from './ownershipConfig';
 import { NonHumanIdentityProcessor } from '../processors/NonHumanIdentityProcessor';
 import {
@@ -50,7 +46,9 @@ import { NhiEvaluation } from './evaluation';
 import { LeakReportReader } from '../lib/leaks';
 import { NhiBackendFeeds } from '../lib/feeds';
 import { readTarget } from '../lib/readTarget';
-import { countEnrichmentSources, NhiReresolver } from '../lib/reresolution';
+import { NhiReresolver } from '../lib/reresolution';
+import { createEnrichmentLoader } from './enrichment';
+import { collectSources } from './sources';
 import { NhiSecretScanner } from '../lib/secrets/SecretScanner';
 
 /**
@@ -111,91 +109,29 @@ export const catalogModuleNhi = createBackendModule({
         notifications,
       }) {
         const pipeline = readNhiPipelineConfig(config);
-        const sources: NhiIdentitySource[] = [
+        const sources = collectSources([
           ...readFileSourceConfigs(config).map(c =>
             FileInventorySource.fromConfig(c, { urlReader }),
           ),
           ...added,
-        ];
-        const keys = new Set<string>();
-        for (const source of sources) {
-          const key = nhiSourceKey(source);
-          if (keys.has(key)) {
-            throw new ConflictError(
-              `NHI source ${key} is configured twice; source ids must be unique per type`,
-            );
-          }
-          keys.add(key);
-        }
+        ]);
+        const keys = sources.map(nhiSourceKey);
 
         const store = await NhiPipelineStore.create(database);
-        let policy;
-        try {
-          policy = readNhiEvaluationPolicy(
-            config,
-            NHI_RULES.map(r => r.id),
-          );
-        } catch (e) {
-          throw new InputError((e as Error).message);
-        }
-        const evaluation = new NhiEvaluation(policy);
+        const evaluation = NhiEvaluation.fromConfig(config);
         const evaluate = evaluation.evaluate;
-        const leakReports = new LeakReportReader(
-          readLeakReportConfigs(config),
-          target => readTarget(target, urlReader),
-        );
-        const feeds = new NhiBackendFeeds({ discovery, auth });
-        const ownership = readNhiOwnershipConfig(config);
-        const countEnrichment = async () =>
-          countEnrichmentSources({
-            catalog,
-            credentials: await auth.getOwnServiceCredentials(),
-            declaringKinds: pipeline.declaringKinds,
-          });
-        const loadContext = async () => {
-          // counted first: what arrives during the reads is counted next time
-          const counts = await countEnrichment();
-          const [loaded, leaks, accepted, unowned] = await Promise.all([
-            loadEnrichmentContext({
-              catalog,
-              credentials: await auth.getOwnServiceCredentials(),
-              declaringKinds: pipeline.declaringKinds,
-              ownershipFeed: feeds,
-              ownership,
-            }),
-            leakReports.read(),
-            feeds.readAcceptedRisks().then(
-              value => ({ value, error: undefined }),
-              error => ({ value: undefined, error: error as Error }),
-            ),
-            feeds.readUnownedSince().then(
-              value => ({ value, error: undefined }),
-              error => ({ value: undefined, error: error as Error }),
-            ),
-          ]);
-          evaluation.update({
-            leaks: leaks.index,
-            accepted: accepted.value,
-            unownedSince: unowned.value,
-          });
-          const warnings = [...leaks.warnings];
-          if (accepted.error) {
-            warnings.push({
-              message: `accepted risks could not be read from the claims backend, the last ones read are used: ${accepted.error.message}`,
-            });
-          }
-          if (unowned.error) {
-            warnings.push({
-              message: `since when identities are unowned could not be read from the claims backend, the last read is used: ${unowned.error.message}`,
-            });
-          }
-          return {
-            ...loaded,
-            counts,
-            stats: { ...loaded.stats, leaks: leaks.index.count },
-            warnings,
-          };
-        };
+        const { loadContext, countEnrichment } = createEnrichmentLoader({
+          catalog,
+          auth,
+          declaringKinds: pipeline.declaringKinds,
+          feeds: new NhiBackendFeeds({ discovery, auth }),
+          leakReports: new LeakReportReader(
+            readLeakReportConfigs(config),
+            target => readTarget(target, urlReader),
+          ),
+          ownership: readNhiOwnershipConfig(config),
+          evaluation,
+        });
 
         const scanner = new NhiSecretScanner();
         const providers = sources.map(
@@ -211,7 +147,7 @@ export const catalogModuleNhi = createBackendModule({
               batchSize: pipeline.batchSize,
               maxRemovalPercent: pipeline.maxRemovalPercent,
               scanner,
-              sourceKeys: [...keys],
+              sourceKeys: keys,
               evaluate,
               loadContext,
             }),
@@ -325,7 +261,7 @@ export const catalogModuleNhi = createBackendModule({
           listEnrichment: () => store.listEnrichment(),
           count: countEnrichment,
           trigger: key => scheduler.triggerTask(nhiSourceTaskId(key)),
-          sourceKeys: [...keys],
+          sourceKeys: keys,
           logger,
         });
         await scheduler.scheduleTask({
@@ -358,7 +294,7 @@ export const catalogModuleNhi = createBackendModule({
         httpRouter.use(
           createInsightsRouter({
             store,
-            sources: [...keys],
+            sources: keys,
             httpAuth,
             permissions,
             auditor,
@@ -388,7 +324,7 @@ export const catalogModuleNhi = createBackendModule({
 
         logger.info(
           `NHI pipeline: ${sources.length} source(s)${
-            sources.length ? `: ${[...keys].join(', ')}` : ''
+            sources.length ? `: ${keys.join(', ')}` : ''
           }`,
         );
       },
