@@ -34,6 +34,15 @@ export function readSpec(file: string): JsonObject {
 /** Whether `--name` was given. */
 export const flag = (name: string) => process.argv.includes(`--${name}`);
 
+/** A logger that prints only warnings and errors. */
+export const quietLogger: any = {
+  info() {},
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
+  debug() {},
+  child: () => quietLogger,
+};
+
 /** A line with the time of day, for long runs. */
 export const log = (message: string) =>
   console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
