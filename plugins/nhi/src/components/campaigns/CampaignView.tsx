@@ -82,7 +82,8 @@ function ExportButtons(props: { campaignId: string }) {
       document.body.appendChild(a);
       a.click();
       a.remove();
-      URL.revokeObjectURL(url);
+      // the browser reads the blob after the click returns: free it later
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
     } catch (e) {
       alertApi.post({
         message: `Could not export ${file}: ${(e as Error).message}`,
