@@ -12,6 +12,7 @@ export * from './module/config';
 export { readNhiOwnershipConfig } from './module/ownershipConfig';
 export type { NhiOwnershipConfig } from './module/ownershipConfig';
 export { NonHumanIdentityProcessor } from './processors/NonHumanIdentityProcessor';
+export type { NhiSummaryWriter } from './pipeline/summary';
 export { FileInventorySource } from './sources/file/FileInventorySource';
 export { buildInventorySchema } from './sources/file/inventorySchema';
 export { parseInventory } from './sources/file/parseInventory';

@@ -32,10 +32,6 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { createInsightsRouter } from '../service/insightsRouter';
 import { readNhiTrendsConfig } from './trendsConfig';
 import { takeTrendSnapshot } from './trendSnapshot';
-import {
-  DECLARED_SOURCE,
-  syncDeclaredInventory,
-} from '../database/NhiInventoryStore';
 import { FileInventorySource } from '../sources/file/FileInventorySource';
 import {
   readFileSourceConfigs,
@@ -49,6 +45,7 @@ import { readTarget } from '../lib/readTarget';
 import { NhiReresolver } from '../lib/reresolution';
 import { createEnrichmentLoader } from './enrichment';
 import { collectSources } from './sources';
+import { NhiInventorySummary } from '../pipeline/summary';
 import { NhiSecretScanner } from '../lib/secrets/SecretScanner';
 
 /**
@@ -118,6 +115,7 @@ export const catalogModuleNhi = createBackendModule({
         const keys = sources.map(nhiSourceKey);
 
         const store = await NhiPipelineStore.create(database);
+        const summary = new NhiInventorySummary({ store, catalog, auth });
         const evaluation = NhiEvaluation.fromConfig(config);
         const evaluate = evaluation.evaluate;
         const { loadContext, countEnrichment } = createEnrichmentLoader({
@@ -150,6 +148,7 @@ export const catalogModuleNhi = createBackendModule({
               sourceKeys: keys,
               evaluate,
               loadContext,
+              summary,
             }),
         );
         const byKey = new Map(providers.map(p => [p.sourceKey, p]));
@@ -157,7 +156,7 @@ export const catalogModuleNhi = createBackendModule({
         catalogProcessing.addProcessor(
           new NonHumanIdentityProcessor({
             evaluate,
-            inventory: store.inventory,
+            inventory: summary,
             logger,
           }),
         );
@@ -218,17 +217,7 @@ export const catalogModuleNhi = createBackendModule({
           timeout: { minutes: 10 },
           initialDelay: { seconds: 5 },
           fn: async () => {
-            const synced = (await store.inventorySyncedSources()).has(
-              DECLARED_SOURCE,
-            );
-            const result = await syncDeclaredInventory({
-              inventory: store.inventory,
-              catalog,
-              credentials: await auth.getOwnServiceCredentials(),
-              synced,
-              markSynced: () =>
-                store.markInventorySynced(DECLARED_SOURCE, new Date()),
-            });
+            const result = await summary.syncDeclared();
             if (result.added || result.removed) {
               logger.info(
                 `NHI inventory summary: ${result.added} hand-written identities added, ${result.removed} no longer in the catalog removed`,

@@ -11,8 +11,8 @@ function setup(
 ) {
   const { run } = testRun();
   const connection = { applyMutation: jest.fn() };
+  const summary = { write: jest.fn(), remove: jest.fn() };
   const store = {
-    inventory: { upsert: jest.fn() },
     upsertEmitted: jest.fn(),
     emittedByOthers: jest.fn(async () => options.byOthers ?? new Map()),
   };
@@ -20,7 +20,8 @@ function setup(
   const emitter = new NhiBatchEmitter({
     sourceKey: 'test:unit',
     connection,
-    store: store as any,
+    summary,
+    store,
     run,
     previous: new Map((options.previous ?? []).map(e => [e.entityRef, e])),
     resync: options.resync ?? false,
@@ -32,12 +33,20 @@ function setup(
     connection.applyMutation.mock.calls.flatMap(([m]) =>
       m.added.map((a: any) => a.entity.metadata.title),
     );
-  return { run, connection, store, emitter, onTakenByOther, sentToCatalog };
+  return {
+    run,
+    connection,
+    summary,
+    store,
+    emitter,
+    onTakenByOther,
+    sentToCatalog,
+  };
 }
 
 describe('NhiBatchEmitter', () => {
   it('writes new identities in batches: catalog, then summary, then hashes', async () => {
-    const { run, store, emitter, sentToCatalog } = setup();
+    const { run, summary, store, emitter, sentToCatalog } = setup();
     await emitter.add(builtIdentity({ name: 'a' }));
     expect(sentToCatalog()).toEqual([]);
     await emitter.add(builtIdentity({ name: 'b' }));
@@ -45,7 +54,7 @@ describe('NhiBatchEmitter', () => {
     await emitter.add(builtIdentity({ name: 'c' }));
     await emitter.flush();
     expect(sentToCatalog()).toEqual(['a', 'b', 'c']);
-    expect(store.inventory.upsert).toHaveBeenCalledTimes(2);
+    expect(summary.write).toHaveBeenCalledTimes(2);
     expect(store.upsertEmitted).toHaveBeenCalledTimes(2);
     expect(run.counts).toMatchObject({ changed: 3, emitted: 3, unchanged: 0 });
   });
@@ -53,7 +62,7 @@ describe('NhiBatchEmitter', () => {
   it('only counts an unchanged identity, and sends a detail-only change to the summary but not the catalog', async () => {
     const same = builtIdentity({ name: 'same' });
     const detail = builtIdentity({ name: 'detail' });
-    const { run, store, emitter, sentToCatalog } = setup({
+    const { run, summary, emitter, sentToCatalog } = setup({
       previous: [
         emittedState(same),
         { ...emittedState(detail), detailHash: 'older' },
@@ -63,9 +72,7 @@ describe('NhiBatchEmitter', () => {
     await emitter.add(detail);
     await emitter.flush();
     expect(sentToCatalog()).toEqual([]);
-    expect(store.inventory.upsert).toHaveBeenCalledWith('test:unit', [
-      detail.full,
-    ]);
+    expect(summary.write).toHaveBeenCalledWith('test:unit', [detail.full]);
     expect(run.counts).toMatchObject({ unchanged: 1, changed: 1, emitted: 0 });
   });
 
@@ -98,16 +105,15 @@ describe('NhiBatchEmitter', () => {
 describe('writeIdentities', () => {
   it('does not write the hashes when the summary could not be written', async () => {
     const connection = { applyMutation: jest.fn() };
-    const store = {
-      inventory: {
-        upsert: jest.fn(async () => {
-          throw new Error('database down');
-        }),
-      },
-      upsertEmitted: jest.fn(),
+    const summary = {
+      write: jest.fn(async () => {
+        throw new Error('database down');
+      }),
+      remove: jest.fn(),
     };
+    const store = { upsertEmitted: jest.fn() };
     await expect(
-      writeIdentities({ sourceKey: 'test:unit', connection, store } as any, [
+      writeIdentities({ sourceKey: 'test:unit', connection, summary, store }, [
         builtIdentity(),
       ]),
     ).rejects.toThrow('database down');

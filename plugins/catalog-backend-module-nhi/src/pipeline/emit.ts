@@ -2,12 +2,14 @@ import { EntityProviderConnection } from '@backstage/plugin-catalog-node';
 import { BuiltIdentity, sourceLocation } from '../lib/buildEntity';
 import { EmittedEntity, NhiPipelineStore } from '../database/NhiPipelineStore';
 import { NhiRunRecord } from './runRecord';
+import { NhiSummaryWriter } from './summary';
 
 /** Where the emit step writes: the catalog, the summary and its own state. */
 export interface NhiEmitTarget {
   sourceKey: string;
   connection: Pick<EntityProviderConnection, 'applyMutation'>;
-  store: Pick<NhiPipelineStore, 'inventory' | 'upsertEmitted'>;
+  summary: NhiSummaryWriter;
+  store: Pick<NhiPipelineStore, 'upsertEmitted'>;
 }
 
 /** What the pipeline remembers of an identity it emitted. */
@@ -33,7 +35,7 @@ export async function writeIdentities(
   identities: BuiltIdentity[],
   toCatalog: BuiltIdentity[] = identities,
 ) {
-  const { sourceKey, connection, store } = target;
+  const { sourceKey, connection, summary, store } = target;
   if (toCatalog.length) {
     const { locationKey } = sourceLocation(sourceKey);
     await connection.applyMutation({
@@ -42,7 +44,7 @@ export async function writeIdentities(
       removed: [],
     });
   }
-  await store.inventory.upsert(
+  await summary.write(
     sourceKey,
     identities.map(b => b.full),
   );

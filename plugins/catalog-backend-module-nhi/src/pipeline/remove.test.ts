@@ -70,8 +70,8 @@ describe('removeMissing', () => {
     });
     intake.seen.add(ref('a1'));
     const connection = { applyMutation: jest.fn() };
+    const summary = { write: jest.fn(), remove: jest.fn() };
     const store = {
-      inventory: { delete: jest.fn() },
       deleteEmitted: jest.fn(),
       loadHeldRemoval: jest.fn(async () => undefined),
       holdRemoval: jest.fn(),
@@ -81,6 +81,7 @@ describe('removeMissing', () => {
       removeMissing({
         sourceKey: 'test:unit',
         connection,
+        summary,
         store: store as any,
         logger: mockServices.logger.mock(),
         run,
@@ -92,18 +93,18 @@ describe('removeMissing', () => {
         maxRemovalPercent,
         catalogRefsOfSource: async () => [ref('a1'), ref('orphan')],
       });
-    return { run, connection, store, remove };
+    return { run, connection, summary, store, remove };
   }
 
   it('removes in batches from the catalog, the summary and its state; on a resync also what only the catalog has', async () => {
-    const { run, connection, store, remove } = setup(100);
+    const { run, connection, summary, store, remove } = setup(100);
     expect(await remove(true)).toEqual({
       allComplete: true,
       held: [],
       removedKnown: 3,
     });
     expect(connection.applyMutation).toHaveBeenCalledTimes(2);
-    expect(store.inventory.delete).toHaveBeenLastCalledWith('test:unit', [
+    expect(summary.remove).toHaveBeenLastCalledWith('test:unit', [
       ref('c1'),
       ref('orphan'),
     ]);

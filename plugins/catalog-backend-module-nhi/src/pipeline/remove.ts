@@ -9,6 +9,7 @@ import { DEFAULT_MAX_REMOVAL_PERCENT, planRemovals } from '../lib/removals';
 import { EmittedEntity, NhiPipelineStore } from '../database/NhiPipelineStore';
 import { NhiRunIntake } from './intake';
 import { errorMessage, NhiRunRecord } from './runRecord';
+import { NhiSummaryWriter } from './summary';
 
 /** What the removal step decided. */
 export interface NhiRemovalOutcome {
@@ -61,13 +62,10 @@ export function removalCandidates(options: {
 export async function removeMissing(options: {
   sourceKey: string;
   connection: Pick<EntityProviderConnection, 'applyMutation'>;
+  summary: NhiSummaryWriter;
   store: Pick<
     NhiPipelineStore,
-    | 'inventory'
-    | 'deleteEmitted'
-    | 'loadHeldRemoval'
-    | 'holdRemoval'
-    | 'clearHeldRemoval'
+    'deleteEmitted' | 'loadHeldRemoval' | 'holdRemoval' | 'clearHeldRemoval'
   >;
   logger: LoggerService;
   run: NhiRunRecord;
@@ -80,8 +78,16 @@ export async function removeMissing(options: {
   /** Every identity the catalog has from this source. */
   catalogRefsOfSource(): Promise<string[]>;
 }): Promise<NhiRemovalOutcome | undefined> {
-  const { sourceKey, connection, store, run, intake, previous, batchSize } =
-    options;
+  const {
+    sourceKey,
+    connection,
+    summary,
+    store,
+    run,
+    intake,
+    previous,
+    batchSize,
+  } = options;
   const { allComplete, candidates } = removalCandidates(options);
   let removedKnown = 0;
   try {
@@ -105,7 +111,7 @@ export async function removeMissing(options: {
         added: [],
         removed: chunk.map(entityRef => ({ entityRef, locationKey })),
       });
-      await store.inventory.delete(sourceKey, chunk);
+      await summary.remove(sourceKey, chunk);
       await store.deleteEmitted(sourceKey, chunk);
       run.counts.removed += chunk.length;
       removedKnown += chunk.filter(ref => previous.has(ref)).length;

@@ -102,4 +102,20 @@ describe('NonHumanIdentityProcessor', () => {
     const fromSource = example('aws-iam-user.yaml');
     expect(await processor.preProcessEntity(fromSource)).toBe(fromSource);
   });
+
+  it('summarises a hand-written identity through the summary writer, and leaves one from a source to the pipeline', async () => {
+    const inventory = { write: jest.fn(), remove: jest.fn() };
+    const summarising = new NonHumanIdentityProcessor({ inventory });
+    const handWritten = example('aws-iam-user.yaml');
+    delete handWritten.metadata.annotations;
+    await summarising.postProcessEntity(handWritten, location, () => {});
+    expect(inventory.write).toHaveBeenCalledWith('declared', [handWritten]);
+    const sourced = example('aws-iam-user.yaml');
+    expect(sourced.metadata.annotations?.['backstage-nhi.io/source']).toBe(
+      'aws:production',
+    );
+    inventory.write.mockClear();
+    await summarising.postProcessEntity(sourced, location, () => {});
+    expect(inventory.write).not.toHaveBeenCalled();
+  });
 });

@@ -26,10 +26,8 @@ import {
   RELATION_HAS_DELEGATE,
 } from '@backstage-nhi/plugin-nhi-common';
 import { NhiEvaluator } from '../lib/buildEntity';
-import {
-  DECLARED_SOURCE,
-  NhiInventoryStore,
-} from '../database/NhiInventoryStore';
+import { DECLARED_SOURCE } from '../database/NhiInventoryStore';
+import { NhiSummaryWriter } from '../pipeline/summary';
 
 /**
  * The catalog processor of the NonHumanIdentity kind.
@@ -49,8 +47,11 @@ export class NonHumanIdentityProcessor implements CatalogProcessor {
   constructor(
     private readonly options: {
       evaluate?: NhiEvaluator;
-      /** Where hand-written identities are summarised for the NHI page. */
-      inventory?: NhiInventoryStore;
+      /**
+       * Where hand-written identities are summarised for the NHI page (the
+       * module passes the summary's owner, `NhiInventorySummary`).
+       */
+      inventory?: NhiSummaryWriter;
       logger?: LoggerService;
     } = {},
   ) {}
@@ -157,12 +158,15 @@ export class NonHumanIdentityProcessor implements CatalogProcessor {
     for (const user of onBehalfOf) {
       relate(user, 'user', RELATION_ACTS_ON_BEHALF_OF, RELATION_HAS_DELEGATE);
     }
-    // Identities from a source are summarised by their provider; hand-written
-    // ones here, each time the catalog processes them.
+    // Identities from a source are summarised by the pipeline's emit step.
+    // Hand-written ones never pass through the pipeline: the processor is
+    // the only place that sees each of them as it changes, so it writes
+    // their rows (through the summary's one interface) each time the
+    // catalog processes them.
     const { inventory, logger } = this.options;
     if (inventory && !entity.metadata.annotations?.[ANNOTATION_NHI_SOURCE]) {
       try {
-        await inventory.upsert(DECLARED_SOURCE, [entity]);
+        await inventory.write(DECLARED_SOURCE, [entity]);
       } catch (e) {
         logger?.warn(
           `NHI inventory summary of ${stringifyEntityRef(

@@ -50,7 +50,7 @@ import { NhiRunIntake } from '../pipeline/intake';
 import { readSource } from '../pipeline/read';
 import { removeMissing } from '../pipeline/remove';
 import { errorMessage, NhiRunRecord } from '../pipeline/runRecord';
-import { resyncSourceSummary } from '../pipeline/summary';
+import { NhiInventorySummary } from '../pipeline/summary';
 
 /** One scanner for every provider: it holds only its compiled rules. */
 const sharedScanner = new NhiSecretScanner();
@@ -75,6 +75,7 @@ export function nhiSourceTaskId(sourceKey: string) {
 export class NhiEntityProvider implements EntityProvider {
   private connection?: EntityProviderConnection;
   private resyncDone = false;
+  private readonly summary: NhiInventorySummary;
   /** Ownership events received since the claims feed was last read. */
   private readonly recentClaims = new RecentClaims();
 
@@ -110,8 +111,18 @@ export class NhiEntityProvider implements EntityProvider {
       maxRemovalPercent?: number;
       /** Redacts secrets from what sources read; one is shared by default. */
       scanner?: NhiSecretScanner;
+      /** The inventory summary's owner; one over `store` by default. */
+      summary?: NhiInventorySummary;
     },
-  ) {}
+  ) {
+    this.summary =
+      options.summary ??
+      new NhiInventorySummary({
+        store: options.store,
+        catalog: options.catalog,
+        auth: options.auth,
+      });
+  }
 
   get sourceKey(): string {
     return nhiSourceKey(this.options.source);
@@ -170,6 +181,7 @@ export class NhiEntityProvider implements EntityProvider {
     const emitter = new NhiBatchEmitter({
       sourceKey,
       connection,
+      summary: this.summary,
       store,
       run,
       previous,
@@ -199,6 +211,7 @@ export class NhiEntityProvider implements EntityProvider {
     const removal = await removeMissing({
       sourceKey,
       connection,
+      summary: this.summary,
       store,
       logger,
       run,
@@ -214,11 +227,7 @@ export class NhiEntityProvider implements EntityProvider {
     if (removal.allComplete && resync) {
       // every identity of the source was written to the inventory summary
       try {
-        await resyncSourceSummary({
-          sourceKey,
-          store,
-          catalog: this.options.catalog,
-          auth: this.options.auth,
+        await this.summary.resyncSource(sourceKey, {
           kept: [...intake.kept],
           present: [...intake.seen, ...intake.kept, ...removal.held],
         });
@@ -350,7 +359,10 @@ export class NhiEntityProvider implements EntityProvider {
       );
     }
     if (!built.length) return [];
-    await writeIdentities({ sourceKey: key, connection, store }, built);
+    await writeIdentities(
+      { sourceKey: key, connection, summary: this.summary, store },
+      built,
+    );
     return built.map(b => b.entityRef);
   }
 
@@ -423,7 +435,7 @@ export class NhiEntityProvider implements EntityProvider {
       ],
       removed: [],
     });
-    await store.inventory.upsert(this.sourceKey, [built.full]);
+    await this.summary.write(this.sourceKey, [built.full]);
     await store.updateHash(this.sourceKey, entityRef, built);
     return true;
   }
