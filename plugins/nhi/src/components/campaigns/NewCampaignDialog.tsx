@@ -97,7 +97,10 @@ const SCOPE_SELECTS: Array<{
     label: 'Rule',
     any: 'any rule',
     sm: 8,
-    options: NHI_RULES.map(r => ({ value: r.id, label: `${r.title} (${r.id})` })),
+    options: NHI_RULES.map(r => ({
+      value: r.id,
+      label: `${r.title} (${r.id})`,
+    })),
   },
 ];
 
