@@ -19,7 +19,9 @@ import { nhiBackendClientOptions } from '@backstage-nhi/plugin-nhi-node';
  * @public
  */
 export interface NhiScaffolderActionsOptions {
+  /** Finds the catalog's base URL. */
   discovery: DiscoveryService;
+  /** Issues the catalog tokens on behalf of the template's user. */
   auth: AuthService;
   /**
    * Hours an agent identity lives when the template gives no expiry:
