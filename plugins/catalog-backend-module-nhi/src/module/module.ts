@@ -7,13 +7,7 @@ import {
   catalogServiceRef,
 } from '@backstage/plugin-catalog-node';
 import { eventsServiceRef } from '@backstage/plugin-events-node';
-import {
-  NHI_EXCEPTIONS_TOPIC,
-  NhiExceptionsEvent,
-  NHI_OWNERSHIP_TOPIC,
-  nhiSourcePermissions,
-  NhiOwnershipEvent,
-} from '@backstage-nhi/plugin-nhi-common';
+import { nhiSourcePermissions } from '@backstage-nhi/plugin-nhi-common';
 import {
   NhiIdentitySource,
   nhiSourceKey,
@@ -45,6 +39,7 @@ import { readTarget } from '../lib/readTarget';
 import { NhiReresolver } from '../lib/reresolution';
 import { createEnrichmentLoader } from './enrichment';
 import { collectSources } from './sources';
+import { nhiEventHandler, NHI_PIPELINE_TOPICS } from './events';
 import { NhiInventorySummary } from '../pipeline/summary';
 import { NhiSecretScanner } from '../lib/secrets/SecretScanner';
 
@@ -151,7 +146,6 @@ export const catalogModuleNhi = createBackendModule({
               summary,
             }),
         );
-        const byKey = new Map(providers.map(p => [p.sourceKey, p]));
 
         catalogProcessing.addProcessor(
           new NonHumanIdentityProcessor({
@@ -162,50 +156,10 @@ export const catalogModuleNhi = createBackendModule({
         );
         catalogProcessing.addEntityProvider(providers);
 
-        const providerOf = async (entityRef: string) => {
-          const emitted = await store.getEmitted(entityRef);
-          const provider = emitted && byKey.get(emitted.sourceKey);
-          return emitted && provider ? { emitted, provider } : undefined;
-        };
         await events.subscribe({
           id: 'catalog-module-nhi',
-          topics: [NHI_OWNERSHIP_TOPIC, NHI_EXCEPTIONS_TOPIC],
-          async onEvent(params) {
-            const payload = params.eventPayload as
-              | NhiOwnershipEvent
-              | NhiExceptionsEvent;
-            if (!payload?.entityRef) return;
-            const entityRef = payload.entityRef.toLowerCase();
-            try {
-              if (params.topic === NHI_EXCEPTIONS_TOPIC) {
-                evaluation.setAccepted(
-                  entityRef,
-                  (payload as NhiExceptionsEvent).accepted ?? [],
-                );
-              }
-              const found = await providerOf(entityRef);
-              if (!found) {
-                logger.info(
-                  `NHI change to ${entityRef} not applied now: it is not ingested by an NHI source (a hand-written identity is re-evaluated when the catalog processes it)`,
-                );
-                return;
-              }
-              if (params.topic === NHI_OWNERSHIP_TOPIC) {
-                await found.provider.applyOwnershipChange(
-                  entityRef,
-                  (payload as NhiOwnershipEvent).claim,
-                  found.emitted,
-                );
-              } else {
-                await found.provider.reevaluate(entityRef);
-              }
-            } catch (e) {
-              // Not lost: the next run reads claims and accepted risks in bulk.
-              logger.warn(
-                `NHI change to ${entityRef} not applied now, the next run will: ${e}`,
-              );
-            }
-          },
+          topics: NHI_PIPELINE_TOPICS,
+          onEvent: nhiEventHandler({ store, providers, evaluation, logger }),
         });
 
         // Hand-written identities are summarised when processed; this task
