@@ -232,7 +232,7 @@ async function run(
     )}`,
   );
   console.log(
-    `of which reading the scope from the inventory route (${read.items.length.toLocaleString()} identities, pages of 500, 4 at a time): ${(
+    `of which reading the scope from the inventory route (${read.items.length.toLocaleString()} identities, keyset pages of 500): ${(
       readMs / 1000
     ).toFixed(1)} s when read alone; writing the items: ${(
       writeMs / 1000

@@ -16,12 +16,18 @@ import { nhiPlugin } from './plugin';
 
 const IDENTITY = 'nonhumanidentity:default/ci-deployer';
 
-/** The catalog module's inventory route, answering one unowned identity. */
+/**
+ * The catalog module's inventory routes, answering one unowned identity:
+ * its count, and its one keyset page.
+ */
 async function fakeCatalog() {
-  const app = express().get('/api/catalog/nhi/inventory', (_req, res) => {
+  const app = express();
+  app.get('/api/catalog/nhi/inventory/facets', (_req, res) => {
+    res.json({ ready: true, totalCount: 1, facets: {} });
+  });
+  app.get('/api/catalog/nhi/inventory', (_req, res) => {
     res.json({
       ready: true,
-      totalCount: 1,
       items: [
         {
           kind: 'NonHumanIdentity',

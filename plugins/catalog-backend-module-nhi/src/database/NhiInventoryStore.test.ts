@@ -195,6 +195,44 @@ describe.each(databases.eachSupportedId())(
       ]);
     });
 
+    it('reads by keyset in entity ref order: every filtered row once, the same items as a page', async () => {
+      const { store } = await setup();
+      const all = async (query: Record<string, string>, limit: number) => {
+        const filters = parseInventoryFilters(query);
+        const pages = [];
+        let after: string | undefined;
+        do {
+          const page = await store.inventory.queryAfter(filters, after, limit);
+          pages.push(page.items.map(i => i.metadata.name));
+          after = page.nextCursor;
+        } while (after);
+        return pages;
+      };
+      expect(await all({}, 3)).toEqual([
+        ['aws-deploy-bot', 'aws-report_job', 'aws-reportxjob'],
+        ['github-ci-token'],
+      ]);
+      // a last page that is full says so: no next cursor
+      expect(await all({}, 2)).toEqual([
+        ['aws-deploy-bot', 'aws-report_job'],
+        ['aws-reportxjob', 'github-ci-token'],
+      ]);
+      expect(await all({ owner: 'unowned' }, 1)).toEqual([
+        ['aws-report_job'],
+        ['github-ci-token'],
+      ]);
+      expect(await all({ provider: 'aws', dormant: 'true' }, 1)).toEqual([
+        ['aws-deploy-bot'],
+        ['aws-report_job'],
+      ]);
+      expect(await all({ provider: 'azure' }, 10)).toEqual([[]]);
+      const first = await store.inventory.queryAfter({}, undefined, 2);
+      expect(first.nextCursor).toBe('nonhumanidentity:default/aws-report_job');
+      expect(first.items).toEqual(
+        (await store.inventory.query({}, { offset: 0, limit: 2 })).items,
+      );
+    });
+
     it('searches name, title, external id and key ids; wildcards are literal', async () => {
       const { store } = await setup();
       const names = async (q: string) =>
@@ -519,8 +557,65 @@ describe.each(databases.eachSupportedId())(
         },
       });
 
+      // by keyset: in entity ref order, without a count, to the last page
+      const cursor = (ref: string) => Buffer.from(ref).toString('base64url');
+      const keyset = await get('/nhi/inventory?paging=keyset&limit=3');
+      expect(keyset.status).toBe(200);
+      expect(keyset.body).toEqual({
+        ready: true,
+        items: expect.any(Array),
+        nextCursor: cursor('nonhumanidentity:default/aws-reportxjob'),
+      });
+      expect(keyset.body.items.map((i: any) => i.metadata.name)).toEqual([
+        'aws-deploy-bot',
+        'aws-report_job',
+        'aws-reportxjob',
+      ]);
+      const last = await get(
+        `/nhi/inventory?limit=3&cursor=${keyset.body.nextCursor}`,
+      );
+      expect(last.body).toEqual({
+        ready: true,
+        items: [expect.objectContaining({ metadata: expect.anything() })],
+      });
+      expect(last.body.items[0].metadata.name).toBe('github-ci-token');
+      const unowned = await get(
+        `/nhi/inventory?owner=unowned&limit=1&paging=keyset&cursor=${cursor(
+          'nonhumanidentity:default/aws-report_job',
+        )}`,
+      );
+      expect(unowned.body.items.map((i: any) => i.metadata.name)).toEqual([
+        'github-ci-token',
+      ]);
+      expect(unowned.body.nextCursor).toBeUndefined();
+      // the offset mode is as it was: by risk, with the count
+      const byRisk = await get('/nhi/inventory?limit=2');
+      expect(byRisk.body.totalCount).toBe(4);
+      expect(byRisk.body.nextCursor).toBeUndefined();
+      expect(byRisk.body.items.map((i: any) => i.metadata.name)).toEqual([
+        'aws-deploy-bot',
+        'aws-report_job',
+      ]);
+
       // bad input: a clear 400
       for (const [path, message] of [
+        [
+          `/nhi/inventory?cursor=${cursor(
+            'nonhumanidentity:default/a',
+          )}&offset=20`,
+          'offset cannot be combined with cursor or paging=keyset',
+        ],
+        [
+          '/nhi/inventory?paging=keyset&sort=name',
+          'sort cannot be combined with cursor or paging=keyset',
+        ],
+        ['/nhi/inventory?paging=pages', 'paging must be offset'],
+        ...['not-a-cursor!', cursor('default/no-kind'), cursor('{"a":1}')].map(
+          c => [
+            `/nhi/inventory?cursor=${encodeURIComponent(c)}`,
+            'cursor does not decode to an entity ref',
+          ],
+        ),
         [
           '/nhi/inventory?limit=501',
           'limit must be a whole number from 0 to 500',

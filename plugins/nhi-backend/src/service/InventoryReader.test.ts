@@ -14,10 +14,15 @@ const item = (name: string): NhiInventoryItem => ({
   },
 });
 
-/** The inventory route over a list, as the catalog module answers it. */
+/**
+ * The inventory routes over lists, as the catalog module answers them: the
+ * count (`/facets`) and keyset pages (the cursor is the index of the next
+ * item here). `changed` adds identities after the count was given.
+ */
 function fakeInventory(
   all: Record<string, NhiInventoryItem[]>,
   extra: object = {},
+  changed: NhiInventoryItem[] = [],
 ) {
   const calls: URL[] = [];
   const fetch = jest.fn(async (url: string, init: any) => {
@@ -25,17 +30,22 @@ function fakeInventory(
     calls.push(u);
     expect(init.headers.Authorization).toMatch(/^Bearer /);
     const items = all[u.searchParams.get('owner') ?? ''] ?? [];
-    const offset = Number(u.searchParams.get('offset'));
-    const limit = Number(u.searchParams.get('limit'));
-    return new Response(
-      JSON.stringify({
-        ready: true,
-        items: items.slice(offset, offset + limit),
-        totalCount: items.length,
-        ...extra,
-      }),
-      { status: 200, headers: { 'content-type': 'application/json' } },
-    );
+    let body: object;
+    if (u.pathname.endsWith('/facets')) {
+      body = { totalCount: items.length, facets: {} };
+    } else {
+      const now = [...items, ...changed];
+      const from = Number(u.searchParams.get('cursor') ?? 0);
+      const to = from + Number(u.searchParams.get('limit'));
+      body = {
+        items: now.slice(from, to),
+        ...(to < now.length ? { nextCursor: String(to) } : {}),
+      };
+    }
+    return new Response(JSON.stringify({ ready: true, ...body, ...extra }), {
+      status: 200,
+      headers: { 'content-type': 'application/json' },
+    });
   });
   const reader = new InventoryReader({
     discovery: mockServices.discovery(),
@@ -61,16 +71,35 @@ describe('InventoryReader', () => {
       entityRef: 'nonhumanidentity:default/orphan',
     });
     expect(read.note).toBeUndefined();
-    expect(calls.map(c => c.searchParams.get('offset'))).toEqual([
-      '0',
-      '500',
-      '1000',
-      '0',
+    // the count, then keyset pages to the last, for each set
+    expect(calls.map(c => `${c.pathname}?${c.searchParams}`)).toEqual([
+      '/api/catalog/nhi/inventory/facets?owner=group%3Adefault%2Fpayments&dormant=true&facet=spec.category',
+      '/api/catalog/nhi/inventory?owner=group%3Adefault%2Fpayments&dormant=true&limit=500&paging=keyset',
+      '/api/catalog/nhi/inventory?owner=group%3Adefault%2Fpayments&dormant=true&limit=500&cursor=500',
+      '/api/catalog/nhi/inventory?owner=group%3Adefault%2Fpayments&dormant=true&limit=500&cursor=1000',
+      '/api/catalog/nhi/inventory/facets?owner=unowned&facet=spec.category',
+      '/api/catalog/nhi/inventory?owner=unowned&limit=500&paging=keyset',
     ]);
-    expect(calls[0].pathname).toBe('/api/catalog/nhi/inventory');
-    expect(calls[0].searchParams.get('dormant')).toBe('true');
-    expect(calls[0].searchParams.get('limit')).toBe('500');
-    expect(calls[0].searchParams.get('sort')).toBe('name:asc');
+  });
+
+  it('stops on a last page that is full, and says when the inventory changed while it was read', async () => {
+    const all = Array.from({ length: 1000 }, (_, i) => item(`r${i}`));
+    const exact = fakeInventory({ '': all });
+    expect(await exact.reader.read([{}])).toEqual({
+      items: expect.any(Array),
+    });
+    expect(exact.calls.map(c => c.searchParams.get('cursor'))).toEqual([
+      null,
+      null,
+      '500',
+    ]);
+    const changed = fakeInventory({ '': all }, {}, [item('new-one')]);
+    const read = await changed.reader.read([{}]);
+    expect(read.items).toHaveLength(1001);
+    expect(read.note).toBe(
+      'the inventory changed while it was read (1000 identities at first, 1001 read)',
+    );
+    expect(changed.calls).toHaveLength(4);
   });
 
   it('refuses a scope larger than a campaign may hold before reading it all', async () => {

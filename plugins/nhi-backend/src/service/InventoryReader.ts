@@ -6,9 +6,10 @@ import {
 } from '@backstage/errors';
 import {
   NhiInventoryAnswer,
+  NhiInventoryFacets,
   NhiInventoryFilters,
   NhiInventoryItem,
-  NhiInventoryPage,
+  NhiInventoryKeysetPage,
 } from '@backstage-nhi/plugin-nhi-common';
 
 /** An identity of the inventory with its entity ref (lower case). */
@@ -29,9 +30,10 @@ const PAGE = 500;
  * Reads the catalog module's inventory summary
  * (`GET /api/catalog/nhi/inventory`) as this plugin — a backend service with
  * its own credentials, which the catalog's read permission lets through —
- * with the NHI page's filters, a page of 500 at a time, a few pages at once.
- * Several filter sets are read one after the other and their identities
- * merged once each.
+ * with the NHI page's filters: the count first (`/nhi/inventory/facets`),
+ * then every page of 500 by keyset, one after the other, each as fast as the
+ * first. Several filter sets are read one after the other and their
+ * identities merged once each.
  */
 export class InventoryReader {
   constructor(
@@ -39,38 +41,33 @@ export class InventoryReader {
       discovery: DiscoveryService;
       auth: AuthService;
       fetch?: typeof fetch;
-      /** Pages read at the same time (default 4). */
-      concurrency?: number;
     },
   ) {}
 
-  private async page(
+  private async get<T>(
     base: string,
     token: string,
+    path: string,
     filters: NhiInventoryFilters,
-    offset: number,
-  ): Promise<NhiInventoryPage & { pending?: string }> {
+    params: Record<string, string>,
+  ): Promise<T & { pending?: string }> {
     const q = new URLSearchParams();
     for (const [key, value] of Object.entries(filters)) {
       if (value === undefined || value === '' || value === false) continue;
       q.set(key, String(value));
     }
-    q.set('offset', String(offset));
-    q.set('limit', String(PAGE));
-    // a stable order over the name index, whatever the route's default
-    q.set('sort', 'name:asc');
+    for (const [key, value] of Object.entries(params)) q.set(key, value);
     const response = await (this.options.fetch ?? fetch)(
-      `${base}/nhi/inventory?${q}`,
+      `${base}${path}?${q}`,
       { headers: { Authorization: `Bearer ${token}` } },
     );
     if (!response.ok) {
       const error = await ResponseError.fromResponse(response);
       throw new ServiceUnavailableError(
-        `the inventory (GET /api/catalog/nhi/inventory of the catalog module @backstage-nhi/plugin-catalog-backend-module-nhi) did not answer: ${error.message}`,
+        `the inventory (GET /api/catalog${path} of the catalog module @backstage-nhi/plugin-catalog-backend-module-nhi) did not answer: ${error.message}`,
       );
     }
-    const answer =
-      (await response.json()) as NhiInventoryAnswer<NhiInventoryPage>;
+    const answer = (await response.json()) as NhiInventoryAnswer<T>;
     if (!answer.ready) {
       throw new ServiceUnavailableError(
         `the inventory summary cannot answer: ${answer.reason}`,
@@ -96,48 +93,51 @@ export class InventoryReader {
     });
     const seen = new Map<string, InventoryIdentity>();
     const notes = new Set<string>();
-    const concurrency = this.options.concurrency ?? 4;
     for (const filters of filterSets) {
-      const first = await this.page(base, token, filters, 0);
-      if (first.pending) notes.add(first.pending);
-      const total = first.totalCount;
+      // the count alone: one grouped query, every identity has a category
+      const counted = await this.get<NhiInventoryFacets>(
+        base,
+        token,
+        '/nhi/inventory/facets',
+        filters,
+        { facet: 'spec.category' },
+      );
+      if (counted.pending) notes.add(counted.pending);
+      const total = counted.totalCount;
       if (total > max) {
         throw new InputError(
           `the scope holds ${total} identities, more than the ${max} a campaign may hold (nhi.campaigns.maxItems); narrow it`,
         );
       }
-      const pages: Array<NhiInventoryItem[]> = [first.items];
-      const offsets: number[] = [];
-      for (let offset = PAGE; offset < total; offset += PAGE) {
-        offsets.push(offset);
-      }
-      let last = total;
-      for (let i = 0; i < offsets.length; i += concurrency) {
-        const batch = await Promise.all(
-          offsets
-            .slice(i, i + concurrency)
-            .map(offset => this.page(base, token, filters, offset)),
+      let read = 0;
+      let cursor: string | undefined;
+      do {
+        const page = await this.get<NhiInventoryKeysetPage>(
+          base,
+          token,
+          '/nhi/inventory',
+          filters,
+          {
+            limit: String(PAGE),
+            ...(cursor ? { cursor } : { paging: 'keyset' }),
+          },
         );
-        for (const p of batch) {
-          pages.push(p.items);
-          last = p.totalCount;
-        }
-      }
-      if (last !== total) {
-        notes.add(
-          `the inventory changed while it was read (${total} identities at first, ${last} at the end)`,
-        );
-      }
-      for (const page of pages) {
-        for (const item of page) {
+        for (const item of page.items) {
           const entityRef =
             `nonhumanidentity:${item.metadata.namespace}/${item.metadata.name}`.toLowerCase();
           if (!seen.has(entityRef)) seen.set(entityRef, { ...item, entityRef });
         }
-      }
-      if (seen.size > max) {
-        throw new InputError(
-          `the scope holds more than the ${max} identities a campaign may hold (nhi.campaigns.maxItems); narrow it`,
+        if (seen.size > max) {
+          throw new InputError(
+            `the scope holds more than the ${max} identities a campaign may hold (nhi.campaigns.maxItems); narrow it`,
+          );
+        }
+        read += page.items.length;
+        cursor = page.nextCursor;
+      } while (cursor);
+      if (read !== total) {
+        notes.add(
+          `the inventory changed while it was read (${total} identities at first, ${read} read)`,
         );
       }
     }

@@ -96,6 +96,18 @@ export type NhiInventoryPage = {
   totalCount: number;
 };
 
+/**
+ * A page of `GET /nhi/inventory` read by keyset (`paging=keyset`, then
+ * `cursor`): in entity ref order, without a count; pass `nextCursor` as
+ * `cursor` for the next page, absent on the last.
+ *
+ * @public
+ */
+export type NhiInventoryKeysetPage = {
+  items: NhiInventoryItem[];
+  nextCursor?: string;
+};
+
 /** @public */
 export type NhiInventoryFacets = {
   /** Identities matching the filters. */
