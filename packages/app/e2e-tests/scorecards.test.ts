@@ -12,7 +12,15 @@ type Bulk = Array<{
 async function groupResults(): Promise<Bulk> {
   const checks: Array<{ id: string }> = await api('/api/tech-insights/checks');
   const ids = checks.map(c => c.id).filter(id => id.startsWith('nhi-group-'));
-  expect(ids.length).toBeGreaterThanOrEqual(6);
+  // the four graded checks, no leaked credential, agents expire
+  expect(ids).toEqual(
+    expect.arrayContaining([
+      'nhi-group-ownership-coverage',
+      'nhi-group-credentials-within-policy',
+      'nhi-group-dormant-share',
+      'nhi-group-critical-per-100',
+    ]),
+  );
   return eventually(
     () =>
       api<Bulk>('/api/tech-insights/checks/run', {
@@ -31,26 +39,33 @@ async function groupResults(): Promise<Bulk> {
   );
 }
 
-test('a team with overdue and unowned identities fails its checks, the clean team passes, and the ranking shows that order', async ({
+test('teams are graded on shares: a team that keeps its house in order passes, a messy one fails, one with no identities is not graded, and the ranking shows that order', async ({
   page,
 }) => {
-  await groupResults();
+  const results = await groupResults();
+  // the measures behind the grades, in the test's output
+  for (const r of results) {
+    const measures = r.results.map(
+      (c: any) =>
+        `${c.check.id}=${c.result} ${JSON.stringify(
+          Object.fromEntries(
+            Object.entries(c.facts ?? {}).map(([k, v]: any) => [k, v.value]),
+          ),
+        )}`,
+    );
+    process.stdout.write(`${r.entity}: ${measures.join('; ')}\n`);
+  }
   await signInAsGuest(page);
 
-  // The team page of shipping: overdue rotation and unowned identities in its
-  // services fail, with the number behind each.
+  // The team page of shipping: a graded check fails, with its measure.
   await page.goto('/catalog/default/group/shipping');
   const checks = page.getByRole('list', { name: 'NHI checks' });
   await expect(checks).toBeVisible();
-  const row = (name: string) =>
-    checks.getByRole('listitem').filter({ hasText: name });
-  await expect(
-    row('No credential past its rotation policy').getByLabel('failed'),
-  ).toBeVisible();
-  await expect(row('No credential past its rotation policy')).toContainText(
-    /past (its )?rotation[^:]*: [1-9]/i,
-  );
-  await expect(row('has an owner').getByLabel('failed')).toBeVisible();
+  const failed = checks
+    .getByRole('listitem')
+    .filter({ has: page.getByLabel('failed') });
+  await expect(failed.first()).toBeVisible();
+  await expect(failed.first()).toContainText(/: [\d.]+%?/);
   await screenshot(page, 'scorecard-team-failing');
 
   // The clean team passes every check.
@@ -62,7 +77,8 @@ test('a team with overdue and unowned identities fails its checks, the clean tea
   await expect(page.getByText(/(\d+) of \1 checks pass/)).toBeVisible();
   await screenshot(page, 'scorecard-team-passing');
 
-  // The ranking on the NHI page: teams that need help first.
+  // The ranking on the NHI page: teams that need help first, guests (no
+  // identities) last and not passing.
   await page.goto('/nhi?tab=teams');
   const rows = page.getByTestId('team-rank-row');
   await expect(rows.first()).toBeVisible();
@@ -72,14 +88,24 @@ test('a team with overdue and unowned identities fails its checks, the clean tea
       failing: tr.querySelectorAll('td')[2]?.textContent ?? '',
     })),
   );
-  const shipping = teams.findIndex(t => t.team === 'group:default/shipping');
-  const security = teams.findIndex(t => t.team === 'group:default/security');
+  const at = (ref: string) => teams.findIndex(t => t.team === ref);
+  const shipping = at('group:default/shipping');
+  const security = at('group:default/security');
   expect(shipping).toBeGreaterThanOrEqual(0);
   expect(security).toBeGreaterThan(shipping);
   expect(teams[security].failing).toMatch(/all \d+ pass/);
   expect(teams[shipping].failing).not.toMatch(/all \d+ pass/);
-  // sorted by failing checks: no team that fails something below one that passes all
-  const passes = teams.map(t => /all \d+ pass/.test(t.failing));
+  // the guests group owns nothing: not graded, and not passing
+  const guests = at('group:default/guests');
+  expect(guests).toBeGreaterThan(security);
+  expect(teams[guests].failing).toBe('no identities: nothing to grade');
+  // sorted by failing checks: no team that fails something below one that
+  // passes all; the teams with nothing to grade after both
+  const graded = teams.filter(t => !/nothing to grade/.test(t.failing));
+  expect(teams.slice(graded.length).map(t => t.failing)).toEqual(
+    teams.slice(graded.length).map(() => 'no identities: nothing to grade'),
+  );
+  const passes = graded.map(t => /all \d+ pass/.test(t.failing));
   expect(passes.indexOf(true)).toBeGreaterThan(passes.lastIndexOf(false));
   await screenshot(page, 'scorecard-team-ranking');
 });
