@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and runs every test of Backstage NHI: the licences of the plugins'
-# production dependencies, type check, lint, formatting,
+# production dependencies, type check, the API reports, unused dependencies,
+# lint, formatting,
 # unit and integration tests (SQLite and the local PostgreSQL), and the
 # end-to-end suite in Chromium against the real portal. Prints one results line
 # and exits non-zero when anything failed. Safe to run again.
@@ -65,6 +66,10 @@ step() {
 
 step licenses yarn licenses:check
 step tsc yarn tsc
+# the plugins' public API against their checked-in reports (from tsc's
+# declarations), and each package's unused dependencies against its knip report
+step api-reports yarn api-reports:check
+step unused-deps yarn knip-reports:check
 step lint yarn lint:all
 step prettier yarn prettier:check
 step unit env CI=true yarn test --watchAll=false
