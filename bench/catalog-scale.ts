@@ -686,9 +686,9 @@ async function runNhi(tmp: string): Promise<NhiFigures> {
     };
     // the two sources the bench feeds (the demo's others are kept idle)
     const runs = async (): Promise<Run[]> =>
-      (
-        (await call('/api/catalog/nhi/sources')).items as Run[]
-      ).filter(r => r.key === 'file:demo' || r.key === 'aws:demo');
+      ((await call('/api/catalog/nhi/sources')).items as Run[]).filter(
+        r => r.key === 'file:demo' || r.key === 'aws:demo',
+      );
     const sourceMs = (r: Run) =>
       Date.parse(r.lastRun!.finishedAt!) - Date.parse(r.lastRun!.startedAt);
 
