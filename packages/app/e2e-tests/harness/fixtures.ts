@@ -6,7 +6,10 @@ import { E2E } from './env';
 /** Signs in as the guest from the demo sign-in page. */
 export async function signInAsGuest(page: Page) {
   await page.goto('/');
-  await page.getByRole('button', { name: 'Enter as guest' }).click();
+  // the sign-in page can take long to render on a busy machine
+  await page
+    .getByRole('button', { name: 'Enter as guest' })
+    .click({ timeout: 60_000 });
   const enter = page.getByRole('button', { name: 'Enter' });
   await expect(enter).toBeVisible();
   await enter.click();
@@ -18,7 +21,9 @@ export async function signInAsGuest(page: Page) {
 /** Signs in as a demo user (development sign-in), e.g. "Priya Raman". */
 export async function signInAs(page: Page, title: string) {
   await page.goto('/');
-  await page.getByRole('button', { name: `Sign in as ${title}` }).click();
+  await page
+    .getByRole('button', { name: `Sign in as ${title}` })
+    .click({ timeout: 60_000 });
   await expect(page.getByText('Lumen Freight Catalog')).toBeVisible();
 }
 
