@@ -19,6 +19,7 @@ import {
   toIsoTime,
 } from '@backstage-nhi/plugin-nhi-common';
 import { Knex } from 'knex';
+import { inRetriedTransaction } from './transactions';
 import { randomUUID } from 'node:crypto';
 import { isRowId } from '../lib/identifiers';
 import { PageOfRows, PageRequest } from './ClaimsStore';
@@ -331,12 +332,6 @@ function likeEscape(text: string) {
   return text.replace(/[\\%_]/g, c => `\\${c}`);
 }
 
-/** Whether an error is a deadlock or serialization failure worth retrying. */
-function isRetryable(e: unknown): boolean {
-  const code = (e as { code?: string })?.code;
-  return code === '40P01' || code === '40001' || code === 'SQLITE_BUSY';
-}
-
 /** Bind parameters per statement stay well under SQLite's 32,766 and PostgreSQL's 65,535. */
 const BIND_LIMIT = 30_000;
 const ITEM_COLUMNS = 24;
@@ -375,20 +370,8 @@ export class CampaignsStore {
     this.insertChunk = this.isPg ? Math.floor(BIND_LIMIT / ITEM_COLUMNS) : 400;
   }
 
-  private async tx<T>(fn: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.knex.transaction(fn);
-      } catch (e) {
-        if (attempt < 5 && isRetryable(e)) {
-          await new Promise(r =>
-            setTimeout(r, 20 * attempt + Math.random() * 30),
-          );
-          continue;
-        }
-        throw e;
-      }
-    }
+  private tx<T>(fn: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return inRetriedTransaction(this.knex, fn);
   }
 
   /**

@@ -13,6 +13,7 @@ import {
   toIsoTime,
 } from '@backstage-nhi/plugin-nhi-common';
 import { Knex } from 'knex';
+import { inRetriedTransaction } from './transactions';
 import { randomUUID } from 'node:crypto';
 import { isRowId } from '../lib/identifiers';
 
@@ -182,12 +183,6 @@ async function paged<Row, T>(
   return { items: rows.map(toItem), totalCount: Number(count) };
 }
 
-/** Whether an error is a deadlock or serialization failure worth retrying. */
-function isRetryable(e: unknown): boolean {
-  const code = (e as { code?: string })?.code;
-  return code === '40P01' || code === '40001' || code === 'SQLITE_BUSY';
-}
-
 /**
  * The claims backend's database: claims, exceptions and the audit trail.
  * Every change and its audit entries are written in one transaction; the
@@ -207,20 +202,8 @@ export class ClaimsStore {
 
   private constructor(private readonly knex: Knex) {}
 
-  private async tx<T>(fn: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.knex.transaction(fn);
-      } catch (e) {
-        if (attempt < 5 && isRetryable(e)) {
-          await new Promise(r =>
-            setTimeout(r, 20 * attempt + Math.random() * 30),
-          );
-          continue;
-        }
-        throw e;
-      }
-    }
+  private tx<T>(fn: (tx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return inRetriedTransaction(this.knex, fn);
   }
 
   private async audit(
